@@ -1,0 +1,66 @@
+"""The emulator's ASGI app (``create_app``) and an in-process httpx transport (``transport``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from attio_emulator.core.errors import AttioError
+from attio_emulator.core.state import EmulatorState
+from attio_emulator.core.store import Store
+
+
+def create_app(state: EmulatorState | None = None) -> FastAPI:
+    """The emulator's ASGI app serving ``state`` (a fresh in-memory workspace by default)."""
+    state = state or EmulatorState(store=Store())
+    app = FastAPI(
+        title="Attio emulator",
+        docs_url="/_emulator/docs",
+        redoc_url=None,
+        openapi_url="/_emulator/openapi.json",
+    )
+    app.state.emulator = state
+
+    @app.exception_handler(AttioError)
+    async def attio_error(_: Request, exc: AttioError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_validation_body(exc.errors()), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = "not_found" if exc.status_code == 404 else "validation_type"
+        body = AttioError(exc.status_code, "invalid_request_error", code, str(exc.detail)).body()
+        return JSONResponse(body, status_code=exc.status_code)
+
+    for router in _routers():
+        app.include_router(router)
+    return app
+
+
+def transport(app: FastAPI) -> httpx.ASGITransport:
+    """An httpx transport that calls ``app`` in process (for ``httpx.AsyncClient``)."""
+    return httpx.ASGITransport(app=app)
+
+
+def _validation_body(errors: Any) -> dict[str, Any]:
+    parts = []
+    for error in errors:
+        location = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query"))
+        parts.append(f"{location}: {error.get('msg', 'invalid')}" if location else error["msg"])
+    message = "Body payload validation error. " + "; ".join(parts)
+    return AttioError(400, "invalid_request_error", "validation_type", message).body()
+
+
+def _routers() -> list[Any]:
+    """Every service's router. Each group adds its own line here."""
+    from attio_emulator.control.routes import router as control_router
+
+    return [control_router]

@@ -1,0 +1,1 @@
+"""Test-only routes under the one reserved prefix ``/_emulator``."""

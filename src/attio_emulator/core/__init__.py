@@ -1,0 +1,1 @@
+"""Workspace state, Attio's error type and wire shape, ids and clock, limits and faults."""

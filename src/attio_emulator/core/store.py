@@ -1,0 +1,136 @@
+"""The emulator's storage: named tables of JSON documents, in memory, written through to SQLite.
+
+Every document lives in a Python dict (reads and queries never touch SQLite) and every
+write goes through to one SQLite table, so ``--db PATH`` survives a restart and
+``--memory`` costs nothing. Writes inside ``store.batch()`` commit once at the end.
+
+The stdlib ``sqlite3`` is used directly: the emulator stores opaque JSON documents by
+(kind, id), which needs no ORM.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+Document = dict[str, Any]
+
+
+class Table:
+    """Documents of one kind, keyed by id, in insertion order."""
+
+    def __init__(self, store: Store, kind: str) -> None:
+        self._store = store
+        self.kind = kind
+        self._docs: dict[str, Document] = {}
+
+    def get(self, doc_id: str) -> Document | None:
+        return self._docs.get(doc_id)
+
+    def put(self, doc_id: str, doc: Document) -> Document:
+        self._docs[doc_id] = doc
+        self._store._write(self.kind, doc_id, doc)
+        return doc
+
+    def delete(self, doc_id: str) -> Document | None:
+        doc = self._docs.pop(doc_id, None)
+        if doc is not None:
+            self._store._erase(self.kind, doc_id)
+        return doc
+
+    def values(self) -> list[Document]:
+        return list(self._docs.values())
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(list(self._docs.values()))
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._docs
+
+    def _load(self, doc_id: str, doc: Document) -> None:
+        self._docs[doc_id] = doc
+
+    def _clear(self) -> None:
+        self._docs.clear()
+
+
+class Store:
+    """All tables of one emulator; ``path=None`` keeps SQLite in memory."""
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS documents ("
+            " kind TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,"
+            " PRIMARY KEY (kind, id))"
+        )
+        self._db.commit()
+        self._tables: dict[str, Table] = {}
+        self._batch_depth = 0
+        self._seq = 0
+        self._load()
+
+    def table(self, kind: str) -> Table:
+        with self._lock:
+            table = self._tables.get(kind)
+            if table is None:
+                table = self._tables[kind] = Table(self, kind)
+            return table
+
+    def is_empty(self) -> bool:
+        return all(len(table) == 0 for table in self._tables.values())
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Commit once for many writes (seeding, bulk loads)."""
+        with self._lock:
+            self._batch_depth += 1
+            try:
+                yield
+            finally:
+                self._batch_depth -= 1
+                if self._batch_depth == 0:
+                    self._db.commit()
+
+    def clear(self) -> None:
+        with self._lock:
+            for table in self._tables.values():
+                table._clear()
+            self._db.execute("DELETE FROM documents")
+            self._db.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _write(self, kind: str, doc_id: str, doc: Document) -> None:
+        with self._lock:
+            self._seq += 1
+            self._db.execute(
+                "INSERT INTO documents (kind, id, seq, body) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body",
+                (kind, doc_id, self._seq, json.dumps(doc, separators=(",", ":"))),
+            )
+            if self._batch_depth == 0:
+                self._db.commit()
+
+    def _erase(self, kind: str, doc_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM documents WHERE kind = ? AND id = ?", (kind, doc_id))
+            if self._batch_depth == 0:
+                self._db.commit()
+
+    def _load(self) -> None:
+        rows = self._db.execute("SELECT kind, id, seq, body FROM documents ORDER BY seq")
+        for kind, doc_id, seq, body in rows:
+            self.table(kind)._load(doc_id, json.loads(body))
+            self._seq = max(self._seq, seq)

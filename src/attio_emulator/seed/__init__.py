@@ -1,0 +1,13 @@
+"""Seeds: ``empty`` (the standard objects only) and ``demo`` (a believable, linked workspace)."""
+
+from __future__ import annotations
+
+from attio_emulator.core.state import EmulatorState
+
+SEEDS = ("empty", "demo")
+
+
+def apply_seed(state: EmulatorState, name: str) -> None:
+    """Build the named seed into ``state`` (deterministic for a given name)."""
+    if name not in SEEDS:
+        raise ValueError(f"unknown seed {name!r}; choose one of: {', '.join(SEEDS)}")

@@ -1,0 +1,17 @@
+"""``attio-gateway``: the command line. Rich tables for people, ``--json`` for scripts."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="Self-hostable agent auth gateway for the Attio CRM.", no_args_is_help=True)
+
+
+@app.command()
+def quickstart() -> None:
+    """Start a gateway wired to the built-in Attio emulator and walk through one connection."""
+    typer.echo("attio-gateway quickstart: the walkthrough is not built yet.")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,46 @@
+"""Settings: one pydantic-settings model, built at the edge and passed in.
+
+Every value can come from the environment with the prefix ``ATTIO_GATEWAY_``
+(``ATTIO_GATEWAY_DATABASE_URL``, ``ATTIO_GATEWAY_REDIS_URL``, ...). Nothing in the
+package reads the environment on import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATTIO_GATEWAY_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".attio-gateway"),
+        description="Where the embedded default keeps its SQLite file and key file.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; defaults to a SQLite file in data_dir.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis:// URL; when set, rate limits, locks and caches are shared through it.",
+    )
+    vault_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description=(
+            "Vault keys as 'key_id:base64key', newest first. The newest seals, all unseal. "
+            "Empty: a key file is generated in data_dir."
+        ),
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The gateway's public base URL; redirect URIs are built from it.",
+    )
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'gateway.db'}"

@@ -1,0 +1,191 @@
+"""Every error a caller of attio-gateway may catch.
+
+::
+
+    GatewayError
+     ├── ConfigurationError          settings that cannot work (bad URL, bad key format)
+     ├── StorageError                the database could not be reached or migrated
+     ├── VaultError
+     │    ├── MissingKeyError        no key can unseal this value (key id unknown)
+     │    └── DecryptionError        ciphertext tampered with, or the wrong key
+     ├── NotFoundError               a connection, account, tool, ... that does not exist
+     ├── ConflictError               a unique name or identifier already taken
+     ├── OAuthFlowError              RFC 6749 error/error_description of a failed flow
+     ├── AccountNotActiveError       the connected account cannot act; carries a fresh link
+     ├── ToolError
+     │    ├── ToolInputError         tool input rejected; names the field and what was wrong
+     │    └── MissingScopesError     the grant lacks scopes the tool needs
+     └── UpstreamError               Attio answered with an error (status, type, code, message)
+          ├── RateLimitedError       429 after retries; carries retry_after
+          └── UpstreamUnavailableError  network failure or 5xx after retries
+
+Leaves only set class attributes; the data lives on the base classes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GatewayError(Exception):
+    """Base of every attio-gateway error."""
+
+    code: str = "gateway_error"
+    http_status: int = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message}
+
+
+class ConfigurationError(GatewayError):
+    code = "configuration_error"
+
+
+class StorageError(GatewayError):
+    code = "storage_error"
+    http_status = 503
+
+
+class VaultError(GatewayError):
+    code = "vault_error"
+
+
+class MissingKeyError(VaultError):
+    code = "vault_missing_key"
+
+
+class DecryptionError(VaultError):
+    code = "vault_decryption_failed"
+
+
+class NotFoundError(GatewayError):
+    code = "not_found"
+    http_status = 404
+
+
+class ConflictError(GatewayError):
+    code = "conflict"
+    http_status = 409
+
+
+class OAuthFlowError(GatewayError):
+    """A failed OAuth step, with the RFC 6749 ``error`` and ``error_description``."""
+
+    code = "oauth_error"
+    http_status = 400
+
+    def __init__(self, error: str, error_description: str | None = None) -> None:
+        super().__init__(f"{error}: {error_description}" if error_description else error)
+        self.error = error
+        self.error_description = error_description
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "error": self.error,
+            "error_description": self.error_description,
+        }
+
+
+class AccountNotActiveError(GatewayError):
+    """The connected account is not ACTIVE; ``authorization_link`` lets the user reconnect."""
+
+    code = "account_not_active"
+    http_status = 403
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: str,
+        authorization_link: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.authorization_link = authorization_link
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "status": self.status,
+            "authorization_link": self.authorization_link,
+        }
+
+
+class ToolError(GatewayError):
+    code = "tool_error"
+    http_status = 400
+
+
+class ToolInputError(ToolError):
+    """Tool input rejected before anything was sent; ``field`` names the culprit."""
+
+    code = "tool_input_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "field": self.field}
+
+
+class MissingScopesError(ToolError):
+    code = "missing_scopes"
+    http_status = 403
+
+    def __init__(self, message: str, *, missing: list[str], granted: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.granted = granted
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "missing": self.missing, "granted": self.granted}
+
+
+class UpstreamError(GatewayError):
+    """Attio answered with an error; its wire fields are kept as they came."""
+
+    code = "upstream_error"
+    http_status = 502
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        type: str | None = None,
+        upstream_code: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.type = type
+        self.upstream_code = upstream_code
+        self.request_id = request_id
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "status_code": self.status_code,
+            "type": self.type,
+            "upstream_code": self.upstream_code,
+            "request_id": self.request_id,
+            "retry_after": self.retry_after,
+        }
+
+
+class RateLimitedError(UpstreamError):
+    code = "rate_limited"
+    http_status = 429
+
+
+class UpstreamUnavailableError(UpstreamError):
+    code = "upstream_unavailable"
+    http_status = 503

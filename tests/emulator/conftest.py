@@ -1,0 +1,40 @@
+"""Emulator fixtures: a fresh app per test and an async client authenticated with every scope."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from attio_emulator.app import create_app, transport
+from attio_emulator.core.state import EmulatorState
+from attio_emulator.core.store import Store
+
+
+@pytest.fixture
+def emulator_state() -> EmulatorState:
+    return EmulatorState(store=Store())
+
+
+@pytest.fixture
+def emulator_app(emulator_state: EmulatorState) -> FastAPI:
+    return create_app(emulator_state)
+
+
+@pytest.fixture
+def api_token(emulator_state: EmulatorState) -> str:
+    token: str = emulator_state.issue_token()["token"]
+    return token
+
+
+@pytest.fixture
+async def client(emulator_app: FastAPI, api_token: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client talking to the emulator in process, with a full-scope API token."""
+    async with httpx.AsyncClient(
+        transport=transport(emulator_app),
+        base_url="https://api.attio.com",
+        headers={"Authorization": f"Bearer {api_token}"},
+    ) as http:
+        yield http
