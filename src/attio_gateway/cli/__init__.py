@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from attio_gateway.cli.admin import db_app, vault_app
+
 app = typer.Typer(help="Self-hostable agent auth gateway for the Attio CRM.", no_args_is_help=True)
 
 
@@ -11,6 +13,10 @@ app = typer.Typer(help="Self-hostable agent auth gateway for the Attio CRM.", no
 def quickstart() -> None:
     """Start a gateway wired to the built-in Attio emulator and walk through one connection."""
     typer.echo("attio-gateway quickstart: the walkthrough is not built yet.")
+
+
+app.add_typer(db_app, name="db")
+app.add_typer(vault_app, name="vault")
 
 
 def main() -> None:

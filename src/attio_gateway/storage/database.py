@@ -1,0 +1,76 @@
+"""The database handle and the one boundary where ``sqlalchemy`` exceptions are translated."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from attio_gateway.config import Settings
+from attio_gateway.errors import ConflictError, GatewayError, StorageError
+
+#: sqlalchemy exception → (gateway error, message prefix); first match wins.
+_ERROR_MAP: tuple[tuple[type[SQLAlchemyError], type[GatewayError], str], ...] = (
+    (IntegrityError, ConflictError, "Already exists or still referenced"),
+    (OperationalError, StorageError, "The database could not be used"),
+    (DBAPIError, StorageError, "The database rejected the operation"),
+    (SQLAlchemyError, StorageError, "Storage failure"),
+)
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Re-raise SQLAlchemy's exceptions as the gateway's, ``from`` the original."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        for foreign, ours, prefix in _ERROR_MAP:
+            if isinstance(exc, foreign):
+                detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                raise ours(f"{prefix}: {detail}") from exc
+        raise
+    except OSError as exc:  # the driver could not even connect (refused, unreachable, DNS)
+        raise StorageError(f"The database could not be reached: {exc}") from exc
+
+
+class Database:
+    """One async engine for the gateway's state (SQLite file by default, or PostgreSQL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        url = settings.resolved_database_url()
+        if url.startswith("sqlite") and settings.database_url is None:
+            Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        return cls(url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A connection inside one transaction, committed on success."""
+        with translate_errors():
+            async with self.engine.begin() as conn:
+                yield conn
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,55 @@
+"""Apply (or inspect) the migration history on a database — used on start and by the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import Connection
+
+from attio_gateway.storage.database import Database
+from attio_gateway.storage.tables import metadata
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade_database(db: Database, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (idempotent)."""
+
+    def run(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), revision)
+
+    async with db.transaction() as conn:
+        await conn.run_sync(run)
+
+
+async def current_revision(db: Database) -> str | None:
+    def read(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with db.transaction() as conn:
+        return await conn.run_sync(read)
+
+
+async def schema_drift(db: Database) -> list[Any]:
+    """Differences between the migrated schema and the table definitions (empty = in sync)."""
+
+    def compare(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "render_as_batch": True}
+        )
+        return list(compare_metadata(context, metadata))
+
+    async with db.transaction() as conn:
+        return await conn.run_sync(compare)

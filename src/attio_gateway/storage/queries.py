@@ -1,0 +1,476 @@
+"""Keyword-only query functions. No business rules: callers decide, storage stores."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, select, update
+
+from attio_gateway.errors import NotFoundError
+from attio_gateway.storage.database import Database
+from attio_gateway.storage.records import (
+    AccountRow,
+    ApiClientRow,
+    AuditEventRow,
+    AuthorizationRequestRow,
+    ConnectionRow,
+    CredentialRow,
+    SessionTokenRow,
+)
+from attio_gateway.storage.tables import (
+    api_clients,
+    audit_events,
+    authorization_requests,
+    connected_accounts,
+    connections,
+    credentials,
+    session_tokens,
+)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _connection(row: Row[Any]) -> ConnectionRow:
+    return ConnectionRow(**row._asdict())
+
+
+def _account(row: Row[Any]) -> AccountRow:
+    return AccountRow(**row._asdict())
+
+
+# --- connections -------------------------------------------------------------------------
+
+
+async def create_connection(
+    db: Database,
+    *,
+    name: str,
+    provider: str,
+    client_id: str,
+    client_secret_sealed: str,
+    scopes: Sequence[str],
+    authorize_url: str,
+    token_url: str,
+    api_base_url: str,
+    status: str,
+    status_detail: str | None,
+    now: datetime,
+    connection_id: str | None = None,
+) -> ConnectionRow:
+    values = {
+        "id": connection_id or new_id(),
+        "name": name,
+        "provider": provider,
+        "client_id": client_id,
+        "client_secret_sealed": client_secret_sealed,
+        "scopes": list(scopes),
+        "authorize_url": authorize_url,
+        "token_url": token_url,
+        "api_base_url": api_base_url,
+        "status": status,
+        "status_detail": status_detail,
+        "created_at": now,
+        "updated_at": now,
+    }
+    async with db.transaction() as conn:
+        await conn.execute(insert(connections).values(**values))
+    return ConnectionRow(**values)  # type: ignore[arg-type]
+
+
+async def get_connection(
+    db: Database, *, name: str | None = None, connection_id: str | None = None
+) -> ConnectionRow | None:
+    query = select(connections)
+    if connection_id is not None:
+        query = query.where(connections.c.id == connection_id)
+    if name is not None:
+        query = query.where(connections.c.name == name)
+    async with db.transaction() as conn:
+        row = (await conn.execute(query)).first()
+    return _connection(row) if row else None
+
+
+async def list_connections(db: Database) -> list[ConnectionRow]:
+    async with db.transaction() as conn:
+        rows = (await conn.execute(select(connections).order_by(connections.c.created_at))).all()
+    return [_connection(row) for row in rows]
+
+
+async def update_connection(
+    db: Database, *, connection_id: str, now: datetime, **changes: Any
+) -> ConnectionRow:
+    allowed = set(connections.c.keys()) - {"id", "created_at", "updated_at"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not connection columns: {sorted(unknown)}")
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            update(connections)
+            .where(connections.c.id == connection_id)
+            .values(**changes, updated_at=now)
+        )
+        if result.rowcount == 0:
+            raise NotFoundError(f"No connection with id {connection_id!r}.")
+        row = (
+            await conn.execute(select(connections).where(connections.c.id == connection_id))
+        ).one()
+    return _connection(row)
+
+
+async def delete_connection(db: Database, *, connection_id: str) -> bool:
+    async with db.transaction() as conn:
+        result = await conn.execute(delete(connections).where(connections.c.id == connection_id))
+    return bool(result.rowcount)
+
+
+# --- connected accounts ------------------------------------------------------------------
+
+
+async def create_account(
+    db: Database,
+    *,
+    connection_id: str,
+    identifier: str,
+    status: str,
+    now: datetime,
+    api_config: dict[str, Any] | None = None,
+) -> AccountRow:
+    values: dict[str, Any] = {
+        "id": new_id(),
+        "connection_id": connection_id,
+        "identifier": identifier,
+        "status": status,
+        "granted_scopes": [],
+        "workspace_id": None,
+        "workspace_name": None,
+        "workspace_slug": None,
+        "authorized_by_member_id": None,
+        "token_expires_at": None,
+        "api_config": api_config or {},
+        "created_at": now,
+        "updated_at": now,
+        "last_used_at": None,
+    }
+    async with db.transaction() as conn:
+        await conn.execute(insert(connected_accounts).values(**values))
+    return AccountRow(**values)
+
+
+async def get_account(
+    db: Database,
+    *,
+    account_id: str | None = None,
+    connection_id: str | None = None,
+    identifier: str | None = None,
+) -> AccountRow | None:
+    if account_id is None and (connection_id is None or identifier is None):
+        raise ValueError("give account_id, or connection_id and identifier")
+    query = select(connected_accounts)
+    if account_id is not None:
+        query = query.where(connected_accounts.c.id == account_id)
+    if connection_id is not None:
+        query = query.where(connected_accounts.c.connection_id == connection_id)
+    if identifier is not None:
+        query = query.where(connected_accounts.c.identifier == identifier)
+    async with db.transaction() as conn:
+        row = (await conn.execute(query)).first()
+    return _account(row) if row else None
+
+
+async def list_accounts(
+    db: Database,
+    *,
+    connection_id: str | None = None,
+    identifier: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AccountRow]:
+    query = select(connected_accounts).order_by(
+        connected_accounts.c.created_at, connected_accounts.c.id
+    )
+    if connection_id is not None:
+        query = query.where(connected_accounts.c.connection_id == connection_id)
+    if identifier is not None:
+        query = query.where(connected_accounts.c.identifier == identifier)
+    async with db.transaction() as conn:
+        rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+    return [_account(row) for row in rows]
+
+
+async def update_account(
+    db: Database, *, account_id: str, now: datetime, **changes: Any
+) -> AccountRow:
+    allowed = set(connected_accounts.c.keys()) - {"id", "connection_id", "created_at"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not account columns: {sorted(unknown)}")
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            update(connected_accounts)
+            .where(connected_accounts.c.id == account_id)
+            .values(**changes, updated_at=now)
+        )
+        if result.rowcount == 0:
+            raise NotFoundError(f"No connected account with id {account_id!r}.")
+        row = (
+            await conn.execute(
+                select(connected_accounts).where(connected_accounts.c.id == account_id)
+            )
+        ).one()
+    return _account(row)
+
+
+async def touch_account_last_used(db: Database, *, account_id: str, now: datetime) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            update(connected_accounts)
+            .where(connected_accounts.c.id == account_id)
+            .values(last_used_at=now)
+        )
+
+
+async def delete_account(db: Database, *, account_id: str) -> bool:
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            delete(connected_accounts).where(connected_accounts.c.id == account_id)
+        )
+    return bool(result.rowcount)
+
+
+# --- authorization requests --------------------------------------------------------------
+
+
+async def save_authorization_request(
+    db: Database,
+    *,
+    state: str,
+    connection_id: str,
+    account_id: str,
+    identifier: str,
+    code_verifier_sealed: str | None,
+    user_verify_url: str | None,
+    redirect_after: str | None,
+    now: datetime,
+    expires_at: datetime,
+) -> AuthorizationRequestRow:
+    values: dict[str, Any] = {
+        "state": state,
+        "connection_id": connection_id,
+        "account_id": account_id,
+        "identifier": identifier,
+        "code_verifier_sealed": code_verifier_sealed,
+        "user_verify_url": user_verify_url,
+        "redirect_after": redirect_after,
+        "created_at": now,
+        "expires_at": expires_at,
+        "used_at": None,
+    }
+    async with db.transaction() as conn:
+        await conn.execute(insert(authorization_requests).values(**values))
+    return AuthorizationRequestRow(**values)
+
+
+async def get_authorization_request(db: Database, *, state: str) -> AuthorizationRequestRow | None:
+    async with db.transaction() as conn:
+        row = (
+            await conn.execute(
+                select(authorization_requests).where(authorization_requests.c.state == state)
+            )
+        ).first()
+    return AuthorizationRequestRow(**row._asdict()) if row else None
+
+
+async def consume_authorization_request(
+    db: Database, *, state: str, now: datetime
+) -> AuthorizationRequestRow | None:
+    """Mark the request used and return it — once. Unknown, used or expired: ``None``.
+
+    The conditional UPDATE makes this atomic across processes sharing the database.
+    """
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            update(authorization_requests)
+            .where(
+                authorization_requests.c.state == state,
+                authorization_requests.c.used_at.is_(None),
+                authorization_requests.c.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        if result.rowcount != 1:
+            return None
+        row = (
+            await conn.execute(
+                select(authorization_requests).where(authorization_requests.c.state == state)
+            )
+        ).one()
+    return AuthorizationRequestRow(**row._asdict())
+
+
+async def delete_expired_authorization_requests(db: Database, *, now: datetime) -> int:
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            delete(authorization_requests).where(authorization_requests.c.expires_at <= now)
+        )
+    return int(result.rowcount)
+
+
+# --- credentials -------------------------------------------------------------------------
+
+
+async def put_credential(
+    db: Database,
+    *,
+    account_id: str,
+    access_token_sealed: str,
+    refresh_token_sealed: str | None,
+    expires_at: datetime | None,
+    now: datetime,
+) -> CredentialRow:
+    values: dict[str, Any] = {
+        "account_id": account_id,
+        "access_token_sealed": access_token_sealed,
+        "refresh_token_sealed": refresh_token_sealed,
+        "expires_at": expires_at,
+        "updated_at": now,
+    }
+    async with db.transaction() as conn:
+        await conn.execute(delete(credentials).where(credentials.c.account_id == account_id))
+        await conn.execute(insert(credentials).values(**values))
+    return CredentialRow(**values)
+
+
+async def get_credential(db: Database, *, account_id: str) -> CredentialRow | None:
+    async with db.transaction() as conn:
+        row = (
+            await conn.execute(select(credentials).where(credentials.c.account_id == account_id))
+        ).first()
+    return CredentialRow(**row._asdict()) if row else None
+
+
+async def delete_credential(db: Database, *, account_id: str) -> bool:
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            delete(credentials).where(credentials.c.account_id == account_id)
+        )
+    return bool(result.rowcount)
+
+
+async def list_credentials(db: Database) -> list[CredentialRow]:
+    async with db.transaction() as conn:
+        rows = (await conn.execute(select(credentials))).all()
+    return [CredentialRow(**row._asdict()) for row in rows]
+
+
+# --- audit -------------------------------------------------------------------------------
+
+
+async def record_audit_event(db: Database, *, event: AuditEventRow) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(insert(audit_events).values(**event.__dict__))
+
+
+async def list_audit_events(
+    db: Database,
+    *,
+    identifier: str | None = None,
+    tool_name: str | None = None,
+    outcome: str | None = None,
+    kind: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AuditEventRow]:
+    query = select(audit_events).order_by(audit_events.c.id.desc())
+    for column, value in (
+        (audit_events.c.identifier, identifier),
+        (audit_events.c.tool_name, tool_name),
+        (audit_events.c.outcome, outcome),
+        (audit_events.c.kind, kind),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    async with db.transaction() as conn:
+        rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+    return [AuditEventRow(**{k: v for k, v in row._asdict().items() if k != "id"}) for row in rows]
+
+
+# --- API clients and session tokens ------------------------------------------------------
+
+
+async def create_api_client(
+    db: Database, *, client_id: str, name: str, secret_hash: str, now: datetime
+) -> ApiClientRow:
+    values: dict[str, Any] = {
+        "client_id": client_id,
+        "name": name,
+        "secret_hash": secret_hash,
+        "created_at": now,
+        "revoked_at": None,
+    }
+    async with db.transaction() as conn:
+        await conn.execute(insert(api_clients).values(**values))
+    return ApiClientRow(**values)
+
+
+async def get_api_client(db: Database, *, client_id: str) -> ApiClientRow | None:
+    async with db.transaction() as conn:
+        row = (
+            await conn.execute(select(api_clients).where(api_clients.c.client_id == client_id))
+        ).first()
+    return ApiClientRow(**row._asdict()) if row else None
+
+
+async def list_api_clients(db: Database) -> list[ApiClientRow]:
+    async with db.transaction() as conn:
+        rows = (await conn.execute(select(api_clients).order_by(api_clients.c.created_at))).all()
+    return [ApiClientRow(**row._asdict()) for row in rows]
+
+
+async def revoke_api_client(db: Database, *, client_id: str, now: datetime) -> bool:
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            update(api_clients)
+            .where(api_clients.c.client_id == client_id, api_clients.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    return bool(result.rowcount)
+
+
+async def create_session_token(
+    db: Database, *, token_hash: str, account_id: str, now: datetime, expires_at: datetime
+) -> SessionTokenRow:
+    values: dict[str, Any] = {
+        "token_hash": token_hash,
+        "account_id": account_id,
+        "created_at": now,
+        "expires_at": expires_at,
+        "revoked_at": None,
+    }
+    async with db.transaction() as conn:
+        await conn.execute(insert(session_tokens).values(**values))
+    return SessionTokenRow(**values)
+
+
+async def get_session_token(db: Database, *, token_hash: str) -> SessionTokenRow | None:
+    async with db.transaction() as conn:
+        row = (
+            await conn.execute(
+                select(session_tokens).where(session_tokens.c.token_hash == token_hash)
+            )
+        ).first()
+    return SessionTokenRow(**row._asdict()) if row else None
+
+
+async def revoke_session_token(db: Database, *, token_hash: str, now: datetime) -> bool:
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            update(session_tokens)
+            .where(session_tokens.c.token_hash == token_hash, session_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    return bool(result.rowcount)

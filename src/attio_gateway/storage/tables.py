@@ -1,0 +1,178 @@
+"""The gateway's tables (SQLAlchemy 2 Core). One history of migrations builds them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which keeps no zone) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("provider", String(50), nullable=False),
+    Column("client_id", String(500), nullable=False),
+    Column("client_secret_sealed", Text, nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("authorize_url", String(1000), nullable=False),
+    Column("token_url", String(1000), nullable=False),
+    Column("api_base_url", String(1000), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("status_detail", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+connected_accounts = Table(
+    "connected_accounts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column(
+        "connection_id",
+        String(36),
+        ForeignKey("connections.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("identifier", String(500), nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("granted_scopes", JSON, nullable=False),
+    Column("workspace_id", String(64), nullable=True),
+    Column("workspace_name", String(500), nullable=True),
+    Column("workspace_slug", String(500), nullable=True),
+    Column("authorized_by_member_id", String(64), nullable=True),
+    Column("token_expires_at", UTCDateTime, nullable=True),
+    Column("api_config", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime, nullable=True),
+    UniqueConstraint("connection_id", "identifier", name="uq_connected_accounts_identifier"),
+    Index("ix_connected_accounts_identifier", "identifier"),
+)
+
+authorization_requests = Table(
+    "authorization_requests",
+    metadata,
+    Column("state", String(128), primary_key=True),
+    Column(
+        "connection_id",
+        String(36),
+        ForeignKey("connections.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("account_id", String(36), nullable=False),
+    Column("identifier", String(500), nullable=False),
+    Column("code_verifier_sealed", Text, nullable=True),
+    Column("user_verify_url", String(2000), nullable=True),
+    Column("redirect_after", String(2000), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column(
+        "account_id",
+        String(36),
+        ForeignKey("connected_accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("access_token_sealed", Text, nullable=False),
+    Column("refresh_token_sealed", Text, nullable=True),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("connection_name", String(200), nullable=True),
+    Column("identifier", String(500), nullable=True),
+    Column("tool_name", String(200), nullable=True),
+    Column("method", String(10), nullable=True),
+    Column("path", String(2000), nullable=True),
+    Column("outcome", String(30), nullable=False),
+    Column("http_status", Integer, nullable=True),
+    Column("duration_ms", Integer, nullable=True),
+    Column("error_code", String(100), nullable=True),
+    Column("request_id", String(200), nullable=True),
+    Column("api_client_id", String(100), nullable=True),
+    Index("ix_audit_events_at", "at"),
+    Index("ix_audit_events_identifier", "identifier"),
+)
+
+api_clients = Table(
+    "api_clients",
+    metadata,
+    Column("client_id", String(100), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_hash", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+session_tokens = Table(
+    "session_tokens",
+    metadata,
+    Column("token_hash", String(128), primary_key=True),
+    Column(
+        "account_id",
+        String(36),
+        ForeignKey("connected_accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)

@@ -1,0 +1,19 @@
+"""The associated data each kind of secret is sealed with: one place, so seal and unseal agree."""
+
+from __future__ import annotations
+
+
+def client_secret(connection_id: str) -> str:
+    return f"connection:{connection_id}:client_secret"
+
+
+def access_token(account_id: str) -> str:
+    return f"credential:{account_id}:access_token"
+
+
+def refresh_token(account_id: str) -> str:
+    return f"credential:{account_id}:refresh_token"
+
+
+def code_verifier(state: str) -> str:
+    return f"authorization_request:{state}:code_verifier"

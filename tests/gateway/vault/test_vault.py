@@ -1,0 +1,180 @@
+"""The vault: sealing, tampering, wrong and missing keys, rotation, and secrets kept out of sight."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from attio_gateway.cli import app as cli
+from attio_gateway.config import Settings
+from attio_gateway.errors import ConfigurationError, DecryptionError, MissingKeyError
+from attio_gateway.storage import Database
+from attio_gateway.storage import queries as q
+from attio_gateway.vault import KeyRing, Sealed, load_keyring, purposes
+from attio_gateway.vault.keyring import key_file
+from attio_gateway.vault.rotation import rotate
+
+PLANTED = "tok_PLANTED_5f1c2a9e_never_print_me"
+NOW = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+def ring(*ids: str) -> KeyRing:
+    return KeyRing([(key_id, bytes([i + 1]) * 32) for i, key_id in enumerate(ids)])
+
+
+def test_seal_round_trip_and_purpose_binding() -> None:
+    keys = ring("k1")
+    sealed = keys.seal(SecretStr(PLANTED), purpose="credential:a:access_token")
+    assert PLANTED.encode() not in sealed.blob
+    assert keys.unseal(sealed, purpose="credential:a:access_token").get_secret_value() == PLANTED
+    with pytest.raises(DecryptionError, match="tampered with, moved"):
+        keys.unseal(sealed, purpose="credential:b:access_token")
+    assert Sealed.from_text(sealed.to_text()) == sealed
+
+
+def test_tampered_ciphertext_is_rejected_clearly() -> None:
+    keys = ring("k1")
+    sealed = keys.seal(PLANTED, purpose="p")
+    flipped = bytearray(sealed.blob)
+    flipped[-1] ^= 0x01
+    with pytest.raises(DecryptionError, match="'k1' failed authentication"):
+        keys.unseal(Sealed("k1", bytes(flipped)), purpose="p")
+    with pytest.raises(DecryptionError, match="malformed"):
+        Sealed.from_text("no-separator")
+
+
+def test_wrong_and_missing_keys_fail_with_a_message() -> None:
+    sealed = ring("k1").seal(PLANTED, purpose="p")
+    impostor = KeyRing([("k1", b"\x09" * 32)])
+    with pytest.raises(DecryptionError):
+        impostor.unseal(sealed, purpose="p")
+    with pytest.raises(MissingKeyError, match="No configured vault key has id 'k1'"):
+        ring("k2").unseal(sealed, purpose="p")
+
+
+def test_key_settings_are_checked() -> None:
+    with pytest.raises(ConfigurationError, match="key_id:base64key"):
+        load_keyring(Settings(vault_keys=[SecretStr("nocolon")]))
+    with pytest.raises(ConfigurationError, match="32 bytes"):
+        load_keyring(Settings(vault_keys=[SecretStr("k1:" + base64.b64encode(b"short").decode())]))
+    with pytest.raises(ConfigurationError, match="configured twice"):
+        ring("k1", "k1")
+
+
+def test_embedded_default_generates_a_private_key_file_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    with caplog.at_level(logging.WARNING):
+        first = load_keyring(settings)
+        second = load_keyring(settings)
+    assert first.key_ids == second.key_ids
+    assert stat.S_IMODE(os.stat(key_file(settings)).st_mode) == 0o600
+    assert sum("Generated a new vault key" in r.message for r in caplog.records) == 1
+
+
+async def test_rotation_reseals_everything_under_the_new_key(db: Database) -> None:
+    old = ring("k-old")
+    connection_id = "c0000000-0000-4000-8000-000000000001"
+    await q.create_connection(
+        db,
+        connection_id=connection_id,
+        name="attio",
+        provider="attio",
+        client_id="cid",
+        client_secret_sealed=old.seal(
+            "client-secret", purpose=purposes.client_secret(connection_id)
+        ).to_text(),
+        scopes=[],
+        authorize_url="a",
+        token_url="t",
+        api_base_url="b",
+        status="ACTIVE",
+        status_detail=None,
+        now=NOW,
+    )
+    accounts = []
+    for identifier in ("u1", "u2"):
+        account = await q.create_account(
+            db, connection_id=connection_id, identifier=identifier, status="ACTIVE", now=NOW
+        )
+        accounts.append(account.id)
+        await q.put_credential(
+            db,
+            account_id=account.id,
+            access_token_sealed=old.seal(
+                f"{PLANTED}-{identifier}", purpose=purposes.access_token(account.id)
+            ).to_text(),
+            refresh_token_sealed=old.seal(
+                "refresh", purpose=purposes.refresh_token(account.id)
+            ).to_text(),
+            expires_at=None,
+            now=NOW,
+        )
+
+    new, _ = old.with_new_key()
+    report = await rotate(db, new)
+    assert (report.connections, report.credentials) == (1, 2)
+    assert report.key_id == new.current_key_id != "k-old"
+
+    connection = await q.get_connection(db, connection_id=connection_id)
+    assert connection is not None
+    secret = Sealed.from_text(connection.client_secret_sealed)
+    assert secret.key_id == new.current_key_id
+    assert new.unseal(secret, purpose=purposes.client_secret(connection_id)).get_secret_value() == (
+        "client-secret"
+    )
+    for account_id, identifier in zip(accounts, ("u1", "u2"), strict=True):
+        credential = await q.get_credential(db, account_id=account_id)
+        assert credential is not None and credential.refresh_token_sealed is not None
+        access = Sealed.from_text(credential.access_token_sealed)
+        assert access.key_id == new.current_key_id
+        token = new.unseal(access, purpose=purposes.access_token(account_id))
+        assert token.get_secret_value() == f"{PLANTED}-{identifier}"
+        # The old key alone can no longer open what was re-sealed.
+        with pytest.raises(MissingKeyError):
+            old.unseal(access, purpose=purposes.access_token(account_id))
+
+
+def test_planted_token_never_shows_in_reprs_or_logs(caplog: pytest.LogCaptureFixture) -> None:
+    keys = ring("k1")
+    with caplog.at_level(logging.DEBUG):
+        sealed = keys.seal(SecretStr(PLANTED), purpose="p")
+        plain = keys.unseal(sealed, purpose="p")
+        logging.getLogger("attio_gateway").info("sealed %r plain %r ring %r", sealed, plain, keys)
+        try:
+            ring("k9").unseal(sealed, purpose="p")
+        except MissingKeyError as exc:
+            logging.getLogger("attio_gateway").exception("failed: %s", exc)
+    text = caplog.text + repr(sealed) + str(plain) + repr(plain) + repr(keys)
+    assert PLANTED not in text
+    assert base64.b64encode(sealed.blob).decode() not in repr(sealed)
+
+
+def test_cli_rotate_and_bad_key_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATTIO_GATEWAY_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    upgrade = runner.invoke(cli, ["db", "upgrade"])
+    assert upgrade.exit_code == 0, upgrade.output
+    assert "revision 0001" in upgrade.output
+
+    rotated = runner.invoke(cli, ["vault", "rotate"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "re-sealed 0 connection secret(s) and 0 credential(s)" in rotated.output
+    assert len(key_file(Settings(data_dir=tmp_path)).read_text().split()) == 2
+
+    monkeypatch.setenv("ATTIO_GATEWAY_VAULT_KEYS", '["broken"]')
+    failed = runner.invoke(cli, ["vault", "rotate"])
+    assert failed.exit_code == 1
+    assert "key_id:base64key" in failed.output
+    assert "Traceback" not in failed.output
