@@ -1,4 +1,4 @@
-"""The vault: sealing, tampering, wrong and missing keys, rotation, and secrets kept out of sight."""
+"""The vault: sealing, tampering, wrong and missing keys, rotation, secrets kept out of sight."""
 
 from __future__ import annotations
 
