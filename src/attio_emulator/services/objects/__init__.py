@@ -1,0 +1,1 @@
+"""Objects, attributes, select options and statuses (the workspace schema)."""

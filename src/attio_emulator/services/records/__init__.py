@@ -1,0 +1,1 @@
+"""Records: create, assert, get, update (append or overwrite), delete, values, query, search."""

@@ -1,0 +1,344 @@
+"""Records and their attribute values, with history and two-way relationships."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attio_emulator.core import values as vals
+from attio_emulator.core.clock import new_id
+from attio_emulator.core.errors import AttioError, missing_value, not_found, validation_error
+from attio_emulator.core.filters import FilterCompiler, sort_rows
+from attio_emulator.core.state import EmulatorState
+from attio_emulator.core.store import Document, Table
+from attio_emulator.core.wire import int_param
+from attio_emulator.services.objects.models import attributes_of, get_attribute, get_object
+
+SYSTEM_VALUES = ("record_id", "created_at", "created_by")
+
+
+def _records(state: EmulatorState) -> Table:
+    return state.store.table("records")
+
+
+def records_of(state: EmulatorState, object_id: str) -> list[Document]:
+    return [r for r in _records(state) if r["id"]["object_id"] == object_id]
+
+
+def get_record(state: EmulatorState, obj: Document, record_id: str) -> Document:
+    record = _records(state).get(record_id)
+    if record is None or record["id"]["object_id"] != obj["id"]["object_id"]:
+        raise not_found(f'Record with ID "{record_id}" not found.')
+    return record
+
+
+def render_record(state: EmulatorState, record: Document) -> Document:
+    """A record exactly as Attio reads it: every attribute slug present, current values only."""
+    obj = state.store.table("objects").get(record["id"]["object_id"])
+    assert obj is not None
+    rendered: dict[str, list[Document]] = {}
+    for attribute in attributes_of(state, obj["id"]["object_id"], archived=False):
+        stored = record["values"].get(attribute["id"]["attribute_id"], [])
+        rendered[attribute["api_slug"]] = [
+            vals.render(state, v) for v in stored if v["active_until"] is None
+        ]
+    noun = (obj["singular_noun"] or obj["api_slug"]).lower().replace(" ", "-")
+    return {
+        "id": record["id"],
+        "created_at": record["created_at"],
+        "web_url": f"https://app.attio.com/{state.workspace.slug}/{noun}/{record['id']['record_id']}",
+        "values": rendered,
+    }
+
+
+def _resolve_values(
+    state: EmulatorState, obj: Document, raw_values: Any
+) -> list[tuple[Document, list[dict[str, Any]]]]:
+    if not isinstance(raw_values, dict):
+        raise validation_error("data.values must be an object keyed by attribute slug or id.")
+    resolved = []
+    for key, raw in raw_values.items():
+        try:
+            attribute = get_attribute(state, obj["id"]["object_id"], key)
+        except AttioError:
+            raise validation_error(
+                f'Unknown attribute "{key}" on object "{obj["api_slug"]}".'
+            ) from None
+        if attribute["is_archived"]:
+            raise validation_error(f'Attribute "{key}" is archived.')
+        resolved.append((attribute, vals.normalize(state, attribute, raw)))
+    return resolved
+
+
+def _check_unique(
+    state: EmulatorState,
+    obj: Document,
+    record_id: str | None,
+    attribute: Document,
+    bodies: list[Any],
+) -> None:
+    if not attribute["is_unique"] or not bodies:
+        return
+    field = vals.MAIN_FIELD[attribute["type"]]
+    wanted = {body.get(field) for body in bodies}
+    attribute_id = attribute["id"]["attribute_id"]
+    for record in records_of(state, obj["id"]["object_id"]):
+        if record["id"]["record_id"] == record_id:
+            continue
+        for value in record["values"].get(attribute_id, []):
+            if value["active_until"] is None and value.get(field) in wanted:
+                raise AttioError(
+                    400,
+                    "invalid_request_error",
+                    "uniqueness_conflict",
+                    f'The value "{value.get(field)}" provided for unique attribute '
+                    f'"{attribute["api_slug"]}" already exists on record '
+                    f'"{record["id"]["record_id"]}".',
+                )
+
+
+def _apply(
+    state: EmulatorState,
+    record: Document,
+    attribute: Document,
+    bodies: list[dict[str, Any]],
+    *,
+    mode: str,
+    actor: dict[str, Any],
+    now: str,
+) -> None:
+    """Write ``bodies`` to one attribute: ``append`` (PATCH) or ``overwrite`` (PUT/create)."""
+    attribute_id = attribute["id"]["attribute_id"]
+    history: list[Document] = record["values"].setdefault(attribute_id, [])
+    current = [v for v in history if v["active_until"] is None]
+    before = _targets(current)
+    if attribute["is_multiselect"] and mode == "append":
+        fresh = [b for b in bodies if not any(vals.same_value(b, c) for c in current)]
+        history[:0] = [vals.stored(b, attribute, actor, now) for b in fresh]
+    else:
+        keep = [c for c in current if any(vals.same_value(c, b) for b in bodies)]
+        for old in current:
+            if old not in keep:
+                old["active_until"] = now
+        new = [b for b in bodies if not any(vals.same_value(b, k) for k in keep)]
+        history[:0] = [vals.stored(b, attribute, actor, now) for b in new]
+    after = _targets([v for v in history if v["active_until"] is None])
+    if attribute["type"] == "record-reference" and attribute.get("_pair"):
+        for target_id in after - before:
+            _mirror(state, record, attribute, target_id, present=True, actor=actor, now=now)
+        for target_id in before - after:
+            _mirror(state, record, attribute, target_id, present=False, actor=actor, now=now)
+
+
+def _targets(values: list[Document]) -> set[str]:
+    return {v["target_record_id"] for v in values if "target_record_id" in v}
+
+
+def _mirror(
+    state: EmulatorState,
+    record: Document,
+    attribute: Document,
+    target_id: str,
+    *,
+    present: bool,
+    actor: dict[str, Any],
+    now: str,
+) -> None:
+    """Keep the other side of a two-way relationship in step with this side."""
+    target = _records(state).get(target_id)
+    pair = state.store.table("attributes").get(attribute["_pair"])
+    if target is None or pair is None:
+        return
+    obj = state.store.table("objects").get(record["id"]["object_id"])
+    assert obj is not None
+    me = {"target_object": obj["api_slug"], "target_record_id": record["id"]["record_id"]}
+    history: list[Document] = target["values"].setdefault(pair["id"]["attribute_id"], [])
+    current = [v for v in history if v["active_until"] is None]
+    if present:
+        if any(v.get("target_record_id") == me["target_record_id"] for v in current):
+            return
+        if not pair["is_multiselect"]:
+            for old in current:
+                old["active_until"] = now
+                displaced = _records(state).get(old["target_record_id"])
+                if displaced is not None:
+                    for v in displaced["values"].get(attribute["id"]["attribute_id"], []):
+                        if v["active_until"] is None and v.get("target_record_id") == target_id:
+                            v["active_until"] = now
+                    _records(state).put(displaced["id"]["record_id"], displaced)
+        history.insert(0, vals.stored(me, pair, actor, now))
+    else:
+        for v in current:
+            if v.get("target_record_id") == me["target_record_id"]:
+                v["active_until"] = now
+    _records(state).put(target_id, target)
+
+
+def create_record(
+    state: EmulatorState, obj: Document, raw_values: Any, actor: dict[str, Any]
+) -> Document:
+    resolved = _resolve_values(state, obj, raw_values)
+    provided = {a["id"]["attribute_id"] for a, bodies in resolved if bodies}
+    for attribute in attributes_of(state, obj["id"]["object_id"], archived=False):
+        if attribute["is_required"] and attribute["id"]["attribute_id"] not in provided:
+            raise missing_value(
+                f'Required value for attribute "{attribute["api_slug"]}" was not provided.'
+            )
+    for attribute, bodies in resolved:
+        _check_unique(state, obj, None, attribute, bodies)
+    now = state.clock.timestamp()
+    record_id = new_id()
+    record: Document = {
+        "id": {
+            "workspace_id": state.workspace.workspace_id,
+            "object_id": obj["id"]["object_id"],
+            "record_id": record_id,
+        },
+        "created_at": now,
+        "values": {},
+    }
+    system = {
+        "record_id": {"value": record_id},
+        "created_at": {"value": now},
+        "created_by": {"referenced_actor_type": actor["type"], "referenced_actor_id": actor["id"]},
+    }
+    with state.store.batch():
+        for slug, body in system.items():
+            attribute = get_attribute(state, obj["id"]["object_id"], slug)
+            record["values"][attribute["id"]["attribute_id"]] = [
+                vals.stored(body, attribute, actor, now)
+            ]
+        _records(state).put(record_id, record)
+        for attribute, bodies in resolved:
+            _apply(state, record, attribute, bodies, mode="overwrite", actor=actor, now=now)
+        _records(state).put(record_id, record)
+    return record
+
+
+def update_record(
+    state: EmulatorState,
+    obj: Document,
+    record: Document,
+    raw_values: Any,
+    actor: dict[str, Any],
+    *,
+    mode: str,
+) -> Document:
+    resolved = _resolve_values(state, obj, raw_values)
+    for attribute, bodies in resolved:
+        if attribute["is_required"] and not bodies and mode == "overwrite":
+            raise missing_value(f'Required attribute "{attribute["api_slug"]}" cannot be cleared.')
+        _check_unique(state, obj, record["id"]["record_id"], attribute, bodies)
+    now = state.clock.timestamp()
+    with state.store.batch():
+        for attribute, bodies in resolved:
+            _apply(state, record, attribute, bodies, mode=mode, actor=actor, now=now)
+        _records(state).put(record["id"]["record_id"], record)
+    return record
+
+
+def assert_record(
+    state: EmulatorState, obj: Document, matching: str, raw_values: Any, actor: dict[str, Any]
+) -> Document:
+    try:
+        attribute = get_attribute(state, obj["id"]["object_id"], matching)
+    except AttioError:
+        raise validation_error(f'Unknown matching_attribute "{matching}".') from None
+    if not attribute["is_unique"]:
+        raise AttioError(
+            400,
+            "invalid_request_error",
+            "matching_attribute_definition_not_unique",
+            f'matching_attribute "{matching}" is not a unique attribute.',
+        )
+    if not isinstance(raw_values, dict):
+        raise validation_error("data.values must be an object keyed by attribute slug or id.")
+    key = next(
+        (k for k in raw_values if k in (attribute["api_slug"], attribute["id"]["attribute_id"])),
+        None,
+    )
+    if key is None:
+        raise missing_value(f'data.values must include the matching attribute "{matching}".')
+    bodies = vals.normalize(state, attribute, raw_values[key])
+    field = vals.MAIN_FIELD[attribute["type"]]
+    wanted = {b.get(field) for b in bodies}
+    matches = [
+        r
+        for r in records_of(state, obj["id"]["object_id"])
+        if any(
+            v["active_until"] is None and v.get(field) in wanted
+            for v in r["values"].get(attribute["id"]["attribute_id"], [])
+        )
+    ]
+    if len(matches) > 1:
+        raise AttioError(
+            400,
+            "invalid_request_error",
+            "multiple_match_results",
+            f'More than one record matches "{matching}".',
+        )
+    if not matches:
+        return create_record(state, obj, raw_values, actor)
+    record = matches[0]
+    # The matching attribute's values are added; other multiselects are replaced (API-NOTES §8).
+    rest = {k: v for k, v in raw_values.items() if k != key}
+    update_record(state, obj, record, {key: raw_values[key]}, actor, mode="append")
+    return update_record(state, obj, record, rest, actor, mode="overwrite")
+
+
+def delete_record(state: EmulatorState, obj: Document, record: Document) -> None:
+    record_id = record["id"]["record_id"]
+    now = state.clock.timestamp()
+    with state.store.batch():
+        _records(state).delete(record_id)
+        for other in _records(state):
+            touched = False
+            for history in other["values"].values():
+                for value in history:
+                    if value["active_until"] is None and value.get("target_record_id") == record_id:
+                        value["active_until"] = now
+                        touched = True
+            if touched:
+                _records(state).put(other["id"]["record_id"], other)
+        entries = state.store.table("entries")
+        for entry in entries:
+            if entry.get("parent_record_id") == record_id:
+                entries.delete(entry["id"]["entry_id"])
+
+
+def attribute_values(
+    state: EmulatorState, record: Document, attribute: Document, *, historic: bool
+) -> list[Document]:
+    history = record["values"].get(attribute["id"]["attribute_id"], [])
+    if historic:
+        if attribute["type"] == "interaction" or (
+            not attribute["is_writable"] and attribute["api_slug"] not in SYSTEM_VALUES
+        ):
+            raise validation_error(
+                f'show_historic is not supported for attribute "{attribute["api_slug"]}".'
+            )
+        chosen = sorted(history, key=lambda v: v["active_from"])
+    else:
+        chosen = [v for v in history if v["active_until"] is None]
+    return [vals.render(state, v) for v in chosen]
+
+
+def query_records(state: EmulatorState, obj: Document, body: dict[str, Any]) -> list[Document]:
+    object_id = obj["id"]["object_id"]
+
+    def lookup(ref: str) -> Document | None:
+        try:
+            return get_attribute(state, object_id, ref)
+        except AttioError:
+            return None
+
+    compiler = FilterCompiler(state, lookup, target_slug=obj["api_slug"])
+    predicate = compiler.compile(body.get("filter"))
+    limit = int_param(body.get("limit"), "limit", default=500, minimum=1, maximum=None)
+    offset = int_param(body.get("offset"), "offset", default=0, minimum=0, maximum=None)
+    rows = [r for r in records_of(state, object_id) if predicate(r)]
+    rows = sort_rows(state, rows, body.get("sorts"), lookup, obj["api_slug"])
+    return rows[offset : offset + limit]
+
+
+def object_for(state: EmulatorState, identifier: str) -> Document:
+    return get_object(state, identifier)
