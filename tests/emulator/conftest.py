@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from attio_emulator.app import create_app, transport
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Store
+from tests.emulator.conformance import check_response
 
 
 @pytest.fixture
@@ -31,10 +32,17 @@ def api_token(emulator_state: EmulatorState) -> str:
 
 @pytest.fixture
 async def client(emulator_app: FastAPI, api_token: str) -> AsyncIterator[httpx.AsyncClient]:
-    """An httpx client talking to the emulator in process, with a full-scope API token."""
+    """An httpx client on the emulator in process, full-scope token; every response is
+    checked against Attio's OpenAPI description."""
+
+    async def conforms(response: httpx.Response) -> None:
+        await response.aread()
+        check_response(response)
+
     async with httpx.AsyncClient(
         transport=transport(emulator_app),
         base_url="https://api.attio.com",
         headers={"Authorization": f"Bearer {api_token}"},
+        event_hooks={"response": [conforms]},
     ) as http:
         yield http

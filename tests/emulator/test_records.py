@@ -1,0 +1,298 @@
+"""Records: every type's write forms and read shapes, PATCH vs PUT, assert, history, links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from attio_emulator.core.state import EmulatorState
+from tests.emulator.helpers import add_member, create, error
+
+
+async def add_attribute(client: httpx.AsyncClient, type_: str, slug: str, **extra: Any) -> None:
+    data = {
+        "title": slug,
+        "description": None,
+        "api_slug": slug,
+        "type": type_,
+        "is_required": False,
+        "is_unique": False,
+        "is_multiselect": False,
+        "config": {},
+        **extra,
+    }
+    response = await client.post("/v2/objects/companies/attributes", json={"data": data})
+    assert response.status_code == 200, response.text
+
+
+def current(record: dict[str, Any], slug: str) -> list[dict[str, Any]]:
+    values: list[dict[str, Any]] = record["values"][slug]
+    return values
+
+
+@pytest.mark.parametrize(
+    ("type_", "extra", "written", "expected"),
+    [
+        ("text", {}, "hello", {"value": "hello"}),
+        ("text", {}, [{"value": "wrapped"}], {"value": "wrapped"}),
+        ("number", {}, 3.5, {"value": 3.5}),
+        ("number", {}, {"value": 7}, {"value": 7}),
+        ("checkbox", {}, "true", {"value": True}),
+        ("checkbox", {}, {"value": False}, {"value": False}),
+        (
+            "currency",
+            {"config": {"currency": {"default_currency_code": "EUR"}}},
+            "499.5",
+            {"currency_value": 499.5, "currency_code": "EUR"},
+        ),
+        ("date", {}, "2026-03-01T23:30:00+02:00", {"value": "2026-03-01"}),
+        ("timestamp", {}, "2026-03-01", {"value": "2026-03-01T00:00:00.000000000Z"}),
+        (
+            "timestamp",
+            {},
+            {"value": "2026-03-01T10:00:00+01:00"},
+            {"value": "2026-03-01T09:00:00.000000000Z"},
+        ),
+        ("rating", {}, 4, {"value": 4}),
+        (
+            "domain",
+            {},
+            "https://www.Acme.co.uk/about",
+            {"domain": "acme.co.uk", "root_domain": "acme.co.uk"},
+        ),
+        (
+            "email-address",
+            {},
+            "Ada.Lovelace+crm@Example.com",
+            {
+                "original_email_address": "Ada.Lovelace+crm@Example.com",
+                "email_address": "ada.lovelace+crm@example.com",
+                "email_domain": "example.com",
+                "email_root_domain": "example.com",
+                "email_local_specifier": "ada.lovelace",
+            },
+        ),
+        (
+            "phone-number",
+            {},
+            {"original_phone_number": "(555) 555-0123", "country_code": "US"},
+            {
+                "original_phone_number": "(555) 555-0123",
+                "phone_number": "+15555550123",
+                "country_code": "US",
+            },
+        ),
+        (
+            "location",
+            {},
+            {
+                "line_1": "1 Main St",
+                "line_2": None,
+                "line_3": None,
+                "line_4": None,
+                "locality": "Paris",
+                "region": None,
+                "postcode": "75001",
+                "country_code": "fr",
+                "latitude": 48.85,
+                "longitude": None,
+            },
+            {
+                "line_1": "1 Main St",
+                "line_2": None,
+                "line_3": None,
+                "line_4": None,
+                "locality": "Paris",
+                "region": None,
+                "postcode": "75001",
+                "country_code": "FR",
+                "latitude": "48.85",
+                "longitude": None,
+            },
+        ),
+    ],
+)
+async def test_write_forms_read_back_in_attios_shape(
+    client: httpx.AsyncClient, type_: str, extra: dict[str, Any], written: Any, expected: Any
+) -> None:
+    slug = "field_" + type_.replace("-", "_")
+    await add_attribute(client, type_, slug, **extra)
+    record = await create(client, "companies", {slug: written})
+    (value,) = current(record, slug)
+    assert {k: value[k] for k in expected} == expected
+    assert value["attribute_type"] == type_
+    assert value["active_until"] is None
+    assert value["created_by_actor"]["type"] == "api-token"
+
+
+async def test_select_status_name_actor_and_all_slugs_present(
+    client: httpx.AsyncClient, emulator_state: EmulatorState
+) -> None:
+    member = add_member(emulator_state, "owner@example.com")
+    company = await create(client, "companies", {"name": "Acme", "categories": ["SaaS", "B2B"]})
+    assert [v["option"]["title"] for v in current(company, "categories")] == ["SaaS", "B2B"]
+    assert "team" in company["values"] and company["values"]["team"] == []
+    deal = await create(
+        client,
+        "deals",
+        {"name": "Big", "stage": "In Progress", "owner": "owner@example.com"},
+    )
+    (stage,) = current(deal, "stage")
+    assert stage["status"]["title"] == "In Progress"
+    assert set(stage["status"]) == {
+        "id",
+        "title",
+        "is_archived",
+        "celebration_enabled",
+        "target_time_in_status",
+    }
+    (owner,) = current(deal, "owner")
+    assert owner["referenced_actor_id"] == member
+    person = await create(client, "people", {"name": "Lovelace, Ada"})
+    (name,) = current(person, "name")
+    assert (name["first_name"], name["last_name"], name["full_name"]) == (
+        "Ada",
+        "Lovelace",
+        "Ada Lovelace",
+    )
+    assert current(person, "record_id")[0]["value"] == person["id"]["record_id"]
+    assert person["web_url"].endswith(f"/person/{person['id']['record_id']}")
+
+
+@pytest.mark.parametrize(
+    ("values", "code", "needle"),
+    [
+        ({"categories": ["Nope"]}, "value_not_found", 'Cannot find option "Nope"'),
+        ({"name": 5}, "validation_type", 'attribute "name"'),
+        ({"domains": ["not a domain"]}, "validation_type", "not a valid domain"),
+        ({"nope": "x"}, "validation_type", 'Unknown attribute "nope"'),
+        ({"record_id": "x"}, "system_edit_unauthorized", "read-only"),
+        ({"name": ["a", "b"]}, "validation_type", "single value"),
+        (
+            {
+                "team": [
+                    {
+                        "target_object": "people",
+                        "target_record_id": "00000000-0000-4000-8000-000000000000",
+                    }
+                ]
+            },
+            "value_not_found",
+            "does not exist",
+        ),
+    ],
+)
+async def test_bad_values_are_400_naming_the_attribute(
+    client: httpx.AsyncClient, values: dict[str, Any], code: str, needle: str
+) -> None:
+    response = await client.post("/v2/objects/companies/records", json={"data": {"values": values}})
+    assert needle in error(response, 400, code)
+
+
+async def test_required_and_unique(client: httpx.AsyncClient) -> None:
+    missing = await client.post(
+        "/v2/objects/deals/records", json={"data": {"values": {"name": "x"}}}
+    )
+    assert "stage" in error(missing, 400, "missing_value")
+    await create(client, "companies", {"domains": ["acme.com"]})
+    clash = await client.post(
+        "/v2/objects/companies/records", json={"data": {"values": {"domains": ["ACME.com"]}}}
+    )
+    assert "acme.com" in error(clash, 400, "uniqueness_conflict")
+
+
+async def test_patch_appends_put_overwrites_and_history_is_kept(
+    client: httpx.AsyncClient,
+) -> None:
+    company = await create(client, "companies", {"name": "Old", "categories": ["SaaS"]})
+    path = f"/v2/objects/companies/records/{company['id']['record_id']}"
+    patched = await client.patch(
+        path, json={"data": {"values": {"name": "New", "categories": ["B2B"]}}}
+    )
+    record = patched.json()["data"]
+    assert [v["option"]["title"] for v in current(record, "categories")] == ["B2B", "SaaS"]
+    assert [v["value"] for v in current(record, "name")] == ["New"]
+    put = await client.put(path, json={"data": {"values": {"categories": ["Finance"]}}})
+    record = put.json()["data"]
+    assert [v["option"]["title"] for v in current(record, "categories")] == ["Finance"]
+    assert [v["value"] for v in current(record, "name")] == ["New"]  # untouched by PUT
+    cleared = await client.put(path, json={"data": {"values": {"categories": []}}})
+    assert current(cleared.json()["data"], "categories") == []
+
+    history = await client.get(f"{path}/attributes/name/values", params={"show_historic": "true"})
+    names = history.json()["data"]
+    assert [v["value"] for v in names] == ["Old", "New"]
+    assert names[0]["active_until"] is not None and names[1]["active_until"] is None
+    now = await client.get(f"{path}/attributes/name/values")
+    assert [v["value"] for v in now.json()["data"]] == ["New"]
+    bad = await client.get(
+        f"{path}/attributes/first_interaction/values", params={"show_historic": "true"}
+    )
+    error(bad, 400, "validation_type")
+
+
+async def test_assert_by_unique_attribute(client: httpx.AsyncClient) -> None:
+    first = await client.put(
+        "/v2/objects/companies/records",
+        params={"matching_attribute": "domains"},
+        json={"data": {"values": {"domains": ["acme.com"], "name": "Acme"}}},
+    )
+    again = await client.put(
+        "/v2/objects/companies/records",
+        params={"matching_attribute": "domains"},
+        json={"data": {"values": {"domains": ["acme.com"], "name": "Acme Inc"}}},
+    )
+    assert first.json()["data"]["id"] == again.json()["data"]["id"]
+    assert current(again.json()["data"], "name")[0]["value"] == "Acme Inc"
+    not_unique = await client.put(
+        "/v2/objects/companies/records",
+        params={"matching_attribute": "name"},
+        json={"data": {"values": {"name": "x"}}},
+    )
+    error(not_unique, 400, "matching_attribute_definition_not_unique")
+    no_param = await client.put("/v2/objects/companies/records", json={"data": {"values": {}}})
+    error(no_param, 400, "validation_type")
+
+
+async def test_two_way_relationships_and_delete(client: httpx.AsyncClient) -> None:
+    acme = await create(client, "companies", {"name": "Acme", "domains": ["acme.com"]})
+    globex = await create(client, "companies", {"name": "Globex"})
+    acme_id, globex_id = acme["id"]["record_id"], globex["id"]["record_id"]
+    ada = await create(
+        client,
+        "people",
+        {"name": "Ada", "company": [{"target_object": "companies", "target_record_id": acme_id}]},
+    )
+    ada_id = ada["id"]["record_id"]
+    bob = await create(client, "people", {"name": "Bob", "company": "acme.com"})
+
+    def team(record: httpx.Response) -> set[str]:
+        return {v["target_record_id"] for v in current(record.json()["data"], "team")}
+
+    assert team(await client.get(f"/v2/objects/companies/records/{acme_id}")) == {
+        ada_id,
+        bob["id"]["record_id"],
+    }
+    # Moving Ada to Globex updates both companies' teams.
+    await client.put(
+        f"/v2/objects/people/records/{ada_id}",
+        json={
+            "data": {
+                "values": {"company": {"target_object": "companies", "target_record_id": globex_id}}
+            }
+        },
+    )
+    assert team(await client.get(f"/v2/objects/companies/records/{acme_id}")) == {
+        bob["id"]["record_id"]
+    }
+    assert team(await client.get(f"/v2/objects/companies/records/{globex_id}")) == {ada_id}
+    # Deleting Globex clears Ada's company.
+    deleted = await client.delete(f"/v2/objects/companies/records/{globex_id}")
+    assert (deleted.status_code, deleted.json()) == (200, {})
+    ada_now = (await client.get(f"/v2/objects/people/records/{ada_id}")).json()["data"]
+    assert current(ada_now, "company") == []
+    error(await client.get(f"/v2/objects/companies/records/{globex_id}"), 404, "not_found")
+    entries = await client.get(f"/v2/objects/people/records/{ada_id}/entries")
+    assert entries.json() == {"data": []}
