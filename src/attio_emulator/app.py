@@ -62,8 +62,10 @@ def _validation_body(errors: Any) -> dict[str, Any]:
 def _routers() -> list[Any]:
     """Every service's router. Each group adds its own line here."""
     from attio_emulator.control.routes import router as control_router
+    from attio_emulator.oauth.routes import router as oauth_router
+    from attio_emulator.services.members.routes import router as members_router
     from attio_emulator.services.objects.routes import router as objects_router
     from attio_emulator.services.records.routes import router as records_router
 
     # Records first: "/v2/objects/records/search" must win over "/v2/objects/{object}".
-    return [control_router, records_router, objects_router]
+    return [control_router, oauth_router, members_router, records_router, objects_router]

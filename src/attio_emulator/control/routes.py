@@ -8,7 +8,9 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from attio_emulator.core.auth import get_state
+from attio_emulator.core.errors import not_found, validation_error
 from attio_emulator.core.state import ALL_SCOPES, EmulatorState
+from attio_emulator.oauth.models import register_app
 
 router = APIRouter(prefix="/_emulator", tags=["emulator control"])
 
@@ -32,6 +34,31 @@ async def mint_token(state: StateDep, body: TokenRequest) -> dict[str, Any]:
     """A workspace API token with the given scopes (all by default)."""
     doc = state.issue_token(scopes=body.scopes, token=body.token)
     return {"token": doc["token"], "scopes": doc["scopes"]}
+
+
+class AppRequest(BaseModel):
+    name: str
+    redirect_uris: list[str]
+    scopes: list[str] = list(ALL_SCOPES)
+    expiring_tokens: bool = False
+    token_lifetime_seconds: int = 3600
+
+
+@router.post("/apps")
+async def create_app(state: StateDep, body: AppRequest) -> dict[str, Any]:
+    """Register an OAuth app (what build.attio.com does); answers its client id and secret."""
+    try:
+        return register_app(state, **body.model_dump())
+    except ValueError as exc:
+        raise validation_error(str(exc)) from None
+
+
+@router.post("/tokens/{token}/revoke")
+async def revoke_token(state: StateDep, token: str) -> dict[str, Any]:
+    """Revoke a token as an uninstall of the app would."""
+    if not state.revoke_token(token):
+        raise not_found("No such token.")
+    return {}
 
 
 @router.get("/state")
