@@ -312,6 +312,42 @@ async def consume_authorization_request(
     return AuthorizationRequestRow(**row._asdict())
 
 
+async def hold_pending_grant(
+    db: Database, *, state: str, pending_token_sealed: str, pending_grant: dict[str, Any]
+) -> None:
+    """Park a grant on its (already consumed) request until the user is verified."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            update(authorization_requests)
+            .where(authorization_requests.c.state == state)
+            .values(pending_token_sealed=pending_token_sealed, pending_grant=pending_grant)
+        )
+
+
+async def claim_pending_grant(
+    db: Database, *, state: str, now: datetime
+) -> AuthorizationRequestRow | None:
+    """Mark a parked grant verified and return it — once; ``None`` if none is waiting."""
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            update(authorization_requests)
+            .where(
+                authorization_requests.c.state == state,
+                authorization_requests.c.pending_token_sealed.is_not(None),
+                authorization_requests.c.verified_at.is_(None),
+            )
+            .values(verified_at=now)
+        )
+        if result.rowcount != 1:
+            return None
+        row = (
+            await conn.execute(
+                select(authorization_requests).where(authorization_requests.c.state == state)
+            )
+        ).one()
+    return AuthorizationRequestRow(**row._asdict())
+
+
 async def delete_expired_authorization_requests(db: Database, *, now: datetime) -> int:
     async with db.transaction() as conn:
         result = await conn.execute(

@@ -54,6 +54,9 @@ class AuthorizationRequestRow:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None
+    pending_token_sealed: str | None = field(default=None, repr=False)
+    pending_grant: dict[str, Any] | None = None
+    verified_at: datetime | None = None
 
 
 @dataclass(frozen=True)

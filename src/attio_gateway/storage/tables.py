@@ -113,6 +113,11 @@ authorization_requests = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("used_at", UTCDateTime, nullable=True),
+    # Set by the callback when user verification is pending: the grant waits here, sealed,
+    # until the app confirms the user, so a forwarded link can't replace a working token.
+    Column("pending_token_sealed", Text, nullable=True),
+    Column("pending_grant", JSON, nullable=True),
+    Column("verified_at", UTCDateTime, nullable=True),
 )
 
 credentials = Table(

@@ -81,6 +81,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("pending_token_sealed", sa.Text(), nullable=True),
+        sa.Column("pending_grant", sa.JSON(), nullable=True),
+        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["connection_id"],
             ["connections.id"],
