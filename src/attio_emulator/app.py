@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from attio_emulator.core.auth import bearer_token
 from attio_emulator.core.errors import AttioError
+from attio_emulator.core.limits import http_date, sleep_ms
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Store
 
@@ -39,6 +42,37 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
         code = "not_found" if exc.status_code == 404 else "validation_type"
         body = AttioError(exc.status_code, "invalid_request_error", code, str(exc.detail)).body()
         return JSONResponse(body, status_code=exc.status_code)
+
+    @app.middleware("http")
+    async def limits_and_faults(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        path = request.url.path
+        if not path.startswith("/v2"):
+            return await call_next(request)
+        retry_at = state.limits.check(bearer_token(request) or "anonymous", request.method)
+        if retry_at is not None:
+            error = AttioError(
+                429,
+                "rate_limit_error",
+                "rate_limit_exceeded",
+                "Rate limit exceeded, please try again later.",
+            )
+            return JSONResponse(
+                error.body(), status_code=429, headers={"Retry-After": http_date(retry_at)}
+            )
+        faults = state.faults
+        if not faults.applies(path):
+            return await call_next(request)
+        await sleep_ms(faults.latency_ms)
+        status = faults.fail_status()
+        if faults.accept_then_fail and request.method not in ("GET", "HEAD"):
+            await call_next(request)  # the write happens; the answer is lost
+            status = status or 502
+        if status is not None:
+            error = AttioError(status, "api_error", "internal_error", "Injected fault.")
+            return JSONResponse(error.body(), status_code=status)
+        return await call_next(request)
 
     for router in _routers():
         app.include_router(router)

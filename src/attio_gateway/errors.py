@@ -16,8 +16,10 @@
      │    ├── ToolInputError         tool input rejected; names the field and what was wrong
      │    └── MissingScopesError     the grant lacks scopes the tool needs
      └── UpstreamError               Attio answered with an error (status, type, code, message)
+          ├── UpstreamUnauthorizedError  401: the token was revoked or is invalid
           ├── RateLimitedError       429 after retries; carries retry_after
           └── UpstreamUnavailableError  network failure or 5xx after retries
+               └── WriteOutcomeUnknownError  a write was sent but its outcome is unknown
 
 Leaves only set class attributes; the data lives on the base classes.
 """
@@ -181,6 +183,11 @@ class UpstreamError(GatewayError):
         }
 
 
+class UpstreamUnauthorizedError(UpstreamError):
+    code = "upstream_unauthorized"
+    http_status = 401
+
+
 class RateLimitedError(UpstreamError):
     code = "rate_limited"
     http_status = 429
@@ -189,3 +196,10 @@ class RateLimitedError(UpstreamError):
 class UpstreamUnavailableError(UpstreamError):
     code = "upstream_unavailable"
     http_status = 503
+
+
+class WriteOutcomeUnknownError(UpstreamUnavailableError):
+    """A non-idempotent write reached Attio but no answer came back: it may or may not have
+    been applied, so it is not retried. Check before writing again."""
+
+    code = "write_outcome_unknown"

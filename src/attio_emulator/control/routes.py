@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from attio_emulator.core.auth import get_state
 from attio_emulator.core.errors import not_found, validation_error
+from attio_emulator.core.limits import Faults, Limits
 from attio_emulator.core.state import ALL_SCOPES, EmulatorState
 from attio_emulator.oauth.models import register_app
 
@@ -61,6 +62,36 @@ async def revoke_token(state: StateDep, token: str) -> dict[str, Any]:
     return {}
 
 
+class FaultRequest(BaseModel):
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    error_statuses: list[int] = [500, 502, 503]
+    accept_then_fail: bool = False
+    remaining: int | None = None
+    path_prefix: str = "/v2"
+    seed: int | None = None
+
+
+class LimitRequest(BaseModel):
+    reads_per_second: int = 100
+    writes_per_second: int = 25
+    enabled: bool = True
+
+
+@router.post("/faults")
+async def set_faults(state: StateDep, body: FaultRequest) -> dict[str, Any]:
+    """Inject faults into /v2 requests; POST ``{}`` to clear them."""
+    state.faults = Faults(**body.model_dump())
+    return state.faults.describe()
+
+
+@router.post("/limits")
+async def set_limits(state: StateDep, body: LimitRequest) -> dict[str, Any]:
+    """Change (or switch off) the per-token rate limits."""
+    state.limits = Limits(**body.model_dump())
+    return {**body.model_dump(), "rejected": 0}
+
+
 @router.get("/state")
 async def describe(state: StateDep) -> dict[str, Any]:
     workspace = state.workspace
@@ -68,4 +99,7 @@ async def describe(state: StateDep) -> dict[str, Any]:
         "workspace_id": workspace.workspace_id,
         "workspace_name": workspace.name,
         "workspace_slug": workspace.slug,
+        "rate_limited": state.limits.rejected,
+        "faults": state.faults.describe(),
+        "counts": {kind: len(state.store.table(kind)) for kind in ("records", "tokens")},
     }

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from attio_emulator.core.clock import Clock, new_id
+from attio_emulator.core.limits import Faults, Limits
 from attio_emulator.core.store import Document, Store
 
 #: Attio's 30 scopes: 15 resources, each ``:read`` or ``:read-write`` (API-NOTES §2).
@@ -54,6 +55,8 @@ class EmulatorState:
     clock: Clock = field(default_factory=Clock)
     #: Extra per-process settings (e.g. whether http:// webhook targets are allowed).
     options: dict[str, Any] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    faults: Faults = field(default_factory=Faults)
 
     @property
     def workspace(self) -> Workspace:

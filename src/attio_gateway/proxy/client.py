@@ -1,35 +1,57 @@
 """``AttioClient``: one workspace's authenticated client for Attio's REST API.
 
-``request`` returns the raw response (the pass-through proxy); ``call`` returns the parsed
-JSON and raises an ``UpstreamError`` subclass for any non-2xx answer (tools use it).
+Every request goes auth → rate limit → retry → network. ``request`` returns the raw
+response (the pass-through proxy); ``call`` returns parsed JSON and raises an
+``UpstreamError`` subclass for any non-2xx answer (tools use it).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
-from attio_gateway.errors import RateLimitedError, UpstreamError, UpstreamUnavailableError
+from attio_gateway.errors import (
+    RateLimitedError,
+    UpstreamError,
+    UpstreamUnauthorizedError,
+    UpstreamUnavailableError,
+    WriteOutcomeUnknownError,
+)
+from attio_gateway.proxy.ratelimit import InProcessRateLimiter, RateLimiter
+from attio_gateway.proxy.retry import Failure, RetryPolicy, decide, parse_retry_after
 
 ATTIO_API_URL = "https://api.attio.com"
+
+TokenProvider = Callable[[], Awaitable[str]]
 
 
 class AttioClient:
     def __init__(
         self,
         *,
-        token: str,
+        token: str | None = None,
+        token_provider: TokenProvider | None = None,
         base_url: str = ATTIO_API_URL,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
+        rate_limiter: RateLimiter | None = None,
+        workspace_key: str = "default",
+        retry_policy: RetryPolicy | None = None,
+        http: httpx.AsyncClient | None = None,
     ) -> None:
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            transport=transport,
-            timeout=timeout,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-        )
+        if (token is None) == (token_provider is None):
+            raise ValueError("give exactly one of token or token_provider")
+        self._token_provider = token_provider
+        self._token = token
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(transport=transport, timeout=timeout)
+        self.base_url = base_url.rstrip("/")
+        self.rate_limiter = rate_limiter or InProcessRateLimiter()
+        self.workspace_key = workspace_key
+        self.retry_policy = retry_policy or RetryPolicy()
 
     async def __aenter__(self) -> AttioClient:
         return self
@@ -38,7 +60,14 @@ class AttioClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def _current_token(self) -> str:
+        if self._token_provider is not None:
+            return await self._token_provider()
+        assert self._token is not None
+        return self._token
 
     async def request(
         self,
@@ -49,13 +78,69 @@ class AttioClient:
         json: Any = None,
         headers: dict[str, str] | None = None,
         content: bytes | None = None,
+        data: dict[str, Any] | None = None,
     ) -> httpx.Response:
-        try:
-            return await self._http.request(
-                method, path, params=params, json=json, headers=headers, content=content
+        """Send one request (retried where that is safe) and return Attio's raw answer.
+
+        Raises only when no answer can be given: ``RateLimitedError`` when 429s outlast
+        the retry budget, ``UpstreamUnavailableError`` / ``WriteOutcomeUnknownError`` for
+        network failures.
+        """
+        method = method.upper()
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        attempt, waited = 0, 0.0
+        while True:
+            attempt += 1
+            await self.rate_limiter.acquire(self.workspace_key, method)
+            token = await self._current_token()
+            outgoing = {**(headers or {}), "Authorization": f"Bearer {token}"}
+            outgoing.setdefault("Accept", "application/json")
+            retry_after: float | None = None
+            error: httpx.HTTPError | None = None
+            response: httpx.Response | None = None
+            try:
+                response = await self._http.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers=outgoing,
+                    content=content,
+                    data=data,
+                )
+            except httpx.ConnectError as exc:
+                failure, error = Failure.NOT_SENT, exc
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                failure, error = Failure.UNKNOWN_OUTCOME, exc
+            else:
+                if response.status_code == 429:
+                    failure, error = Failure.RATE_LIMITED, None
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
+                elif response.status_code >= 500:
+                    failure, error = Failure.SERVER_ERROR, None
+                else:
+                    return response
+            decision = decide(
+                method=method,
+                failure=failure,
+                attempt=attempt,
+                waited=waited,
+                retry_after=retry_after,
+                policy=self.retry_policy,
             )
-        except httpx.HTTPError as exc:
-            raise UpstreamUnavailableError(f"Attio could not be reached: {exc}") from exc
+            if not decision.retry:
+                if response is not None:
+                    return response  # the caller sees Attio's own 429 / 5xx answer
+                if failure is Failure.UNKNOWN_OUTCOME and method not in ("GET", "HEAD"):
+                    raise WriteOutcomeUnknownError(
+                        f"{method} {path} was sent to Attio but no answer came back ({error!r}); "
+                        "it may or may not have been applied, so it was not retried."
+                    ) from error
+                raise UpstreamUnavailableError(
+                    f"Attio could not be reached for {method} {path}: {error!r}"
+                ) from error
+            waited += decision.wait
+            await asyncio.sleep(decision.wait)
 
     async def call(
         self,
@@ -81,7 +166,9 @@ def upstream_error(response: httpx.Response) -> UpstreamError:
         body = {}
     message = str(body.get("message") or response.reason_phrase or "Attio returned an error")
     kind: type[UpstreamError] = UpstreamError
-    if response.status_code == 429:
+    if response.status_code == 401:
+        kind = UpstreamUnauthorizedError
+    elif response.status_code == 429:
         kind = RateLimitedError
     elif response.status_code >= 500:
         kind = UpstreamUnavailableError
@@ -91,4 +178,5 @@ def upstream_error(response: httpx.Response) -> UpstreamError:
         type=body.get("type"),
         upstream_code=body.get("code"),
         request_id=response.headers.get("x-request-id"),
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
     )

@@ -1,0 +1,100 @@
+"""Attio's rate limits and injectable faults, applied to every ``/v2`` request.
+
+Rate limits (API-NOTES §3): 100 reads/s and 25 writes/s per token by default, answered
+with 429 and ``Retry-After`` as an HTTP date. Faults (off by default, set through
+``/_emulator/faults``) make a client's retry safety testable: added latency, a share of
+5xx answers, and "accept then fail" — the write is applied but the answer is a 5xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class Limits:
+    reads_per_second: int = 100
+    writes_per_second: int = 25
+    enabled: bool = True
+    _sent: dict[tuple[str, str], deque[float]] = field(default_factory=dict, repr=False)
+    #: How many requests were answered 429 (tests and benchmarks read it).
+    rejected: int = 0
+
+    def check(self, key: str, method: str) -> datetime | None:
+        """Count the request; if over the limit, the moment it may be retried."""
+        if not self.enabled:
+            return None
+        kind = "read" if method in READS else "write"
+        limit = self.reads_per_second if kind == "read" else self.writes_per_second
+        sent = self._sent.setdefault((key, kind), deque())
+        now = time.monotonic()
+        while sent and sent[0] <= now - 1.0:
+            sent.popleft()
+        if len(sent) >= limit:
+            self.rejected += 1
+            wall = datetime.now(UTC) + timedelta(seconds=sent[0] + 1.0 - now)
+            # Attio names the next whole second.
+            return wall.replace(microsecond=0) + timedelta(seconds=1)
+        sent.append(now)
+        return None
+
+
+@dataclass
+class Faults:
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    error_statuses: list[int] = field(default_factory=lambda: [500, 502, 503])
+    #: Writes are applied, then answered with a 5xx.
+    accept_then_fail: bool = False
+    #: Apply to this many more matching requests only (None: until cleared).
+    remaining: int | None = None
+    path_prefix: str = "/v2"
+    seed: int | None = None
+    _rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.seed is not None:
+            self._rng.seed(self.seed)
+
+    def applies(self, path: str) -> bool:
+        if not path.startswith(self.path_prefix):
+            return False
+        if self.remaining is None:
+            return True
+        if self.remaining <= 0:
+            return False
+        self.remaining -= 1
+        return True
+
+    def fail_status(self) -> int | None:
+        if self.error_rate > 0 and self._rng.random() < self.error_rate:
+            return self._rng.choice(self.error_statuses)
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "latency_ms": self.latency_ms,
+            "error_rate": self.error_rate,
+            "error_statuses": self.error_statuses,
+            "accept_then_fail": self.accept_then_fail,
+            "remaining": self.remaining,
+            "path_prefix": self.path_prefix,
+        }
+
+
+def http_date(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+async def sleep_ms(ms: int) -> None:
+    if ms > 0:
+        await asyncio.sleep(ms / 1000)

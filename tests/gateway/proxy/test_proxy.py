@@ -1,0 +1,206 @@
+"""The proxy against the real emulator: limits smoothed, 429s honoured, writes never doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from hypothesis import given
+from hypothesis import strategies as st
+
+from attio_emulator.server import RunningEmulator, run_in_thread
+from attio_gateway.errors import (
+    RateLimitedError,
+    UpstreamError,
+    UpstreamUnauthorizedError,
+    WriteOutcomeUnknownError,
+)
+from attio_gateway.proxy import AttioClient
+from attio_gateway.proxy.ratelimit import InProcessRateLimiter, Limits, RedisRateLimiter
+from attio_gateway.proxy.retry import Failure, RetryPolicy, decide, parse_retry_after
+from tests.gateway.conftest import Emulator
+
+FAST = RetryPolicy(base_backoff=0.01, max_backoff=0.05, max_total_wait=5)
+
+
+@pytest.fixture
+def running() -> Iterator[RunningEmulator]:
+    with run_in_thread() as emulator:
+        yield emulator
+
+
+def test_retry_after_is_an_http_date_or_seconds() -> None:
+    now = datetime(2026, 3, 4, 10, 15, 1, tzinfo=UTC)
+    assert parse_retry_after(format_datetime(now + timedelta(seconds=1), usegmt=True), now=now) == 1
+    assert parse_retry_after("2", now=now) == 2
+    assert parse_retry_after("garbage", now=now) is None
+    assert parse_retry_after(None) is None
+
+
+@given(
+    method=st.sampled_from(["GET", "HEAD", "PUT", "DELETE", "POST", "PATCH"]),
+    failure=st.sampled_from(list(Failure)),
+    attempt=st.integers(1, 10),
+    waited=st.floats(0, 60),
+    retry_after=st.none() | st.floats(0, 5),
+)
+def test_retry_decision_never_repeats_an_unsafe_write(
+    method: str, failure: Failure, attempt: int, waited: float, retry_after: float | None
+) -> None:
+    decision = decide(
+        method=method,
+        failure=failure,
+        attempt=attempt,
+        waited=waited,
+        retry_after=retry_after,
+        policy=RetryPolicy(),
+        jitter=0.5,
+    )
+    if decision.retry:
+        assert failure in (Failure.RATE_LIMITED, Failure.NOT_SENT) or method not in (
+            "POST",
+            "PATCH",
+        )
+        assert attempt < RetryPolicy().max_attempts
+        assert waited + decision.wait <= RetryPolicy().max_total_wait
+        if failure is Failure.RATE_LIMITED and retry_after is not None:
+            assert decision.wait >= retry_after
+
+
+async def test_burst_of_500_reads_reaches_the_caller_without_a_429(
+    running: RunningEmulator,
+) -> None:
+    token = running.state.issue_token()["token"]
+    async with AttioClient(token=token, base_url=running.base_url, retry_policy=FAST) as attio:
+        responses = await asyncio.gather(*(attio.request("GET", "/v2/objects") for _ in range(500)))
+    assert {r.status_code for r in responses} == {200}
+    # The client-side limiter smoothed the burst: the emulator never had to refuse.
+    assert running.state.limits.rejected == 0
+
+
+async def test_429_is_retried_after_retry_after_without_duplicating_the_write(
+    running: RunningEmulator,
+) -> None:
+    token = running.state.issue_token()["token"]
+    # A limiter that lets everything through, so the emulator's own limit answers 429.
+    loose = InProcessRateLimiter(Limits(reads_per_second=10_000, writes_per_second=10_000))
+    async with AttioClient(
+        token=token, base_url=running.base_url, rate_limiter=loose, retry_policy=FAST
+    ) as attio:
+        running.state.limits.writes_per_second = 2
+        started = time.monotonic()
+        results = await asyncio.gather(
+            *(
+                attio.call(
+                    "POST",
+                    "/v2/objects/companies/records",
+                    json={"data": {"values": {"name": f"Co {i}"}}},
+                )
+                for i in range(5)
+            )
+        )
+        assert time.monotonic() - started >= 1  # waited for Retry-After at least once
+    assert running.state.limits.rejected > 0
+    names = sorted(r["data"]["values"]["name"][0]["value"] for r in results)
+    assert names == [f"Co {i}" for i in range(5)]
+    stored = [r for r in running.state.store.table("records")]
+    assert len(stored) == 5  # each create applied exactly once
+
+
+async def test_accept_then_fail_never_duplicates_a_create(running: RunningEmulator) -> None:
+    token = running.state.issue_token()["token"]
+    async with AttioClient(token=token, base_url=running.base_url, retry_policy=FAST) as attio:
+        async with httpx.AsyncClient(base_url=running.base_url) as control:
+            await control.post("/_emulator/faults", json={"accept_then_fail": True, "remaining": 1})
+        with pytest.raises(UpstreamError) as caught:
+            await attio.call(
+                "POST", "/v2/objects/companies/records", json={"data": {"values": {"name": "X"}}}
+            )
+        assert caught.value.status_code == 502
+    assert len(running.state.store.table("records")) == 1
+
+
+async def test_reads_are_retried_through_5xx(running: RunningEmulator) -> None:
+    token = running.state.issue_token()["token"]
+    async with httpx.AsyncClient(base_url=running.base_url) as control:
+        await control.post(
+            "/_emulator/faults", json={"error_rate": 1.0, "remaining": 2, "error_statuses": [503]}
+        )
+    async with AttioClient(token=token, base_url=running.base_url, retry_policy=FAST) as attio:
+        assert (await attio.request("GET", "/v2/objects")).status_code == 200
+
+
+async def test_a_write_with_unknown_outcome_is_reported_not_retried() -> None:
+    attempts = 0
+
+    def hang_up(request: httpx.Request) -> httpx.Response:
+        nonlocal attempts
+        attempts += 1
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    # A transport standing in for a network that drops the answer (not our code).
+    transport = httpx.MockTransport(hang_up)
+    async with AttioClient(token="t", transport=transport, retry_policy=FAST) as attio:
+        with pytest.raises(WriteOutcomeUnknownError, match="may or may not have been applied"):
+            await attio.request("POST", "/v2/notes", json={})
+    assert attempts == 1
+
+
+async def test_errors_carry_attios_fields(emulator: Emulator) -> None:
+    async with AttioClient(token="revoked", transport=emulator.transport) as attio:
+        with pytest.raises(UpstreamUnauthorizedError) as unauthorized:
+            await attio.call("GET", "/v2/objects")
+    assert unauthorized.value.status_code == 401
+    async with AttioClient(token=emulator.token, transport=emulator.transport) as attio:
+        with pytest.raises(UpstreamError) as missing:
+            await attio.call("GET", "/v2/objects/nope")
+    assert (missing.value.status_code, missing.value.upstream_code) == (404, "not_found")
+    assert missing.value.type == "invalid_request_error"
+
+
+async def test_429_outlasting_the_budget_is_answered_as_attio_sent_it(
+    running: RunningEmulator,
+) -> None:
+    token = running.state.issue_token()["token"]
+    running.state.limits.reads_per_second = 1
+    loose = InProcessRateLimiter(Limits(reads_per_second=1000))
+    policy = RetryPolicy(max_attempts=1)
+    async with AttioClient(
+        token=token, base_url=running.base_url, rate_limiter=loose, retry_policy=policy
+    ) as attio:
+        await attio.call("GET", "/v2/objects")
+        with pytest.raises(RateLimitedError) as caught:
+            await attio.call("GET", "/v2/objects")
+    assert caught.value.retry_after is not None and caught.value.retry_after <= 2
+
+
+@pytest.mark.redis
+async def test_redis_limiter_is_shared_by_two_processes(redis_url: str) -> None:
+    clients = [aioredis.Redis.from_url(redis_url) for _ in range(2)]
+    limiters = [
+        RedisRateLimiter(c, Limits(writes_per_second=10, headroom=1.0), prefix="attio-gateway-test")
+        for c in clients
+    ]
+    stamps: list[float] = []
+
+    async def send(limiter: RedisRateLimiter) -> None:
+        await limiter.acquire("workspace-1", "POST")
+        stamps.append(time.monotonic())
+
+    try:
+        await asyncio.gather(*(send(limiters[i % 2]) for i in range(30)))
+    finally:
+        for c in clients:
+            await c.aclose()
+    stamps.sort()
+    # 30 writes at 10/s from two "processes" together: no 1-second window holds more than 10
+    # (a small allowance for clock skew between Redis and this process).
+    worst = max(sum(1 for t in stamps if s <= t < s + 0.95) for s in stamps)
+    assert worst <= 10
+    assert stamps[-1] - stamps[0] >= 1.5
