@@ -12,7 +12,7 @@ from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage.migrate import current_revision
-from attio_gateway.vault.keyring import key_file, load_keyring, write_key_file
+from attio_gateway.vault.keyring import key_file, load_keyring, new_key_text, write_key_file
 from attio_gateway.vault.rotation import rotate
 
 db_app = typer.Typer(help="The gateway's database.", no_args_is_help=True)
@@ -61,7 +61,10 @@ def vault_rotate(
         ),
     ),
 ) -> None:
-    """Re-seal every stored secret under the newest vault key."""
+    """Re-seal every stored secret under the newest vault key, in one transaction.
+
+    Covers connection client secrets, account credentials and the PKCE verifiers of authorization requests not yet used. Prints counts only, never secrets. Older keys stay in the key file (or your setting) until you remove them.
+    """  # noqa: E501 - one line, so the help text wraps to the terminal, not to the source
     settings = Settings()
     try:
         keyring = load_keyring(settings)
@@ -77,8 +80,18 @@ def vault_rotate(
         await upgrade_database(db)
         report = await rotate(db, keyring)
         typer.echo(
-            f"re-sealed {report.connections} connection secret(s) and "
-            f"{report.credentials} credential(s) under key {report.key_id}"
+            f"re-sealed {report.connections} connection secret(s), "
+            f"{report.credentials} credential(s) and {report.authorization_requests} "
+            f"pending authorization request(s) under key {report.key_id}"
         )
 
     run_or_exit(work, settings)
+
+
+@vault_app.command("new-key")
+def vault_new_key() -> None:
+    """Print a fresh 'key_id:base64key' for ATTIO_GATEWAY_VAULT_KEYS (put it first, then rotate).
+
+    This prints key material on purpose: keep it out of shell history and logs.
+    """
+    typer.echo(new_key_text())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from attio_gateway.storage.records import (
     AuthorizationRequestRow,
     ConnectionRow,
     CredentialRow,
+    ResealCounts,
     SessionTokenRow,
 )
 from attio_gateway.storage.tables import (
@@ -401,6 +402,77 @@ async def list_credentials(db: Database) -> list[CredentialRow]:
     async with db.transaction() as conn:
         rows = (await conn.execute(select(credentials))).all()
     return [CredentialRow(**row._asdict()) for row in rows]
+
+
+# --- re-sealing (vault rotation) --------------------------------------------------------
+
+
+async def reseal_all(
+    db: Database,
+    *,
+    reseal: Callable[[str, str, str], str],
+    now: datetime,
+) -> ResealCounts:
+    """Rewrite every stored sealed value as ``reseal(kind, row key, sealed text)``, in ONE
+    transaction: rows are read and written inside it (locked on PostgreSQL), so a token
+    refreshed meanwhile is never overwritten with a stale one, and an exception raised by
+    ``reseal`` rolls everything back.
+
+    ``kind`` is one of ``client_secret`` (key: connection id), ``access_token`` /
+    ``refresh_token`` (key: account id), ``code_verifier`` (key: state) of requests not yet
+    used. Storage knows nothing of keys; the caller decides what the new text is.
+    """
+    counts = {"connections": 0, "credentials": 0, "authorization_requests": 0}
+    async with db.transaction() as conn:
+        rows = (await conn.execute(select(connections).with_for_update())).all()
+        for row in rows:
+            await conn.execute(
+                update(connections)
+                .where(connections.c.id == row.id)
+                .values(
+                    client_secret_sealed=reseal("client_secret", row.id, row.client_secret_sealed)
+                )
+            )
+            counts["connections"] += 1
+        rows = (await conn.execute(select(credentials).with_for_update())).all()
+        for row in rows:
+            refresh = row.refresh_token_sealed
+            await conn.execute(
+                update(credentials)
+                .where(credentials.c.account_id == row.account_id)
+                .values(
+                    access_token_sealed=reseal(
+                        "access_token", row.account_id, row.access_token_sealed
+                    ),
+                    refresh_token_sealed=(
+                        reseal("refresh_token", row.account_id, refresh) if refresh else None
+                    ),
+                    updated_at=now,
+                )
+            )
+            counts["credentials"] += 1
+        rows = (
+            await conn.execute(
+                select(authorization_requests)
+                .where(
+                    authorization_requests.c.used_at.is_(None),
+                    authorization_requests.c.code_verifier_sealed.is_not(None),
+                )
+                .with_for_update()
+            )
+        ).all()
+        for row in rows:
+            await conn.execute(
+                update(authorization_requests)
+                .where(authorization_requests.c.state == row.state)
+                .values(
+                    code_verifier_sealed=reseal(
+                        "code_verifier", row.state, row.code_verifier_sealed
+                    )
+                )
+            )
+            counts["authorization_requests"] += 1
+    return ResealCounts(**counts)
 
 
 # --- audit -------------------------------------------------------------------------------

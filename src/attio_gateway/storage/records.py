@@ -102,3 +102,12 @@ class SessionTokenRow:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ResealCounts:
+    """How many rows ``queries.reseal_all`` rewrote, per table."""
+
+    connections: int
+    credentials: int
+    authorization_requests: int

@@ -129,10 +129,15 @@ class KeyRing:
 
     def with_new_key(self) -> tuple[KeyRing, str]:
         """A ring with a freshly generated key in front, and that key's ``id:base64`` text."""
-        key_id = f"k{secrets.token_hex(4)}"
-        material = AESGCM.generate_key(bit_length=256)
+        text = new_key_text()
+        key_id, material = parse_key(text)
         ring = KeyRing([(key_id, material)] + [(k.key_id, k.material) for k in self._keys])
-        return ring, _key_text(key_id, material)
+        return ring, text
+
+
+def new_key_text() -> str:
+    """A fresh random 256-bit key as ``key_id:base64key``."""
+    return _key_text(f"k{secrets.token_hex(4)}", AESGCM.generate_key(bit_length=256))
 
 
 def _key_text(key_id: str, material: bytes) -> str:
@@ -174,8 +179,7 @@ def load_keyring(settings: Settings, *, create: bool = True) -> KeyRing:
             f"No vault key: set ATTIO_GATEWAY_VAULT_KEYS or provide the key file {path}."
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    material = AESGCM.generate_key(bit_length=256)
-    write_key_file(path, [_key_text(f"k{secrets.token_hex(4)}", material)])
+    write_key_file(path, [new_key_text()])
     logger.warning(
         "Generated a new vault key in %s (mode 0600). Back it up: without it the stored "
         "credentials cannot be read.",

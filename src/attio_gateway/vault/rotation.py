@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -10,54 +11,37 @@ from attio_gateway.storage.database import Database
 from attio_gateway.vault import purposes
 from attio_gateway.vault.keyring import KeyRing, Sealed
 
+#: kind of sealed value (as ``queries.reseal_all`` names it) → its associated data.
+_PURPOSES: dict[str, Callable[[str], str]] = {
+    "client_secret": purposes.client_secret,
+    "access_token": purposes.access_token,
+    "refresh_token": purposes.refresh_token,
+    "code_verifier": purposes.code_verifier,
+}
+
 
 @dataclass(frozen=True)
 class RotationReport:
     key_id: str
     connections: int
     credentials: int
-
-
-def _reseal(keyring: KeyRing, text: str, purpose: str) -> str:
-    return keyring.reseal(Sealed.from_text(text), purpose=purpose).to_text()
+    authorization_requests: int = 0
 
 
 async def rotate(db: Database, keyring: KeyRing) -> RotationReport:
-    """Unseal with whichever key sealed each value and seal again with the newest.
+    """Unseal each value with whichever key sealed it and seal it again with the newest.
 
-    Every secret is unsealed before anything is written, so a value no key can open stops
-    the rotation before it changes anything.
+    All in one transaction: a value no key can open raises and nothing is changed.
     """
-    now = datetime.now(UTC)
-    connection_updates = [
-        (row.id, _reseal(keyring, row.client_secret_sealed, purposes.client_secret(row.id)))
-        for row in await queries.list_connections(db)
-    ]
-    credential_updates = [
-        (
-            row,
-            _reseal(keyring, row.access_token_sealed, purposes.access_token(row.account_id)),
-            _reseal(keyring, row.refresh_token_sealed, purposes.refresh_token(row.account_id))
-            if row.refresh_token_sealed
-            else None,
-        )
-        for row in await queries.list_credentials(db)
-    ]
-    for connection_id, sealed in connection_updates:
-        await queries.update_connection(
-            db, connection_id=connection_id, now=now, client_secret_sealed=sealed
-        )
-    for row, access, refresh in credential_updates:
-        await queries.put_credential(
-            db,
-            account_id=row.account_id,
-            access_token_sealed=access,
-            refresh_token_sealed=refresh,
-            expires_at=row.expires_at,
-            now=now,
-        )
+
+    def reseal(kind: str, row_key: str, text: str) -> str:
+        purpose = _PURPOSES[kind](row_key)
+        return keyring.reseal(Sealed.from_text(text), purpose=purpose).to_text()
+
+    counts = await queries.reseal_all(db, reseal=reseal, now=datetime.now(UTC))
     return RotationReport(
         key_id=keyring.current_key_id,
-        connections=len(connection_updates),
-        credentials=len(credential_updates),
+        connections=counts.connections,
+        credentials=counts.credentials,
+        authorization_requests=counts.authorization_requests,
     )

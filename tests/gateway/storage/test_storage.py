@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -188,3 +189,62 @@ async def test_unreachable_database_is_a_storage_error() -> None:
             await upgrade_database(db)
     finally:
         await db.dispose()
+
+
+async def test_concurrent_consumers_get_a_state_exactly_once(db: Database) -> None:
+    connection = await make_connection(db)
+    account = await q.create_account(
+        db, connection_id=connection.id, identifier="u", status="PENDING_AUTH", now=NOW
+    )
+    await q.save_authorization_request(
+        db,
+        state="raced",
+        connection_id=connection.id,
+        account_id=account.id,
+        identifier="u",
+        code_verifier_sealed=None,
+        user_verify_url=None,
+        redirect_after=None,
+        now=NOW,
+        expires_at=NOW + timedelta(minutes=10),
+    )
+    # A second engine stands in for a second gateway process on the same database.
+    other = Database(db.url)
+    try:
+        results = await asyncio.gather(
+            *(
+                q.consume_authorization_request(target, state="raced", now=NOW)
+                for target in (db, other, db, other, db, other)
+            )
+        )
+    finally:
+        await other.dispose()
+    assert sum(result is not None for result in results) == 1
+
+
+async def test_pending_grant_is_claimed_once(db: Database) -> None:
+    connection = await make_connection(db)
+    account = await q.create_account(
+        db, connection_id=connection.id, identifier="u", status="PENDING_VERIFICATION", now=NOW
+    )
+    await q.save_authorization_request(
+        db,
+        state="s",
+        connection_id=connection.id,
+        account_id=account.id,
+        identifier="u",
+        code_verifier_sealed="k1:dmVyaWZpZXI=",
+        user_verify_url="https://app.example/verify",
+        redirect_after=None,
+        now=NOW,
+        expires_at=NOW + timedelta(minutes=10),
+    )
+    assert await q.claim_pending_grant(db, state="s", now=NOW) is None  # nothing parked yet
+    assert await q.consume_authorization_request(db, state="s", now=NOW) is not None
+    grant = {"scope": "record_permission:read", "workspace_id": "w1"}
+    await q.hold_pending_grant(db, state="s", pending_token_sealed="k1:dG9r", pending_grant=grant)
+    claimed = await q.claim_pending_grant(db, state="s", now=NOW)
+    assert claimed is not None
+    assert (claimed.pending_grant, claimed.verified_at) == (grant, NOW)
+    assert "dG9r" not in repr(claimed)
+    assert await q.claim_pending_grant(db, state="s", now=NOW) is None
