@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import os
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from attio_gateway.cli import app as cli
 from attio_gateway.config import Settings
 from attio_gateway.errors import ConfigurationError, DecryptionError, MissingKeyError
-from attio_gateway.storage import Database
+from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage import queries as q
 from attio_gateway.vault import KeyRing, Sealed, load_keyring, purposes
 from attio_gateway.vault.keyring import key_file
@@ -120,9 +121,29 @@ async def test_rotation_reseals_everything_under_the_new_key(db: Database) -> No
             now=NOW,
         )
 
+    await q.save_authorization_request(
+        db,
+        state="st",
+        connection_id=connection_id,
+        account_id=accounts[0],
+        identifier="u1",
+        code_verifier_sealed=old.seal("verifier", purpose=purposes.code_verifier("st")).to_text(),
+        user_verify_url=None,
+        redirect_after=None,
+        now=NOW,
+        expires_at=NOW,
+    )
+
     new, _ = old.with_new_key()
     report = await rotate(db, new)
-    assert (report.connections, report.credentials) == (1, 2)
+    assert (report.connections, report.credentials, report.authorization_requests) == (1, 2, 1)
+    request = await q.get_authorization_request(db, state="st")
+    assert request is not None and request.code_verifier_sealed is not None
+    verifier = Sealed.from_text(request.code_verifier_sealed)
+    assert verifier.key_id == new.current_key_id
+    assert new.unseal(verifier, purpose=purposes.code_verifier("st")).get_secret_value() == (
+        "verifier"
+    )
     assert report.key_id == new.current_key_id != "k-old"
 
     connection = await q.get_connection(db, connection_id=connection_id)
@@ -170,7 +191,7 @@ def test_cli_rotate_and_bad_key_without_traceback(
 
     rotated = runner.invoke(cli, ["vault", "rotate"])
     assert rotated.exit_code == 0, rotated.output
-    assert "re-sealed 0 connection secret(s) and 0 credential(s)" in rotated.output
+    assert "re-sealed 0 connection secret(s), 0 credential(s)" in rotated.output
     assert len(key_file(Settings(data_dir=tmp_path)).read_text().split()) == 2
 
     monkeypatch.setenv("ATTIO_GATEWAY_VAULT_KEYS", '["broken"]')
@@ -178,3 +199,92 @@ def test_cli_rotate_and_bad_key_without_traceback(
     assert failed.exit_code == 1
     assert "key_id:base64key" in failed.output
     assert "Traceback" not in failed.output
+
+
+async def _plant_account(db: Database, keys: KeyRing, *, client_secret_keys: KeyRing) -> str:
+    """A connection and one account whose access token is ``PLANTED``; returns the account id."""
+    connection_id = "c0000000-0000-4000-8000-000000000002"
+    await q.create_connection(
+        db,
+        connection_id=connection_id,
+        name="attio",
+        provider="attio",
+        client_id="cid",
+        client_secret_sealed=client_secret_keys.seal(
+            "client-secret", purpose=purposes.client_secret(connection_id)
+        ).to_text(),
+        scopes=[],
+        authorize_url="a",
+        token_url="t",
+        api_base_url="b",
+        status="ACTIVE",
+        status_detail=None,
+        now=NOW,
+    )
+    account = await q.create_account(
+        db, connection_id=connection_id, identifier="u", status="ACTIVE", now=NOW
+    )
+    await q.put_credential(
+        db,
+        account_id=account.id,
+        access_token_sealed=keys.seal(PLANTED, purpose=purposes.access_token(account.id)).to_text(),
+        refresh_token_sealed=None,
+        expires_at=None,
+        now=NOW,
+    )
+    return account.id
+
+
+async def test_rotation_that_cannot_open_a_value_changes_nothing(db: Database) -> None:
+    known = ring("k-known")
+    foreign = KeyRing([("k-foreign", b"\x77" * 32)])
+    account_id = await _plant_account(db, foreign, client_secret_keys=known)
+    before = await q.list_connections(db)
+
+    new, _ = known.with_new_key()
+    with pytest.raises(MissingKeyError, match="k-foreign"):
+        await rotate(db, new)
+    # The connection secret (read before the credential) was rolled back, not re-sealed.
+    assert await q.list_connections(db) == before
+    credential = await q.get_credential(db, account_id=account_id)
+    assert credential is not None
+    assert Sealed.from_text(credential.access_token_sealed).key_id == "k-foreign"
+
+
+@pytest.mark.parametrize("damage", ["missing key", "tampered"])
+async def test_cli_rotate_reports_unreadable_secrets_without_traceback_or_secret(
+    damage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATTIO_GATEWAY_DATA_DIR", str(tmp_path))
+    settings = Settings(data_dir=tmp_path)
+    keys = load_keyring(settings)  # the key file the CLI will use
+    db = Database.from_settings(settings)
+    try:
+        await upgrade_database(db)
+        planted_with = KeyRing([("k-lost", b"\x55" * 32)]) if damage == "missing key" else keys
+        account_id = await _plant_account(db, planted_with, client_secret_keys=keys)
+        if damage == "tampered":
+            credential = await q.get_credential(db, account_id=account_id)
+            assert credential is not None
+            sealed = Sealed.from_text(credential.access_token_sealed)
+            flipped = Sealed(sealed.key_id, sealed.blob[:-1] + bytes([sealed.blob[-1] ^ 1]))
+            await q.put_credential(
+                db,
+                account_id=account_id,
+                access_token_sealed=flipped.to_text(),
+                refresh_token_sealed=None,
+                expires_at=None,
+                now=NOW,
+            )
+    finally:
+        await db.dispose()
+
+    # The CLI runs its own event loop; this test's loop is idle meanwhile.
+    result = await asyncio.to_thread(CliRunner().invoke, cli, ["vault", "rotate"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert PLANTED not in result.output
+    if damage == "missing key":
+        assert "k-lost" in result.output and "ATTIO_GATEWAY_VAULT_KEYS" in result.output
+    else:
+        assert "tampered" in result.output and keys.current_key_id in result.output
