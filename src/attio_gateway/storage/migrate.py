@@ -11,6 +11,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
+from attio_gateway.config import Settings
 from attio_gateway.storage.database import Database
 from attio_gateway.storage.tables import metadata
 
@@ -24,13 +25,21 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-async def upgrade_database(db: Database, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (idempotent)."""
+async def upgrade_database(target: Database | Settings, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (idempotent). Given ``Settings``, opens and closes
+    its own ``Database``; given a ``Database``, uses it."""
+    if isinstance(target, Settings):
+        db = Database.from_settings(target)
+        try:
+            await upgrade_database(db, revision)
+        finally:
+            await db.dispose()
+        return
 
     def run(connection: Connection) -> None:
         command.upgrade(alembic_config(connection), revision)
 
-    async with db.transaction() as conn:
+    async with target.transaction() as conn:
         await conn.run_sync(run)
 
 

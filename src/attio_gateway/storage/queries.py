@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
 
-from attio_gateway.errors import NotFoundError
+from attio_gateway.errors import ConflictError, NotFoundError
 from attio_gateway.storage.database import Database
 from attio_gateway.storage.records import (
     AccountRow,
@@ -224,6 +224,46 @@ async def update_account(
             )
         ).one()
     return _account(row)
+
+
+async def upsert_account(
+    db: Database,
+    *,
+    connection_id: str,
+    identifier: str,
+    status: str,
+    now: datetime,
+    api_config: dict[str, Any] | None = None,
+) -> tuple[AccountRow, bool]:
+    """The account for (connection, identifier), created with ``status`` if absent.
+
+    Returns ``(account, created)``. Safe when two callers race: the unique constraint
+    decides, and the loser reads the winner's row.
+    """
+    existing = await get_account(db, connection_id=connection_id, identifier=identifier)
+    if existing is not None:
+        return existing, False
+    try:
+        created = await create_account(
+            db,
+            connection_id=connection_id,
+            identifier=identifier,
+            status=status,
+            now=now,
+            api_config=api_config,
+        )
+    except ConflictError:
+        winner = await get_account(db, connection_id=connection_id, identifier=identifier)
+        if winner is None:  # the conflict was something else (e.g. unknown connection)
+            raise
+        return winner, False
+    return created, True
+
+
+async def set_account_status(
+    db: Database, *, account_id: str, status: str, now: datetime
+) -> AccountRow:
+    return await update_account(db, account_id=account_id, now=now, status=status)
 
 
 async def touch_account_last_used(db: Database, *, account_id: str, now: datetime) -> None:
@@ -490,11 +530,22 @@ async def list_audit_events(
     tool_name: str | None = None,
     outcome: str | None = None,
     kind: str | None = None,
+    connection_name: str | None = None,
+    api_client_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[AuditEventRow]:
+    """Newest first; every filter given must match (``since`` inclusive, ``until`` exclusive)."""
     query = select(audit_events).order_by(audit_events.c.id.desc())
+    if since is not None:
+        query = query.where(audit_events.c.at >= since)
+    if until is not None:
+        query = query.where(audit_events.c.at < until)
     for column, value in (
+        (audit_events.c.connection_name, connection_name),
+        (audit_events.c.api_client_id, api_client_id),
         (audit_events.c.identifier, identifier),
         (audit_events.c.tool_name, tool_name),
         (audit_events.c.outcome, outcome),

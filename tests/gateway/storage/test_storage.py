@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from attio_gateway.config import Settings
 from attio_gateway.errors import ConflictError, NotFoundError, StorageError
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage import queries as q
@@ -248,3 +250,62 @@ async def test_pending_grant_is_claimed_once(db: Database) -> None:
     assert (claimed.pending_grant, claimed.verified_at) == (grant, NOW)
     assert "dG9r" not in repr(claimed)
     assert await q.claim_pending_grant(db, state="s", now=NOW) is None
+
+
+async def test_upsert_account_creates_once_even_when_raced(db: Database) -> None:
+    connection = await make_connection(db)
+    results = await asyncio.gather(
+        *(
+            q.upsert_account(
+                db, connection_id=connection.id, identifier="racer", status="PENDING_AUTH", now=NOW
+            )
+            for _ in range(5)
+        )
+    )
+    assert len({account.id for account, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+    account = results[0][0]
+    changed = await q.set_account_status(
+        db, account_id=account.id, status="ACTIVE", now=NOW + timedelta(minutes=1)
+    )
+    assert (changed.status, changed.updated_at) == ("ACTIVE", NOW + timedelta(minutes=1))
+    with pytest.raises(NotFoundError):
+        await q.set_account_status(db, account_id="missing", status="ACTIVE", now=NOW)
+
+
+async def test_audit_events_filter_by_connection_client_and_time(db: Database) -> None:
+    for minute, connection_name, client in ((0, "a", "c1"), (1, "a", "c2"), (2, "b", "c1")):
+        await q.record_audit_event(
+            db,
+            event=AuditEventRow(
+                event_id=q.new_id(),
+                at=NOW + timedelta(minutes=minute),
+                kind="proxy",
+                outcome="success",
+                connection_name=connection_name,
+                api_client_id=client,
+                method="GET",
+                path="/v2/self",
+                http_status=200,
+            ),
+        )
+    by_connection = await q.list_audit_events(db, connection_name="a")
+    assert [e.api_client_id for e in by_connection] == ["c2", "c1"]
+    assert len(await q.list_audit_events(db, api_client_id="c1")) == 2
+    window = await q.list_audit_events(
+        db, since=NOW + timedelta(minutes=1), until=NOW + timedelta(minutes=2)
+    )
+    assert [e.at for e in window] == [NOW + timedelta(minutes=1)]
+    assert len(await q.list_audit_events(db, limit=1, offset=2)) == 1
+
+
+async def test_upgrade_from_settings_creates_the_default_sqlite_file(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "fresh")
+    await upgrade_database(settings)
+    await upgrade_database(settings)  # idempotent
+    assert (tmp_path / "fresh" / "gateway.db").exists()
+    db = Database.from_settings(settings)
+    try:
+        assert await current_revision(db) == "0001"
+    finally:
+        await db.dispose()
