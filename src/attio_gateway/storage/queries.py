@@ -460,7 +460,8 @@ async def reseal_all(
 
     ``kind`` is one of ``client_secret`` (key: connection id), ``access_token`` /
     ``refresh_token`` (key: account id), ``code_verifier`` (key: state) of requests not yet
-    used. Storage knows nothing of keys; the caller decides what the new text is.
+    used, ``pending_token`` (key: state) of parked grants not yet claimed. Storage knows
+    nothing of keys; the caller decides what the new text is.
     """
     counts = {"connections": 0, "credentials": 0, "authorization_requests": 0}
     async with db.transaction() as conn:
@@ -508,6 +509,27 @@ async def reseal_all(
                 .values(
                     code_verifier_sealed=reseal(
                         "code_verifier", row.state, row.code_verifier_sealed
+                    )
+                )
+            )
+            counts["authorization_requests"] += 1
+        rows = (
+            await conn.execute(
+                select(authorization_requests)
+                .where(
+                    authorization_requests.c.pending_token_sealed.is_not(None),
+                    authorization_requests.c.verified_at.is_(None),
+                )
+                .with_for_update()
+            )
+        ).all()
+        for row in rows:
+            await conn.execute(
+                update(authorization_requests)
+                .where(authorization_requests.c.state == row.state)
+                .values(
+                    pending_token_sealed=reseal(
+                        "pending_token", row.state, row.pending_token_sealed
                     )
                 )
             )

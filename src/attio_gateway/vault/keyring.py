@@ -121,6 +121,14 @@ class KeyRing:
             ) from exc
         return SecretStr(plaintext.decode())
 
+    def seal_text(self, plaintext: SecretStr | str, *, purpose: str) -> str:
+        """``seal`` straight to the ``key_id:base64`` text a ``*_sealed`` column stores."""
+        return self.seal(plaintext, purpose=purpose).to_text()
+
+    def unseal_text(self, text: str, *, purpose: str) -> SecretStr:
+        """``unseal`` a ``*_sealed`` column's text."""
+        return self.unseal(Sealed.from_text(text), purpose=purpose)
+
     def reseal(self, sealed: Sealed, *, purpose: str) -> Sealed:
         """The same secret under the newest key (unchanged if it is already)."""
         if sealed.key_id == self.current_key_id:

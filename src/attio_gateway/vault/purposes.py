@@ -17,3 +17,8 @@ def refresh_token(account_id: str) -> str:
 
 def code_verifier(state: str) -> str:
     return f"authorization_request:{state}:code_verifier"
+
+
+def pending_token(state: str) -> str:
+    """A grant parked on its authorization request until the user is verified."""
+    return f"authorization_request:{state}:pending_token"

@@ -7,7 +7,7 @@ import base64
 import logging
 import os
 import stat
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -131,12 +131,38 @@ async def test_rotation_reseals_everything_under_the_new_key(db: Database) -> No
         user_verify_url=None,
         redirect_after=None,
         now=NOW,
-        expires_at=NOW,
+        expires_at=NOW + timedelta(minutes=5),
+    )
+
+    await q.save_authorization_request(
+        db,
+        state="parked",
+        connection_id=connection_id,
+        account_id=accounts[1],
+        identifier="u2",
+        code_verifier_sealed=None,
+        user_verify_url="https://app.example/verify",
+        redirect_after=None,
+        now=NOW,
+        expires_at=NOW + timedelta(minutes=5),
+    )
+    assert await q.consume_authorization_request(db, state="parked", now=NOW)
+    await q.hold_pending_grant(
+        db,
+        state="parked",
+        pending_token_sealed=old.seal_text(PLANTED, purpose=purposes.pending_token("parked")),
+        pending_grant={"scope": "user_management:read"},
     )
 
     new, _ = old.with_new_key()
     report = await rotate(db, new)
-    assert (report.connections, report.credentials, report.authorization_requests) == (1, 2, 1)
+    assert (report.connections, report.credentials, report.authorization_requests) == (1, 2, 2)
+    parked = await q.get_authorization_request(db, state="parked")
+    assert parked is not None and parked.pending_token_sealed is not None
+    assert Sealed.from_text(parked.pending_token_sealed).key_id == new.current_key_id
+    assert new.unseal_text(
+        parked.pending_token_sealed, purpose=purposes.pending_token("parked")
+    ).get_secret_value() == (PLANTED)
     request = await q.get_authorization_request(db, state="st")
     assert request is not None and request.code_verifier_sealed is not None
     verifier = Sealed.from_text(request.code_verifier_sealed)
