@@ -8,9 +8,10 @@ package reads the environment on import.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -28,17 +29,25 @@ class Settings(BaseSettings):
         default=None,
         description="redis:// URL; when set, rate limits, locks and caches are shared through it.",
     )
-    vault_keys: list[SecretStr] = Field(
+    # NoDecode: the environment gives a plain comma-separated string, not JSON.
+    vault_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
         description=(
-            "Vault keys as 'key_id:base64key', newest first. The newest seals, all unseal. "
-            "Empty: a key file is generated in data_dir."
+            "Vault keys as 'key_id:base64key', comma-separated, newest first. The newest "
+            "seals, all unseal. Empty: a key file is generated in data_dir."
         ),
     )
     base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The gateway's public base URL; redirect URIs are built from it.",
     )
+
+    @field_validator("vault_keys", mode="before")
+    @classmethod
+    def _split_vault_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import typer
+from pydantic import ValidationError
 
 from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
@@ -19,6 +20,18 @@ db_app = typer.Typer(help="The gateway's database.", no_args_is_help=True)
 vault_app = typer.Typer(help="The token vault's keys.", no_args_is_help=True)
 
 T = TypeVar("T")
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value exits 1 naming the variable, no traceback."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            variable = f"ATTIO_GATEWAY_{field.upper()}"
+            typer.secho(f"error: {variable}: {error['msg']}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
 
 
 def run_or_exit(work: Callable[[Database], Awaitable[T]], settings: Settings) -> T:
@@ -41,7 +54,7 @@ def run_or_exit(work: Callable[[Database], Awaitable[T]], settings: Settings) ->
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations to the configured database (ATTIO_GATEWAY_DATABASE_URL)."""
-    settings = Settings()
+    settings = load_settings()
 
     async def work(db: Database) -> str | None:
         await upgrade_database(db)
@@ -65,7 +78,7 @@ def vault_rotate(
 
     Covers connection client secrets, account credentials and the PKCE verifiers of authorization requests not yet used. Prints counts only, never secrets. Older keys stay in the key file (or your setting) until you remove them.
     """  # noqa: E501 - one line, so the help text wraps to the terminal, not to the source
-    settings = Settings()
+    settings = load_settings()
     try:
         keyring = load_keyring(settings)
         if generate and not settings.vault_keys:

@@ -20,7 +20,7 @@ from attio_gateway.errors import ConfigurationError, DecryptionError, MissingKey
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage import queries as q
 from attio_gateway.vault import KeyRing, Sealed, load_keyring, purposes
-from attio_gateway.vault.keyring import key_file
+from attio_gateway.vault.keyring import key_file, new_key_text
 from attio_gateway.vault.rotation import rotate
 
 PLANTED = "tok_PLANTED_5f1c2a9e_never_print_me"
@@ -220,11 +220,27 @@ def test_cli_rotate_and_bad_key_without_traceback(
     assert "re-sealed 0 connection secret(s), 0 credential(s)" in rotated.output
     assert len(key_file(Settings(data_dir=tmp_path)).read_text().split()) == 2
 
-    monkeypatch.setenv("ATTIO_GATEWAY_VAULT_KEYS", '["broken"]')
+    monkeypatch.setenv("ATTIO_GATEWAY_VAULT_KEYS", "broken")
     failed = runner.invoke(cli, ["vault", "rotate"])
     assert failed.exit_code == 1
     assert "key_id:base64key" in failed.output
     assert "Traceback" not in failed.output
+
+    monkeypatch.setenv("ATTIO_GATEWAY_VAULT_KEYS", "k2:not base64!")
+    failed = runner.invoke(cli, ["vault", "rotate"])
+    assert failed.exit_code == 1
+    assert "'k2' is not valid base64" in failed.output
+    assert "Traceback" not in failed.output
+
+
+def test_vault_keys_come_from_the_environment_comma_separated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, second = new_key_text(), new_key_text()
+    monkeypatch.setenv("ATTIO_GATEWAY_VAULT_KEYS", f"{first}, {second}")
+    keys = load_keyring(Settings())
+    assert keys.key_ids == [first.split(":")[0], second.split(":")[0]]
+    assert first.split(":", 1)[1] not in repr(Settings())
 
 
 async def _plant_account(db: Database, keys: KeyRing, *, client_secret_keys: KeyRing) -> str:
