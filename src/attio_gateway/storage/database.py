@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlch
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from attio_gateway.config import Settings
-from attio_gateway.errors import ConflictError, GatewayError, StorageError
+from attio_gateway.errors import ConflictError, GatewayError, NotFoundError, StorageError
 
 #: sqlalchemy exception → (gateway error, message prefix); first match wins.
 _ERROR_MAP: tuple[tuple[type[SQLAlchemyError], type[GatewayError], str], ...] = (
@@ -28,6 +28,10 @@ def translate_errors() -> Iterator[None]:
     try:
         yield
     except SQLAlchemyError as exc:
+        if isinstance(exc, IntegrityError) and _is_missing_reference(exc):
+            raise NotFoundError(
+                "The row this refers to does not exist (for example an unknown connection id)."
+            ) from exc
         for foreign, ours, prefix in _ERROR_MAP:
             if isinstance(exc, foreign):
                 detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
@@ -35,6 +39,15 @@ def translate_errors() -> Iterator[None]:
         raise
     except OSError as exc:  # the driver could not even connect (refused, unreachable, DNS)
         raise StorageError(f"The database could not be reached: {exc}") from exc
+
+
+def _is_missing_reference(exc: IntegrityError) -> bool:
+    """A foreign key pointing at nothing: PostgreSQL SQLSTATE 23503, SQLite's FOREIGNKEY."""
+    orig = exc.orig
+    return (
+        getattr(orig, "sqlstate", None) == "23503"
+        or getattr(orig, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_FOREIGNKEY"
+    )
 
 
 class Database:

@@ -309,3 +309,14 @@ async def test_upgrade_from_settings_creates_the_default_sqlite_file(tmp_path: P
         assert await current_revision(db) == "0001"
     finally:
         await db.dispose()
+
+
+async def test_a_reference_to_a_missing_row_is_not_found(db: Database) -> None:
+    with pytest.raises(NotFoundError, match="does not exist"):
+        await q.create_account(
+            db, connection_id="no-such-connection", identifier="u", status="ACTIVE", now=NOW
+        )
+    with pytest.raises(NotFoundError):
+        await q.upsert_account(
+            db, connection_id="no-such-connection", identifier="u", status="ACTIVE", now=NOW
+        )
