@@ -3,6 +3,25 @@
 The only place in the gateway that catches ``httpx`` exceptions.
 """
 
-from attio_gateway.proxy.client import AttioClient
+from attio_gateway.proxy.client import AttioClient, TokenProvider, UnauthorizedHook, upstream_error
+from attio_gateway.proxy.ratelimit import (
+    InProcessRateLimiter,
+    Limits,
+    RateLimiter,
+    RedisRateLimiter,
+    rate_limiter_from_settings,
+)
+from attio_gateway.proxy.retry import RetryPolicy
 
-__all__ = ["AttioClient"]
+__all__ = [
+    "AttioClient",
+    "InProcessRateLimiter",
+    "Limits",
+    "RateLimiter",
+    "RedisRateLimiter",
+    "RetryPolicy",
+    "TokenProvider",
+    "UnauthorizedHook",
+    "rate_limiter_from_settings",
+    "upstream_error",
+]

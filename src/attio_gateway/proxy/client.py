@@ -21,11 +21,20 @@ from attio_gateway.errors import (
     WriteOutcomeUnknownError,
 )
 from attio_gateway.proxy.ratelimit import InProcessRateLimiter, RateLimiter
-from attio_gateway.proxy.retry import Failure, RetryPolicy, decide, parse_retry_after
+from attio_gateway.proxy.retry import (
+    IDEMPOTENT,
+    Failure,
+    RetryPolicy,
+    decide,
+    parse_retry_after,
+)
 
 ATTIO_API_URL = "https://api.attio.com"
 
 TokenProvider = Callable[[], Awaitable[str]]
+#: Called with Attio's 401 answer (the token was revoked or is invalid) before it is
+#: returned or raised, so the auth layer can mark the account EXPIRED.
+UnauthorizedHook = Callable[[httpx.Response], Awaitable[None]]
 
 
 class AttioClient:
@@ -41,6 +50,7 @@ class AttioClient:
         workspace_key: str = "default",
         retry_policy: RetryPolicy | None = None,
         http: httpx.AsyncClient | None = None,
+        on_unauthorized: UnauthorizedHook | None = None,
     ) -> None:
         if (token is None) == (token_provider is None):
             raise ValueError("give exactly one of token or token_provider")
@@ -52,6 +62,7 @@ class AttioClient:
         self.rate_limiter = rate_limiter or InProcessRateLimiter()
         self.workspace_key = workspace_key
         self.retry_policy = retry_policy or RetryPolicy()
+        self.on_unauthorized = on_unauthorized
 
     async def __aenter__(self) -> AttioClient:
         return self
@@ -82,9 +93,10 @@ class AttioClient:
     ) -> httpx.Response:
         """Send one request (retried where that is safe) and return Attio's raw answer.
 
-        Raises only when no answer can be given: ``RateLimitedError`` when 429s outlast
-        the retry budget, ``UpstreamUnavailableError`` / ``WriteOutcomeUnknownError`` for
-        network failures.
+        Any answer below 500 other than 429 is returned as Attio sent it (4xx included).
+        Raises when retrying gave up: ``RateLimitedError`` when 429s outlast the retry
+        budget; ``WriteOutcomeUnknownError`` when a POST/PATCH was sent and answered 5xx or
+        not at all; ``UpstreamUnavailableError`` for other 5xx and network failures.
         """
         method = method.upper()
         url = f"{self.base_url}/{path.lstrip('/')}"
@@ -108,7 +120,8 @@ class AttioClient:
                     content=content,
                     data=data,
                 )
-            except httpx.ConnectError as exc:
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # No connection was made, so the request provably never reached Attio.
                 failure, error = Failure.NOT_SENT, exc
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 failure, error = Failure.UNKNOWN_OUTCOME, exc
@@ -119,6 +132,8 @@ class AttioClient:
                 elif response.status_code >= 500:
                     failure, error = Failure.SERVER_ERROR, None
                 else:
+                    if response.status_code == 401 and self.on_unauthorized is not None:
+                        await self.on_unauthorized(response)
                     return response
             decision = decide(
                 method=method,
@@ -129,18 +144,45 @@ class AttioClient:
                 policy=self.retry_policy,
             )
             if not decision.retry:
-                if response is not None:
-                    return response  # the caller sees Attio's own 429 / 5xx answer
-                if failure is Failure.UNKNOWN_OUTCOME and method not in ("GET", "HEAD"):
-                    raise WriteOutcomeUnknownError(
-                        f"{method} {path} was sent to Attio but no answer came back ({error!r}); "
-                        "it may or may not have been applied, so it was not retried."
-                    ) from error
-                raise UpstreamUnavailableError(
-                    f"Attio could not be reached for {method} {path}: {error!r}"
+                raise self._give_up(
+                    method, path, failure, response, error, attempt, waited
                 ) from error
             waited += decision.wait
             await asyncio.sleep(decision.wait)
+
+    @staticmethod
+    def _give_up(
+        method: str,
+        path: str,
+        failure: Failure,
+        response: httpx.Response | None,
+        error: httpx.HTTPError | None,
+        attempt: int,
+        waited: float,
+    ) -> UpstreamError:
+        """The typed error for a request that will not be retried any more."""
+        tried = f"after {attempt} attempt(s) and {waited:.1f}s of waiting"
+        if failure is Failure.NOT_SENT:
+            return UpstreamUnavailableError(
+                f"Attio could not be reached for {method} {path} {tried}: {error!r}"
+            )
+        if response is not None and failure is Failure.RATE_LIMITED:
+            return upstream_error(response)
+        if method not in IDEMPOTENT:
+            # Sent, then a 5xx or no answer at all: Attio may or may not have applied it.
+            answer = f"Attio answered {response.status_code}" if response else repr(error)
+            mapped = upstream_error(response) if response is not None else None
+            return WriteOutcomeUnknownError(
+                f"{method} {path} was sent to Attio but did not succeed ({answer}); it may or "
+                "may not have been applied, so it was not retried. Check before writing again.",
+                status_code=mapped.status_code if mapped else None,
+                type=mapped.type if mapped else None,
+                upstream_code=mapped.upstream_code if mapped else None,
+                request_id=mapped.request_id if mapped else None,
+            )
+        if response is not None:
+            return upstream_error(response)
+        return UpstreamUnavailableError(f"Attio did not answer {method} {path} {tried}: {error!r}")
 
     async def call(
         self,

@@ -89,7 +89,16 @@ class RedisRateLimiter:
             await asyncio.sleep(wait_us / 1_000_000)
 
 
+def redis_client(url: str, *, max_connections: int = 50) -> aioredis.Redis:
+    """A Redis client whose pool *waits* for a free connection: a burst of requests must
+    queue for the limiter, not fail with "Too many connections" (redis-py's default pool)."""
+    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=max_connections)
+    return aioredis.Redis.from_pool(pool)  # closing the client closes the pool
+
+
 def rate_limiter_from_settings(settings: Settings, limits: Limits | None = None) -> RateLimiter:
+    """The Redis limiter when ``settings.redis_url`` is set (shared by every process),
+    else the in-process one."""
     if settings.redis_url:
-        return RedisRateLimiter(aioredis.Redis.from_url(settings.redis_url), limits)
+        return RedisRateLimiter(redis_client(settings.redis_url), limits)
     return InProcessRateLimiter(limits)

@@ -14,15 +14,23 @@ import redis.asyncio as aioredis
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attio_emulator.server import RunningEmulator, run_in_thread
+from attio_emulator.server import RunningEmulator, free_port, run_in_thread
+from attio_gateway.config import Settings
 from attio_gateway.errors import (
     RateLimitedError,
     UpstreamError,
     UpstreamUnauthorizedError,
+    UpstreamUnavailableError,
     WriteOutcomeUnknownError,
 )
 from attio_gateway.proxy import AttioClient
-from attio_gateway.proxy.ratelimit import InProcessRateLimiter, Limits, RedisRateLimiter
+from attio_gateway.proxy.ratelimit import (
+    InProcessRateLimiter,
+    Limits,
+    RedisRateLimiter,
+    rate_limiter_from_settings,
+    redis_client,
+)
 from attio_gateway.proxy.retry import Failure, RetryPolicy, decide, parse_retry_after
 from tests.gateway.conftest import Emulator
 
@@ -120,12 +128,112 @@ async def test_accept_then_fail_never_duplicates_a_create(running: RunningEmulat
     async with AttioClient(token=token, base_url=running.base_url, retry_policy=FAST) as attio:
         async with httpx.AsyncClient(base_url=running.base_url) as control:
             await control.post("/_emulator/faults", json={"accept_then_fail": True, "remaining": 1})
-        with pytest.raises(UpstreamError) as caught:
-            await attio.call(
+        with pytest.raises(WriteOutcomeUnknownError, match="may or may not have been applied"):
+            await attio.request(
                 "POST", "/v2/objects/companies/records", json={"data": {"values": {"name": "X"}}}
             )
-        assert caught.value.status_code == 502
+    # Sent once, applied once: the 502 was not retried.
     assert len(running.state.store.table("records")) == 1
+
+
+async def test_a_write_answered_5xx_is_reported_with_attios_fields(
+    running: RunningEmulator,
+) -> None:
+    token = running.state.issue_token()["token"]
+    async with httpx.AsyncClient(base_url=running.base_url) as control:
+        await control.post(
+            "/_emulator/faults", json={"error_rate": 1.0, "remaining": 1, "error_statuses": [500]}
+        )
+    async with AttioClient(token=token, base_url=running.base_url, retry_policy=FAST) as attio:
+        with pytest.raises(WriteOutcomeUnknownError) as caught:
+            await attio.call(
+                "PATCH", "/v2/objects/companies/records/x", json={"data": {"values": {}}}
+            )
+    assert (caught.value.status_code, caught.value.type) == (500, "api_error")
+    assert caught.value.upstream_code == "internal_error"
+
+
+async def test_an_idempotent_assert_is_retried_through_accept_then_fail(
+    running: RunningEmulator,
+) -> None:
+    token = running.state.issue_token()["token"]
+    async with httpx.AsyncClient(base_url=running.base_url) as control:
+        await control.post("/_emulator/faults", json={"accept_then_fail": True, "remaining": 2})
+    async with AttioClient(token=token, base_url=running.base_url, retry_policy=FAST) as attio:
+        record = await attio.call(
+            "PUT",
+            "/v2/objects/companies/records",
+            params={"matching_attribute": "domains"},
+            json={"data": {"values": {"name": "Acme", "domains": ["acme.com"]}}},
+        )
+    assert record["data"]["values"]["name"][0]["value"] == "Acme"
+    # Applied three times (twice with the answer lost), yet one company: PUT assert is idempotent.
+    assert len(running.state.store.table("records")) == 1
+
+
+async def test_reads_failing_past_the_budget_raise_upstream_unavailable(
+    running: RunningEmulator,
+) -> None:
+    token = running.state.issue_token()["token"]
+    async with httpx.AsyncClient(base_url=running.base_url) as control:
+        await control.post("/_emulator/faults", json={"error_rate": 1.0, "error_statuses": [503]})
+    policy = RetryPolicy(max_attempts=3, base_backoff=0.01, max_backoff=0.02)
+    async with AttioClient(token=token, base_url=running.base_url, retry_policy=policy) as attio:
+        with pytest.raises(UpstreamUnavailableError) as caught:
+            await attio.request("GET", "/v2/objects")
+    assert not isinstance(caught.value, WriteOutcomeUnknownError)
+    assert caught.value.status_code == 503
+
+
+async def test_a_write_that_never_reached_attio_is_retried_then_reported_unavailable() -> None:
+    port = free_port()  # a loopback port nobody listens on: connection refused
+    policy = RetryPolicy(max_attempts=3, base_backoff=0.01, max_backoff=0.02)
+    async with AttioClient(
+        token="t", base_url=f"http://127.0.0.1:{port}", retry_policy=policy
+    ) as attio:
+        with pytest.raises(UpstreamUnavailableError, match="after 3 attempt") as caught:
+            await attio.request("POST", "/v2/notes", json={})
+    # Provably unsent, so not "outcome unknown".
+    assert not isinstance(caught.value, WriteOutcomeUnknownError)
+
+
+async def test_a_401_calls_the_unauthorized_hook(emulator: Emulator) -> None:
+    seen: list[int] = []
+
+    async def mark_expired(response: httpx.Response) -> None:
+        seen.append(response.status_code)
+
+    async with AttioClient(
+        token="revoked", transport=emulator.transport, on_unauthorized=mark_expired
+    ) as attio:
+        assert (await attio.request("GET", "/v2/objects")).status_code == 401
+        with pytest.raises(UpstreamUnauthorizedError):
+            await attio.call("GET", "/v2/objects")
+    assert seen == [401, 401]
+
+
+async def test_the_token_provider_is_asked_on_every_attempt(emulator: Emulator) -> None:
+    asked = 0
+
+    async def current_token() -> str:
+        nonlocal asked
+        asked += 1
+        return emulator.token
+
+    async with AttioClient(token_provider=current_token, transport=emulator.transport) as attio:
+        await attio.call("GET", "/v2/objects")
+        await attio.call("GET", "/v2/objects")
+    assert asked == 2
+
+
+async def test_rate_limiter_from_settings_picks_redis_only_when_configured(redis_url: str) -> None:
+    assert isinstance(rate_limiter_from_settings(Settings()), InProcessRateLimiter)
+    limiter = rate_limiter_from_settings(Settings(redis_url=redis_url))
+    assert isinstance(limiter, RedisRateLimiter)
+    try:
+        await limiter.acquire("workspace-settings-test", "GET")
+    finally:
+        await limiter.client.aclose()
 
 
 async def test_reads_are_retried_through_5xx(running: RunningEmulator) -> None:
@@ -206,3 +314,29 @@ async def test_redis_limiter_is_shared_by_two_processes(redis_url: str) -> None:
     worst = max(sum(1 for t in stamps if s <= t < s + 0.95) for s in stamps)
     assert worst <= 10
     assert stamps[-1] - stamps[0] >= 1.5
+
+
+@pytest.mark.redis
+async def test_burst_of_reads_through_the_redis_limiter_reaches_the_caller_without_a_429(
+    running: RunningEmulator, redis_url: str
+) -> None:
+    token = running.state.issue_token()["token"]
+    shared = redis_client(redis_url, max_connections=10)  # far fewer than the burst
+    # Two clients with their own limiter instance on one Redis: two gateway processes.
+    limiters = [RedisRateLimiter(shared, prefix=f"attio-gw-burst-{token[:8]}") for _ in range(2)]
+    try:
+        async with (
+            AttioClient(
+                token=token, base_url=running.base_url, rate_limiter=limiters[0], retry_policy=FAST
+            ) as first,
+            AttioClient(
+                token=token, base_url=running.base_url, rate_limiter=limiters[1], retry_policy=FAST
+            ) as second,
+        ):
+            responses = await asyncio.gather(
+                *((first if i % 2 else second).request("GET", "/v2/objects") for i in range(300))
+            )
+    finally:
+        await shared.aclose()
+    assert {r.status_code for r in responses} == {200}
+    assert running.state.limits.rejected <= 15
