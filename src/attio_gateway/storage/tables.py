@@ -118,6 +118,7 @@ authorization_requests = Table(
     Column("pending_token_sealed", Text, nullable=True),
     Column("pending_grant", JSON, nullable=True),
     Column("verified_at", UTCDateTime, nullable=True),
+    Index("ix_authorization_requests_expires_at", "expires_at"),
 )
 
 credentials = Table(
@@ -155,6 +156,7 @@ audit_events = Table(
     Column("api_client_id", String(100), nullable=True),
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_identifier", "identifier"),
+    Index("ix_audit_events_connection_name", "connection_name"),
 )
 
 api_clients = Table(
@@ -180,4 +182,5 @@ session_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
+    Index("ix_session_tokens_account_id", "account_id"),
 )

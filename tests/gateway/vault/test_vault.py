@@ -213,7 +213,7 @@ def test_cli_rotate_and_bad_key_without_traceback(
     runner = CliRunner()
     upgrade = runner.invoke(cli, ["db", "upgrade"])
     assert upgrade.exit_code == 0, upgrade.output
-    assert "revision 0001" in upgrade.output
+    assert "revision 0002" in upgrade.output
 
     rotated = runner.invoke(cli, ["vault", "rotate"])
     assert rotated.exit_code == 0, rotated.output
