@@ -26,6 +26,7 @@ from attio_gateway.proxy.retry import (
     Failure,
     RetryPolicy,
     decide,
+    failure_of_status,
     parse_retry_after,
 )
 
@@ -126,15 +127,13 @@ class AttioClient:
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 failure, error = Failure.UNKNOWN_OUTCOME, exc
             else:
-                if response.status_code == 429:
-                    failure, error = Failure.RATE_LIMITED, None
-                    retry_after = parse_retry_after(response.headers.get("retry-after"))
-                elif response.status_code >= 500:
-                    failure, error = Failure.SERVER_ERROR, None
-                else:
+                answered = failure_of_status(response.status_code)
+                if answered is None:
                     if response.status_code == 401 and self.on_unauthorized is not None:
                         await self.on_unauthorized(response)
                     return response
+                failure = answered
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
             decision = decide(
                 method=method,
                 failure=failure,

@@ -11,10 +11,14 @@
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import Enum
+
+#: Delta seconds, ASCII digits only (str.isdigit also accepts "²", which float() rejects).
+_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -24,6 +28,16 @@ class Failure(Enum):
     NOT_SENT = "not_sent"  # connect error: the request never left
     SERVER_ERROR = "server_error"  # 5xx
     UNKNOWN_OUTCOME = "unknown_outcome"  # timeout / reset after sending
+
+
+def failure_of_status(status_code: int) -> Failure | None:
+    """How an answer from Attio failed, or None when it is final (success or 4xx other
+    than 429: a 400 is never retried, sending it again would give the same answer)."""
+    if status_code == 429:
+        return Failure.RATE_LIMITED
+    if status_code >= 500:
+        return Failure.SERVER_ERROR
+    return None
 
 
 @dataclass(frozen=True)
@@ -45,8 +59,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     if not value:
         return None
     text = value.strip()
-    if text.replace(".", "", 1).isdigit():
-        return max(0.0, float(text))
+    if _SECONDS.fullmatch(text):
+        return float(text)
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError):
