@@ -460,8 +460,9 @@ async def reseal_all(
 
     ``kind`` is one of ``client_secret`` (key: connection id), ``access_token`` /
     ``refresh_token`` (key: account id), ``code_verifier`` (key: state) of requests not yet
-    used, ``pending_token`` (key: state) of parked grants not yet claimed. Storage knows
-    nothing of keys; the caller decides what the new text is.
+    used. Parked grants (``pending_token_sealed``) are left alone: they live minutes, and
+    rotation never drops the older keys that opened them. Storage knows nothing of keys;
+    the caller decides what the new text is.
     """
     counts = {"connections": 0, "credentials": 0, "authorization_requests": 0}
     async with db.transaction() as conn:
@@ -509,27 +510,6 @@ async def reseal_all(
                 .values(
                     code_verifier_sealed=reseal(
                         "code_verifier", row.state, row.code_verifier_sealed
-                    )
-                )
-            )
-            counts["authorization_requests"] += 1
-        rows = (
-            await conn.execute(
-                select(authorization_requests)
-                .where(
-                    authorization_requests.c.pending_token_sealed.is_not(None),
-                    authorization_requests.c.verified_at.is_(None),
-                )
-                .with_for_update()
-            )
-        ).all()
-        for row in rows:
-            await conn.execute(
-                update(authorization_requests)
-                .where(authorization_requests.c.state == row.state)
-                .values(
-                    pending_token_sealed=reseal(
-                        "pending_token", row.state, row.pending_token_sealed
                     )
                 )
             )

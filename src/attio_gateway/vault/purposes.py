@@ -20,5 +20,10 @@ def code_verifier(state: str) -> str:
 
 
 def pending_token(state: str) -> str:
-    """A grant parked on its authorization request until the user is verified."""
-    return f"authorization_request:{state}:pending_token"
+    """The access token of a grant parked on its authorization request until the user is
+    verified (not re-sealed by rotation: it lives minutes and older keys stay)."""
+    return f"pending:{state}"
+
+
+def pending_refresh_token(state: str) -> str:
+    return f"pending:{state}:refresh"

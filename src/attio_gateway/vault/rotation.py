@@ -17,7 +17,6 @@ _PURPOSES: dict[str, Callable[[str], str]] = {
     "access_token": purposes.access_token,
     "refresh_token": purposes.refresh_token,
     "code_verifier": purposes.code_verifier,
-    "pending_token": purposes.pending_token,
 }
 
 

@@ -156,10 +156,11 @@ async def test_rotation_reseals_everything_under_the_new_key(db: Database) -> No
 
     new, _ = old.with_new_key()
     report = await rotate(db, new)
-    assert (report.connections, report.credentials, report.authorization_requests) == (1, 2, 2)
+    assert (report.connections, report.credentials, report.authorization_requests) == (1, 2, 1)
+    # A parked grant stays as it was, and still opens: rotation keeps the older keys.
     parked = await q.get_authorization_request(db, state="parked")
     assert parked is not None and parked.pending_token_sealed is not None
-    assert Sealed.from_text(parked.pending_token_sealed).key_id == new.current_key_id
+    assert Sealed.from_text(parked.pending_token_sealed).key_id == "k-old"
     assert new.unseal_text(
         parked.pending_token_sealed, purpose=purposes.pending_token("parked")
     ).get_secret_value() == (PLANTED)
