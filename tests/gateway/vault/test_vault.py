@@ -331,3 +331,26 @@ async def test_cli_rotate_reports_unreadable_secrets_without_traceback_or_secret
         assert "k-lost" in result.output and "ATTIO_GATEWAY_VAULT_KEYS" in result.output
     else:
         assert "tampered" in result.output and keys.current_key_id in result.output
+
+
+@pytest.mark.postgres
+def test_cli_db_upgrade_on_postgresql(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATTIO_GATEWAY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ATTIO_GATEWAY_DATABASE_URL", postgres_url)
+    result = CliRunner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "revision 0002" in result.output
+
+
+def test_cli_db_upgrade_reports_an_unreachable_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ATTIO_GATEWAY_DATA_DIR", str(tmp_path))
+    # Port 9 (discard) on loopback: nothing listens there, so the connection is refused.
+    monkeypatch.setenv("ATTIO_GATEWAY_DATABASE_URL", "postgresql+asyncpg://u@127.0.0.1:9/x")
+    result = CliRunner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 1
+    assert "could not be reached" in result.output
+    assert "Traceback" not in result.output
