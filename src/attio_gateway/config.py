@@ -29,6 +29,17 @@ class Settings(BaseSettings):
         default=None,
         description="redis:// URL; when set, rate limits, locks and caches are shared through it.",
     )
+    attio_reads_per_second: float = Field(
+        default=100, gt=0, description="Client-side limit on reads (GET/HEAD) per workspace."
+    )
+    attio_writes_per_second: float = Field(
+        default=25, gt=0, description="Client-side limit on writes per workspace."
+    )
+    proxy_max_total_wait: float = Field(
+        default=30,
+        ge=0,
+        description="Longest a proxied call waits in retries before its error is raised.",
+    )
     # NoDecode: the environment gives a plain comma-separated string, not JSON.
     vault_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,

@@ -11,7 +11,7 @@ from attio_gateway.proxy.ratelimit import (
     RedisRateLimiter,
     rate_limiter_from_settings,
 )
-from attio_gateway.proxy.retry import RetryPolicy
+from attio_gateway.proxy.retry import RetryPolicy, retry_policy_from_settings
 
 __all__ = [
     "AttioClient",
@@ -23,5 +23,6 @@ __all__ = [
     "TokenProvider",
     "UnauthorizedHook",
     "rate_limiter_from_settings",
+    "retry_policy_from_settings",
     "upstream_error",
 ]

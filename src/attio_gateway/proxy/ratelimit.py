@@ -99,6 +99,10 @@ def redis_client(url: str, *, max_connections: int = 50) -> aioredis.Redis:
 def rate_limiter_from_settings(settings: Settings, limits: Limits | None = None) -> RateLimiter:
     """The Redis limiter when ``settings.redis_url`` is set (shared by every process),
     else the in-process one."""
+    limits = limits or Limits(
+        reads_per_second=settings.attio_reads_per_second,
+        writes_per_second=settings.attio_writes_per_second,
+    )
     if settings.redis_url:
         return RedisRateLimiter(redis_client(settings.redis_url), limits)
     return InProcessRateLimiter(limits)

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import Enum
 
+from attio_gateway.config import Settings
+
 #: Delta seconds, ASCII digits only (str.isdigit also accepts "²", which float() rejects).
 _SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
 
@@ -46,6 +48,10 @@ class RetryPolicy:
     max_total_wait: float = 30.0
     base_backoff: float = 0.25
     max_backoff: float = 4.0
+
+
+def retry_policy_from_settings(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(max_total_wait=settings.proxy_max_total_wait)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,13 @@ from attio_gateway.proxy.ratelimit import (
     rate_limiter_from_settings,
     redis_client,
 )
-from attio_gateway.proxy.retry import Failure, RetryPolicy, decide, parse_retry_after
+from attio_gateway.proxy.retry import (
+    Failure,
+    RetryPolicy,
+    decide,
+    parse_retry_after,
+    retry_policy_from_settings,
+)
 from tests.gateway.conftest import Emulator
 
 FAST = RetryPolicy(base_backoff=0.01, max_backoff=0.05, max_total_wait=5)
@@ -227,7 +233,10 @@ async def test_the_token_provider_is_asked_on_every_attempt(emulator: Emulator) 
 
 
 async def test_rate_limiter_from_settings_picks_redis_only_when_configured(redis_url: str) -> None:
-    assert isinstance(rate_limiter_from_settings(Settings()), InProcessRateLimiter)
+    in_process = rate_limiter_from_settings(Settings(attio_writes_per_second=5))
+    assert isinstance(in_process, InProcessRateLimiter)
+    assert in_process.limits.writes_per_second == 5
+    assert retry_policy_from_settings(Settings(proxy_max_total_wait=3)).max_total_wait == 3
     limiter = rate_limiter_from_settings(Settings(redis_url=redis_url))
     assert isinstance(limiter, RedisRateLimiter)
     try:
