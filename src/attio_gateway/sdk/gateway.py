@@ -1,0 +1,806 @@
+"""``AsyncGateway``: the embedded gateway — the one façade every front end calls.
+
+It owns the state store, the vault's key ring, one outbound HTTP client and the rate
+limiter, and offers connections, connected accounts, the OAuth flow, the proxy and the
+tools. ``.actions`` (alias ``.connect``) carries the hosted service's method names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import redis.asyncio as aioredis
+from pydantic import SecretStr
+
+from attio_gateway.config import Settings
+from attio_gateway.errors import (
+    AccountNotActiveError,
+    ConfigurationError,
+    GatewayError,
+    NotFoundError,
+    OAuthFlowError,
+    UpstreamError,
+)
+from attio_gateway.oauth import flow
+from attio_gateway.oauth.provider import PROVIDERS
+from attio_gateway.proxy import AttioClient
+from attio_gateway.proxy.ratelimit import RateLimiter, rate_limiter_from_settings
+from attio_gateway.sdk import models
+from attio_gateway.sdk.models import AccountStatus, ConnectionStatus
+from attio_gateway.sdk.response import ProxyResponse
+from attio_gateway.storage import Database, upgrade_database
+from attio_gateway.storage import queries as q
+from attio_gateway.storage.records import AccountRow, AuditEventRow, ConnectionRow
+from attio_gateway.vault import KeyRing, Sealed, load_keyring, purposes
+
+AUTHORIZATION_TTL = timedelta(minutes=10)
+#: Refresh expiring tokens this long before they expire.
+REFRESH_MARGIN = timedelta(minutes=2)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AsyncGateway:
+    def __init__(
+        self, settings: Settings | None = None, *, http: httpx.AsyncClient | None = None
+    ) -> None:
+        self.settings = settings or Settings()
+        self._http_given = http
+        self._db: Database | None = None
+        self._keyring: KeyRing | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._limiter: RateLimiter | None = None
+        self._redis: aioredis.Redis | None = None
+        self._refresh_locks: dict[str, asyncio.Lock] = {}
+        self._schema_caches: dict[str, dict[str, Any]] = {}
+        from attio_gateway.sdk.actions import AsyncActions
+
+        self.actions = AsyncActions(self)
+        self.connect = self.actions
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def open(self) -> AsyncGateway:
+        """Open the database (applying migrations), the vault and the HTTP client."""
+        if self._db is not None:
+            return self
+        self._keyring = load_keyring(self.settings)
+        db = Database.from_settings(self.settings)
+        await upgrade_database(db)
+        self._db = db
+        self._http = self._http_given or httpx.AsyncClient(timeout=30.0)
+        self._limiter = rate_limiter_from_settings(self.settings)
+        if self.settings.redis_url:
+            self._redis = aioredis.Redis.from_url(self.settings.redis_url)
+        return self
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.dispose()
+            self._db = None
+        if self._http is not None and self._http_given is None:
+            await self._http.aclose()
+        self._http = None
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+    async def __aenter__(self) -> AsyncGateway:
+        return await self.open()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise ConfigurationError("The gateway is not open: use `async with AsyncGateway()`.")
+        return self._db
+
+    @property
+    def keyring(self) -> KeyRing:
+        if self._keyring is None:
+            raise ConfigurationError("The gateway is not open.")
+        return self._keyring
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            raise ConfigurationError("The gateway is not open.")
+        return self._http
+
+    # --- connections ----------------------------------------------------------------------
+
+    def redirect_uri(self, connection_id: str) -> str:
+        """The callback URL to register on the provider's OAuth app."""
+        return f"{self.settings.base_url.rstrip('/')}/sso/v1/oauth/{connection_id}/callback"
+
+    def _connection_model(self, row: ConnectionRow) -> models.Connection:
+        return models.Connection(
+            id=row.id,
+            name=row.name,
+            provider=row.provider,
+            client_id=row.client_id,
+            scopes=row.scopes,
+            redirect_uri=self.redirect_uri(row.id),
+            authorize_url=row.authorize_url,
+            token_url=row.token_url,
+            api_base_url=row.api_base_url,
+            status=ConnectionStatus(row.status),
+            status_detail=row.status_detail,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    async def create_connection(
+        self,
+        *,
+        name: str = "attio",
+        client_id: str,
+        client_secret: str | SecretStr,
+        scopes: list[str] | None = None,
+        provider: str = "attio",
+        authorize_url: str | None = None,
+        token_url: str | None = None,
+        api_base_url: str | None = None,
+        validate: bool = True,
+    ) -> models.Connection:
+        """Register an OAuth app as a connection; the secret is sealed before it is stored.
+
+        With ``validate`` the credentials are checked against the provider's token
+        endpoint: the connection is ``ACTIVE`` or ``INVALID_CREDENTIALS`` with the reason.
+        """
+        spec = PROVIDERS.get(provider)
+        if spec is None:
+            raise ConfigurationError(f"Unknown provider {provider!r}; known: {sorted(PROVIDERS)}.")
+        if not name.strip() or not client_id.strip():
+            raise ConfigurationError("A connection needs a name and a client_id.")
+        secret = client_secret if isinstance(client_secret, SecretStr) else SecretStr(client_secret)
+        if not secret.get_secret_value():
+            raise ConfigurationError("A connection needs a client_secret.")
+        connection_id = q.new_id()
+        urls = {
+            "authorize_url": authorize_url or spec.authorize_url,
+            "token_url": token_url or spec.token_url,
+            "api_base_url": (api_base_url or spec.api_base_url).rstrip("/"),
+        }
+        status, detail = await self._check_credentials(
+            urls["token_url"], client_id, secret, validate
+        )
+        sealed = self.keyring.seal(secret, purpose=purposes.client_secret(connection_id))
+        row = await q.create_connection(
+            self.db,
+            connection_id=connection_id,
+            name=name,
+            provider=provider,
+            client_id=client_id,
+            client_secret_sealed=sealed.to_text(),
+            scopes=sorted(set(scopes or [])),
+            status=status,
+            status_detail=detail,
+            now=_now(),
+            **urls,
+        )
+        return self._connection_model(row)
+
+    async def _check_credentials(
+        self, token_url: str, client_id: str, secret: SecretStr, validate: bool
+    ) -> tuple[str, str | None]:
+        if not validate:
+            return ConnectionStatus.UNVERIFIED, "Credentials were not checked."
+        problem = await flow.check_client_credentials(
+            self.http, token_url=token_url, client_id=client_id, client_secret=secret
+        )
+        if problem is None:
+            return ConnectionStatus.ACTIVE, None
+        return ConnectionStatus.INVALID_CREDENTIALS, problem
+
+    async def update_connection(
+        self,
+        name: str,
+        *,
+        client_id: str | None = None,
+        client_secret: str | SecretStr | None = None,
+        scopes: list[str] | None = None,
+        validate: bool = True,
+    ) -> models.Connection:
+        row = await self._connection_row(name)
+        changes: dict[str, Any] = {}
+        if client_id is not None:
+            changes["client_id"] = client_id
+        if scopes is not None:
+            changes["scopes"] = sorted(set(scopes))
+        secret = self._client_secret(row)
+        if client_secret is not None:
+            secret = (
+                client_secret if isinstance(client_secret, SecretStr) else SecretStr(client_secret)
+            )
+            changes["client_secret_sealed"] = self.keyring.seal(
+                secret, purpose=purposes.client_secret(row.id)
+            ).to_text()
+        if client_id is not None or client_secret is not None:
+            status, detail = await self._check_credentials(
+                row.token_url, client_id or row.client_id, secret, validate
+            )
+            changes |= {"status": status, "status_detail": detail}
+        updated = await q.update_connection(self.db, connection_id=row.id, now=_now(), **changes)
+        return self._connection_model(updated)
+
+    async def get_connection(self, name: str) -> models.Connection:
+        return self._connection_model(await self._connection_row(name))
+
+    async def list_connections(self) -> list[models.Connection]:
+        return [self._connection_model(row) for row in await q.list_connections(self.db)]
+
+    async def delete_connection(self, name: str) -> None:
+        row = await self._connection_row(name)
+        await q.delete_connection(self.db, connection_id=row.id)
+
+    async def _connection_row(
+        self, name: str | None = None, *, connection_id: str | None = None
+    ) -> ConnectionRow:
+        if name is None and connection_id is None:
+            rows = await q.list_connections(self.db)
+            if len(rows) == 1:
+                return rows[0]
+            raise NotFoundError(
+                "Say which connection: connection_name is required when there are "
+                f"{len(rows)} connections."
+            )
+        row = await q.get_connection(self.db, name=name, connection_id=connection_id)
+        if row is None:
+            known = [c.name for c in await q.list_connections(self.db)]
+            raise NotFoundError(
+                f"No connection named {name or connection_id!r}; known: {known or 'none'}."
+            )
+        return row
+
+    def _client_secret(self, row: ConnectionRow) -> SecretStr:
+        return self.keyring.unseal(
+            Sealed.from_text(row.client_secret_sealed), purpose=purposes.client_secret(row.id)
+        )
+
+    # --- connected accounts ---------------------------------------------------------------
+
+    async def account_model(
+        self, row: AccountRow, *, connection: ConnectionRow | None = None, with_tokens: bool
+    ) -> models.ConnectedAccount:
+        connection = connection or await self._connection_row(connection_id=row.connection_id)
+        details: dict[str, Any] = {"oauth_token": {"scopes": row.granted_scopes}}
+        if with_tokens:
+            credential = await q.get_credential(self.db, account_id=row.id)
+            if credential is not None:
+                access = self.keyring.unseal(
+                    Sealed.from_text(credential.access_token_sealed),
+                    purpose=purposes.access_token(row.id),
+                )
+                details["oauth_token"]["access_token"] = access.get_secret_value()
+                if credential.refresh_token_sealed:
+                    details["oauth_token"]["refresh_token"] = self.keyring.unseal(
+                        Sealed.from_text(credential.refresh_token_sealed),
+                        purpose=purposes.refresh_token(row.id),
+                    ).get_secret_value()
+        return models.ConnectedAccount(
+            id=row.id,
+            identifier=row.identifier,
+            provider=connection.provider,
+            connector=connection.name,
+            status=AccountStatus(row.status),
+            authorization_details=details,
+            granted_scopes=row.granted_scopes,
+            expected_scopes=connection.scopes,
+            workspace=models.Workspace(
+                id=row.workspace_id, name=row.workspace_name, slug=row.workspace_slug
+            ),
+            authorized_by_member_id=row.authorized_by_member_id,
+            token_expires_at=row.token_expires_at,
+            api_config=row.api_config,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            last_used_at=row.last_used_at,
+        )
+
+    async def find_account(
+        self,
+        *,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+    ) -> tuple[ConnectionRow, AccountRow]:
+        if connected_account_id is not None:
+            row = await q.get_account(self.db, account_id=connected_account_id)
+            if row is None:
+                raise NotFoundError(f"No connected account with id {connected_account_id!r}.")
+            return await self._connection_row(connection_id=row.connection_id), row
+        if not identifier:
+            raise NotFoundError("Say whose account: identifier or connected_account_id.")
+        connection = await self._connection_row(connection_name)
+        row = await q.get_account(self.db, connection_id=connection.id, identifier=identifier)
+        if row is None:
+            raise NotFoundError(
+                f"No connected account for identifier {identifier!r} on connection "
+                f"{connection.name!r}; send the user an authorization link first."
+            )
+        return connection, row
+
+    async def ensure_account(
+        self, connection: ConnectionRow, identifier: str, *, api_config: dict[str, Any] | None
+    ) -> AccountRow:
+        row = await q.get_account(self.db, connection_id=connection.id, identifier=identifier)
+        if row is not None:
+            return row
+        return await q.create_account(
+            self.db,
+            connection_id=connection.id,
+            identifier=identifier,
+            status=AccountStatus.PENDING_AUTH,
+            now=_now(),
+            api_config=api_config,
+        )
+
+    # --- the OAuth flow -------------------------------------------------------------------
+
+    async def authorization_link(
+        self,
+        connection: ConnectionRow,
+        account: AccountRow,
+        *,
+        state: str | None = None,
+        user_verify_url: str | None = None,
+    ) -> models.AuthorizationLink:
+        """A single-use, 10-minute authorization link bound to this account's identifier."""
+        spec = PROVIDERS[connection.provider]
+        request_state = flow.new_state()
+        verifier, challenge = flow.pkce_pair() if spec.supports_pkce else (None, None)
+        now = _now()
+        expiry = now + AUTHORIZATION_TTL
+        await q.save_authorization_request(
+            self.db,
+            state=request_state,
+            connection_id=connection.id,
+            account_id=account.id,
+            identifier=account.identifier,
+            code_verifier_sealed=self.keyring.seal(
+                verifier, purpose=purposes.code_verifier(request_state)
+            ).to_text()
+            if verifier
+            else None,
+            user_verify_url=user_verify_url,
+            redirect_after=state,
+            now=now,
+            expires_at=expiry,
+        )
+        link = flow.authorization_url(
+            connection.authorize_url,
+            client_id=connection.client_id,
+            redirect_uri=self.redirect_uri(connection.id),
+            state=request_state,
+            code_challenge=challenge,
+        )
+        return models.AuthorizationLink(link=link, expiry=expiry)
+
+    async def handle_callback(
+        self, connection_id: str, params: dict[str, str]
+    ) -> models.CallbackResult:
+        """The provider redirected the user back: check state, exchange code, activate."""
+        state = params.get("state")
+        if not state:
+            raise OAuthFlowError("invalid_request", "The callback has no state parameter.")
+        request = await q.consume_authorization_request(self.db, state=state, now=_now())
+        if request is None:
+            raise OAuthFlowError(
+                "invalid_state",
+                "This authorization link is unknown, was already used, or has expired. "
+                "Ask the app for a new link.",
+            )
+        if request.connection_id != connection_id:
+            raise OAuthFlowError("invalid_state", "The state belongs to another connection.")
+        connection = await self._connection_row(connection_id=connection_id)
+        if params.get("error"):
+            raise OAuthFlowError(params["error"], params.get("error_description"))
+        code = params.get("code")
+        if not code:
+            raise OAuthFlowError("invalid_request", "The callback has no code parameter.")
+        verifier = (
+            self.keyring.unseal(
+                Sealed.from_text(request.code_verifier_sealed),
+                purpose=purposes.code_verifier(state),
+            ).get_secret_value()
+            if request.code_verifier_sealed
+            else None
+        )
+        grant = await flow.exchange_code(
+            self.http,
+            token_url=connection.token_url,
+            client_id=connection.client_id,
+            client_secret=self._client_secret(connection),
+            code=code,
+            redirect_uri=self.redirect_uri(connection.id),
+            code_verifier=verifier,
+        )
+        info = await self._introspect(connection, grant.access_token)
+        if info is None:
+            raise OAuthFlowError("invalid_grant", "The provider reports the new token inactive.")
+        account = await q.get_account(self.db, account_id=request.account_id)
+        if account is None:
+            raise OAuthFlowError("invalid_state", "The account of this link was deleted.")
+        if request.user_verify_url:
+            await self._hold_for_verification(state, grant, info)
+            if account.status != AccountStatus.ACTIVE:
+                account = await q.update_account(
+                    self.db,
+                    account_id=account.id,
+                    now=_now(),
+                    status=AccountStatus.PENDING_VERIFICATION,
+                )
+            query = {"auth_request_id": state, "identifier": account.identifier}
+            if request.redirect_after:
+                query["state"] = request.redirect_after
+            separator = "&" if "?" in request.user_verify_url else "?"
+            return models.CallbackResult(
+                connection_name=connection.name,
+                identifier=account.identifier,
+                status=AccountStatus(account.status),
+                redirect_url=f"{request.user_verify_url}{separator}{urlencode(query)}",
+                workspace_name=info.workspace_name,
+            )
+        account = await self._activate(account, grant, info)
+        return models.CallbackResult(
+            connection_name=connection.name,
+            identifier=account.identifier,
+            status=AccountStatus(account.status),
+            redirect_url=None,
+            workspace_name=info.workspace_name,
+        )
+
+    async def _hold_for_verification(
+        self, state: str, grant: flow.TokenGrant, info: flow.Introspection
+    ) -> None:
+        purpose = f"pending:{state}"
+        sealed = self.keyring.seal(grant.access_token, purpose=purpose).to_text()
+        refresh = (
+            self.keyring.seal(grant.refresh_token, purpose=purpose + ":refresh").to_text()
+            if grant.refresh_token
+            else None
+        )
+        await q.hold_pending_grant(
+            self.db,
+            state=state,
+            pending_token_sealed=sealed,
+            pending_grant={
+                "refresh_token_sealed": refresh,
+                "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
+                "info": info.__dict__,
+            },
+        )
+
+    async def verify_user(self, auth_request_id: str, identifier: str) -> models.VerifyUserResponse:
+        """The app confirms who completed the authorization; only then is the grant used."""
+        request = await q.get_authorization_request(self.db, state=auth_request_id)
+        if request is None:
+            raise NotFoundError(f"No authorization request {auth_request_id!r}.")
+        claimed = await q.claim_pending_grant(self.db, state=auth_request_id, now=_now())
+        if claimed is None or claimed.pending_token_sealed is None or not claimed.pending_grant:
+            raise OAuthFlowError(
+                "invalid_request", "No authorization is waiting for verification under this id."
+            )
+        if request.identifier != identifier:
+            # The grant is burnt: a forwarded link never binds someone else's workspace.
+            raise OAuthFlowError(
+                "access_denied",
+                "The user who completed this authorization is not the user it was sent to.",
+            )
+        purpose = f"pending:{auth_request_id}"
+        pending = claimed.pending_grant
+        grant = flow.TokenGrant(
+            access_token=self.keyring.unseal(
+                Sealed.from_text(claimed.pending_token_sealed), purpose=purpose
+            ),
+            refresh_token=self.keyring.unseal(
+                Sealed.from_text(pending["refresh_token_sealed"]), purpose=purpose + ":refresh"
+            )
+            if pending.get("refresh_token_sealed")
+            else None,
+            expires_at=datetime.fromisoformat(pending["expires_at"])
+            if pending.get("expires_at")
+            else None,
+        )
+        account = await q.get_account(self.db, account_id=request.account_id)
+        if account is None:
+            raise NotFoundError("The account of this authorization was deleted.")
+        await self._activate(account, grant, flow.Introspection(**pending["info"]))
+        return models.VerifyUserResponse(
+            post_user_verify_redirect_url=f"{self.settings.base_url.rstrip('/')}/sso/v1/oauth/done"
+        )
+
+    async def _activate(
+        self, account: AccountRow, grant: flow.TokenGrant, info: flow.Introspection
+    ) -> AccountRow:
+        now = _now()
+        await q.put_credential(
+            self.db,
+            account_id=account.id,
+            access_token_sealed=self.keyring.seal(
+                grant.access_token, purpose=purposes.access_token(account.id)
+            ).to_text(),
+            refresh_token_sealed=self.keyring.seal(
+                grant.refresh_token, purpose=purposes.refresh_token(account.id)
+            ).to_text()
+            if grant.refresh_token
+            else None,
+            expires_at=grant.expires_at,
+            now=now,
+        )
+        return await q.update_account(
+            self.db,
+            account_id=account.id,
+            now=now,
+            status=AccountStatus.ACTIVE,
+            granted_scopes=info.scopes,
+            workspace_id=info.workspace_id,
+            workspace_name=info.workspace_name,
+            workspace_slug=info.workspace_slug,
+            authorized_by_member_id=info.member_id,
+            token_expires_at=grant.expires_at,
+        )
+
+    async def _introspect(
+        self, connection: ConnectionRow, token: SecretStr
+    ) -> flow.Introspection | None:
+        spec = PROVIDERS[connection.provider]
+        return await flow.introspect(
+            self.http, api_base_url=connection.api_base_url, path=spec.introspect_path, token=token
+        )
+
+    async def import_token(
+        self, connection: ConnectionRow, account: AccountRow, access_token: SecretStr
+    ) -> AccountRow:
+        """Activate an account with a token the app already holds (checked first)."""
+        info = await self._introspect(connection, access_token)
+        if info is None:
+            raise OAuthFlowError("invalid_grant", "The provider reports this token inactive.")
+        return await self._activate(account, flow.TokenGrant(access_token, None, None), info)
+
+    # --- tokens in use --------------------------------------------------------------------
+
+    async def active_account(self, connection: ConnectionRow, account: AccountRow) -> AccountRow:
+        """The account if it may act; otherwise ``AccountNotActiveError`` with a fresh link."""
+        if account.status == AccountStatus.ACTIVE:
+            return account
+        raise await self._not_active(connection, account)
+
+    async def _not_active(
+        self, connection: ConnectionRow, account: AccountRow
+    ) -> AccountNotActiveError:
+        link = await self.authorization_link(connection, account)
+        reason = {
+            AccountStatus.PENDING_AUTH: "has not authorized yet",
+            AccountStatus.PENDING_VERIFICATION: "is waiting for user verification",
+            AccountStatus.EXPIRED: "was revoked or expired in Attio",
+            AccountStatus.DISCONNECTED: "was disconnected",
+        }.get(AccountStatus(account.status), "is not active")
+        return AccountNotActiveError(
+            f"The {connection.name!r} account of {account.identifier!r} {reason}; send the user "
+            "the authorization link to reconnect.",
+            status=account.status,
+            authorization_link=link.link,
+        )
+
+    async def access_token(self, connection: ConnectionRow, account: AccountRow) -> str:
+        credential = await q.get_credential(self.db, account_id=account.id)
+        if credential is None:
+            raise await self._not_active(connection, account)
+        expires_at = credential.expires_at
+        if expires_at is not None and expires_at - REFRESH_MARGIN <= _now():
+            return await self._refresh(connection, account)
+        return self.keyring.unseal(
+            Sealed.from_text(credential.access_token_sealed),
+            purpose=purposes.access_token(account.id),
+        ).get_secret_value()
+
+    @asynccontextmanager
+    async def _refresh_lock(self, account_id: str) -> AsyncIterator[None]:
+        """One refresh at a time per account: in this process, and across processes on Redis."""
+        local = self._refresh_locks.setdefault(account_id, asyncio.Lock())
+        async with local:
+            if self._redis is None:
+                yield
+                return
+            async with self._redis.lock(
+                f"attio-gw:refresh:{account_id}", timeout=30, blocking_timeout=35
+            ):
+                yield
+
+    async def _refresh(self, connection: ConnectionRow, account: AccountRow) -> str:
+        async with self._refresh_lock(account.id):
+            # Someone may have refreshed while we waited: read again.
+            credential = await q.get_credential(self.db, account_id=account.id)
+            if credential is None:
+                raise await self._not_active(connection, account)
+            fresh = credential.expires_at is None or credential.expires_at - REFRESH_MARGIN > _now()
+            if fresh:
+                return self.keyring.unseal(
+                    Sealed.from_text(credential.access_token_sealed),
+                    purpose=purposes.access_token(account.id),
+                ).get_secret_value()
+            if not credential.refresh_token_sealed:
+                await self.mark_expired(account)
+                raise await self._not_active(connection, account)
+            refresh_token = self.keyring.unseal(
+                Sealed.from_text(credential.refresh_token_sealed),
+                purpose=purposes.refresh_token(account.id),
+            )
+            try:
+                grant = await flow.refresh_grant(
+                    self.http,
+                    token_url=connection.token_url,
+                    client_id=connection.client_id,
+                    client_secret=self._client_secret(connection),
+                    refresh_token=refresh_token,
+                )
+            except OAuthFlowError as exc:
+                if exc.error in ("invalid_grant", "invalid_client"):
+                    await self.mark_expired(account)
+                    raise await self._not_active(connection, account) from exc
+                raise
+            now = _now()
+            await q.put_credential(
+                self.db,
+                account_id=account.id,
+                access_token_sealed=self.keyring.seal(
+                    grant.access_token, purpose=purposes.access_token(account.id)
+                ).to_text(),
+                refresh_token_sealed=self.keyring.seal(
+                    grant.refresh_token or refresh_token,
+                    purpose=purposes.refresh_token(account.id),
+                ).to_text(),
+                expires_at=grant.expires_at,
+                now=now,
+            )
+            await q.update_account(
+                self.db, account_id=account.id, now=now, token_expires_at=grant.expires_at
+            )
+            return grant.access_token.get_secret_value()
+
+    async def mark_expired(self, account: AccountRow) -> AccountRow:
+        return await q.update_account(
+            self.db, account_id=account.id, now=_now(), status=AccountStatus.EXPIRED
+        )
+
+    def attio_client(self, connection: ConnectionRow, account: AccountRow) -> AttioClient:
+        """An authenticated client for this account (token from the vault, shared limiter)."""
+        assert self._limiter is not None
+
+        async def token() -> str:
+            return await self.access_token(connection, account)
+
+        return AttioClient(
+            token_provider=token,
+            base_url=connection.api_base_url,
+            rate_limiter=self._limiter,
+            workspace_key=account.workspace_id or account.id,
+            http=self.http,
+        )
+
+    async def check_revoked(self, connection: ConnectionRow, account: AccountRow) -> bool:
+        """After a 401: ask the provider; a revoked token moves the account to EXPIRED."""
+        credential = await q.get_credential(self.db, account_id=account.id)
+        if credential is None:
+            return True
+        token = self.keyring.unseal(
+            Sealed.from_text(credential.access_token_sealed),
+            purpose=purposes.access_token(account.id),
+        )
+        if await self._introspect(connection, token) is None:
+            await self.mark_expired(account)
+            return True
+        return False
+
+    # --- the proxy ------------------------------------------------------------------------
+
+    async def proxy_request(
+        self,
+        *,
+        connection_name: str | None,
+        identifier: str | None,
+        path: str,
+        method: str = "GET",
+        query_params: dict[str, Any] | None = None,
+        json: Any = None,
+        form_data: dict[str, Any] | None = None,
+        raw_body: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        connected_account_id: str | None = None,
+    ) -> ProxyResponse:
+        connection, account = await self.find_account(
+            connection_name=connection_name,
+            identifier=identifier,
+            connected_account_id=connected_account_id,
+        )
+        account = await self.active_account(connection, account)
+        started = time.perf_counter()
+        client = self.attio_client(connection, account)
+        outcome, status, error_code, request_id = "error", None, None, None
+        try:
+            response = await client.request(
+                method,
+                path,
+                params=query_params,
+                json=json,
+                data=form_data,
+                content=raw_body.encode() if isinstance(raw_body, str) else raw_body,
+                headers=headers,
+            )
+            status = response.status_code
+            request_id = response.headers.get("x-request-id")
+            if status == 401 and await self.check_revoked(connection, account):
+                error_code = "account_expired"
+                refreshed = await q.get_account(self.db, account_id=account.id)
+                raise await self._not_active(connection, refreshed or account)
+            outcome = "success" if response.is_success else "error"
+            await q.touch_account_last_used(self.db, account_id=account.id, now=_now())
+            return ProxyResponse(response)
+        except GatewayError as exc:
+            error_code = error_code or exc.code
+            raise
+        finally:
+            await self.audit(
+                kind="proxy",
+                outcome=outcome,
+                connection_name=connection.name,
+                identifier=account.identifier,
+                method=method.upper(),
+                path=path,
+                http_status=status,
+                duration_ms=int((time.perf_counter() - started) * 1000),
+                error_code=error_code,
+                request_id=request_id,
+            )
+
+    async def audit(self, **fields: Any) -> str:
+        """Record one audit event (never tokens, never bodies); returns its id."""
+        event_id = fields.pop("event_id", None) or q.new_id()
+        await q.record_audit_event(
+            self.db, event=AuditEventRow(event_id=event_id, at=_now(), **fields)
+        )
+        return event_id
+
+    async def audit_events(self, **filters: Any) -> list[models.AuditEvent]:
+        rows = await q.list_audit_events(self.db, **filters)
+        return [
+            models.AuditEvent(**{k: getattr(r, k) for k in models.AuditEvent.model_fields})
+            for r in rows
+        ]
+
+    async def revoke_at_provider(self, connection: ConnectionRow, account: AccountRow) -> None:
+        """Best effort: tell the provider to revoke the account's token (Attio's /oauth/revoke)."""
+        credential = await q.get_credential(self.db, account_id=account.id)
+        if credential is None or not connection.token_url.endswith("/oauth/token"):
+            return
+        token = self.keyring.unseal(
+            Sealed.from_text(credential.access_token_sealed),
+            purpose=purposes.access_token(account.id),
+        )
+        url = connection.token_url.removesuffix("/oauth/token") + "/oauth/revoke"
+        await flow.revoke_token(self.http, revoke_url=url, token=token)
+
+    def schema_cache(self, workspace_key: str) -> dict[str, Any]:
+        """The workspace schema cache the tools share (per workspace, per process)."""
+        return self._schema_caches.setdefault(workspace_key, {})
+
+    @staticmethod
+    def new_execution_id() -> str:
+        return secrets.token_hex(12)
+
+
+__all__ = ["AsyncGateway", "UpstreamError"]

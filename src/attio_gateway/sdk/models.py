@@ -1,0 +1,124 @@
+"""What the SDK returns: the hosted service's shapes, as pydantic models (attribute access)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    PENDING_AUTH = "PENDING_AUTH"
+    PENDING_VERIFICATION = "PENDING_VERIFICATION"
+    DISCONNECTED = "DISCONNECTED"
+
+
+class ConnectionStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    UNVERIFIED = "UNVERIFIED"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    def __getitem__(self, key: str) -> Any:
+        """Dict-style reads too: ``link_response["link"]`` as well as ``.link``."""
+        return getattr(self, key)
+
+
+class Connection(_Model):
+    id: str
+    name: str
+    provider: str
+    client_id: str
+    scopes: list[str]
+    redirect_uri: str
+    authorize_url: str
+    token_url: str
+    api_base_url: str
+    status: ConnectionStatus
+    status_detail: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Workspace(_Model):
+    id: str | None
+    name: str | None
+    slug: str | None
+
+
+class ConnectedAccount(_Model):
+    id: str
+    identifier: str
+    provider: str
+    connector: str
+    status: AccountStatus
+    authorization_type: str = "OAUTH"
+    #: ``{"oauth_token": {...}}`` — tokens only from ``get_connected_account``.
+    authorization_details: dict[str, Any]
+    granted_scopes: list[str]
+    expected_scopes: list[str]
+    workspace: Workspace
+    authorized_by_member_id: str | None
+    token_expires_at: datetime | None
+    api_config: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    last_used_at: datetime | None
+
+
+class AuthorizationLink(_Model):
+    link: str
+    expiry: datetime
+
+
+class ConnectedAccountResponse(_Model):
+    connected_account: ConnectedAccount
+
+
+class ListConnectedAccountsResponse(_Model):
+    connected_accounts: list[ConnectedAccount]
+    next_page_token: str | None
+    total_size: int
+
+
+class VerifyUserResponse(_Model):
+    post_user_verify_redirect_url: str | None
+
+
+class CallbackResult(_Model):
+    """What the OAuth callback did, for the page or redirect shown to the end user."""
+
+    connection_name: str
+    identifier: str
+    status: AccountStatus
+    #: Where to send the user next (the app's verification page), if anywhere.
+    redirect_url: str | None
+    workspace_name: str | None
+
+
+class ExecuteToolResponse(_Model):
+    data: Any
+    execution_id: str
+
+
+class AuditEvent(_Model):
+    event_id: str
+    at: datetime
+    kind: str
+    outcome: str
+    connection_name: str | None
+    identifier: str | None
+    tool_name: str | None
+    method: str | None
+    path: str | None
+    http_status: int | None
+    duration_ms: int | None
+    error_code: str | None
+    request_id: str | None

@@ -1,0 +1,265 @@
+"""Schema, member and token tools (TOOLS.md 39–48, 58)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, model_validator
+
+from attio_gateway.errors import UpstreamError
+from attio_gateway.tools.context import ToolContext
+from attio_gateway.tools.output import page
+from attio_gateway.tools.spec import ToolInput, ToolSpec
+
+CONFIG_READ = ("object_configuration:read",)
+CONFIG_WRITE = ("object_configuration:read-write",)
+STANDARD_OBJECTS = ("people", "companies", "deals", "users", "workspaces")
+
+
+class NoInput(ToolInput):
+    pass
+
+
+class ObjectInput(ToolInput):
+    object: str = Field(description="Object slug or UUID")
+
+
+class CreateObjectInput(ToolInput):
+    singular_noun: str = Field(min_length=1, description="Singular name, e.g. Project")
+    plural_noun: str = Field(min_length=1, description="Plural name, e.g. Projects")
+    api_slug: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="snake_case slug")
+
+
+class TargetInput(ToolInput):
+    """Exactly one of ``object`` or ``list`` (also accepted as ``list_id``)."""
+
+    object: str | None = Field(default=None, description="Object slug or UUID")
+    list: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("list", "list_id"),
+        description="List slug or UUID (also accepted as list_id)",
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TargetInput:
+        if (self.object is None) == (self.list is None):
+            raise ValueError("give exactly one of object or list")
+        return self
+
+    def path(self) -> str:
+        return f"/v2/objects/{self.object}" if self.object else f"/v2/lists/{self.list}"
+
+
+class AttributeInput(TargetInput):
+    attribute: str = Field(description="Attribute slug or UUID")
+
+
+class CreateAttributeInput(TargetInput):
+    api_slug: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="snake_case slug")
+    title: str = Field(min_length=1, description="Display title")
+    type: Literal[
+        "text",
+        "number",
+        "select",
+        "multiselect",
+        "status",
+        "date",
+        "timestamp",
+        "checkbox",
+        "currency",
+        "record-reference",
+        "actor-reference",
+        "location",
+        "domain",
+        "email-address",
+        "phone-number",
+    ] = Field(description="Attribute type (multiselect = select with is_multiselect)")
+    description: str | None = Field(description="Description (may be null)")
+    is_required: bool = Field(description="Required on new records")
+    is_unique: bool = Field(description="Values must be unique")
+    is_multiselect: bool = Field(description="Holds several values")
+    config: dict[str, Any] = Field(description="Type config; {} for most types")
+
+
+class MembersInput(ToolInput):
+    limit: int | None = Field(default=None, ge=1, description="Members to return")
+    offset: int = Field(default=0, ge=0, description="Members to skip")
+
+
+class MemberInput(ToolInput):
+    workspace_member_id: str = Field(description="UUID of the workspace member")
+
+
+async def list_objects(ctx: ToolContext, args: NoInput) -> Any:
+    return await ctx.attio.call("GET", "/v2/objects")
+
+
+async def get_object(ctx: ToolContext, args: ObjectInput) -> Any:
+    body = await ctx.attio.call("GET", f"/v2/objects/{args.object}")
+    # Attio has no system/custom flag; this one is derived from the slug, and labelled so.
+    body["data"]["is_standard_object_derived"] = body["data"]["api_slug"] in STANDARD_OBJECTS
+    return body
+
+
+async def create_object(ctx: ToolContext, args: CreateObjectInput) -> Any:
+    body = await ctx.attio.call("POST", "/v2/objects", json={"data": args.model_dump()})
+    ctx.schema.forget("objects")
+    return body
+
+
+async def list_attributes(ctx: ToolContext, args: TargetInput) -> Any:
+    return await ctx.attio.call("GET", f"{args.path()}/attributes")
+
+
+async def get_attribute(ctx: ToolContext, args: AttributeInput) -> Any:
+    return await ctx.attio.call("GET", f"{args.path()}/attributes/{args.attribute}")
+
+
+async def create_attribute(ctx: ToolContext, args: CreateAttributeInput) -> Any:
+    data = args.model_dump(exclude={"object", "list"})
+    if data["type"] == "multiselect":
+        data |= {"type": "select", "is_multiselect": True}
+    body = await ctx.attio.call("POST", f"{args.path()}/attributes", json={"data": data})
+    ctx.schema.forget("attributes:")
+    return body
+
+
+async def list_options(ctx: ToolContext, args: AttributeInput) -> Any:
+    return await ctx.attio.call("GET", f"{args.path()}/attributes/{args.attribute}/options")
+
+
+async def list_statuses(ctx: ToolContext, args: AttributeInput) -> Any:
+    return await ctx.attio.call("GET", f"{args.path()}/attributes/{args.attribute}/statuses")
+
+
+async def list_members(ctx: ToolContext, args: MembersInput) -> Any:
+    # Attio's endpoint is not paginated: fetch all, slice here.
+    members = (await ctx.attio.call("GET", "/v2/workspace_members"))["data"]
+    limit = args.limit or len(members) or 1
+    return page(members[args.offset : args.offset + limit], offset=args.offset, limit=limit)
+
+
+async def get_member(ctx: ToolContext, args: MemberInput) -> Any:
+    return await ctx.attio.call("GET", f"/v2/workspace_members/{args.workspace_member_id}")
+
+
+async def token_info(ctx: ToolContext, args: NoInput) -> Any:
+    """The document's ``{active, workspace, actor, scopes}`` built from the flat /v2/self."""
+    me = await ctx.attio.call("GET", "/v2/self")
+    if not me.get("active"):
+        return {"active": False, "workspace": None, "actor": None, "scopes": []}
+    member_id = me.get("authorized_by_workspace_member_id")
+    actor: dict[str, Any] = {
+        "type": "workspace-member" if member_id else "api-token",
+        "id": member_id or me.get("client_id"),
+        "name": None,
+        "email": None,
+    }
+    if member_id:
+        try:
+            member = (await ctx.attio.call("GET", f"/v2/workspace_members/{member_id}"))["data"]
+        except UpstreamError:
+            member = None  # no user_management:read: the name and email stay unknown
+        if member:
+            actor["name"] = f"{member['first_name']} {member['last_name']}".strip()
+            actor["email"] = member["email_address"]
+    return {
+        "active": True,
+        "workspace": {"id": me.get("workspace_id"), "name": me.get("workspace_name")},
+        "actor": actor,
+        "scopes": sorted((me.get("scope") or "").split()),
+    }
+
+
+def meta_tools() -> list[ToolSpec]:
+    read = {"read_only": True, "idempotent": True}
+    return [
+        ToolSpec(
+            "attio_list_objects",
+            "List every object in the workspace (standard and custom) with slugs and names.",
+            NoInput,
+            CONFIG_READ,
+            list_objects,
+            **read,
+        ),
+        ToolSpec(
+            "attio_get_object",
+            "Get one object by slug or UUID.",
+            ObjectInput,
+            CONFIG_READ,
+            get_object,
+            **read,
+        ),
+        ToolSpec(
+            "attio_create_object",
+            "Create a custom object type; then add attributes with attio_create_attribute.",
+            CreateObjectInput,
+            CONFIG_WRITE,
+            create_object,
+        ),
+        ToolSpec(
+            "attio_list_attributes",
+            "List the attributes of an object or a list: slugs, "
+            "types, flags and config. Give object or list.",
+            TargetInput,
+            CONFIG_READ,
+            list_attributes,
+            **read,
+        ),
+        ToolSpec(
+            "attio_get_attribute",
+            "Get one attribute of an object or list.",
+            AttributeInput,
+            CONFIG_READ,
+            get_attribute,
+            **read,
+        ),
+        ToolSpec(
+            "attio_create_attribute",
+            "Create an attribute on an object or list.",
+            CreateAttributeInput,
+            CONFIG_WRITE,
+            create_attribute,
+        ),
+        ToolSpec(
+            "attio_list_attribute_options",
+            "List the options of a select attribute.",
+            AttributeInput,
+            CONFIG_READ,
+            list_options,
+            **read,
+        ),
+        ToolSpec(
+            "attio_list_attribute_statuses",
+            "List the statuses of a status attribute (e.g. deal stages).",
+            AttributeInput,
+            CONFIG_READ,
+            list_statuses,
+            **read,
+        ),
+        ToolSpec(
+            "attio_list_workspace_members",
+            "List the workspace's members (names, emails, access levels).",
+            MembersInput,
+            ("user_management:read",),
+            list_members,
+            **read,
+        ),
+        ToolSpec(
+            "attio_get_workspace_member",
+            "Get one workspace member.",
+            MemberInput,
+            ("user_management:read",),
+            get_member,
+            **read,
+        ),
+        ToolSpec(
+            "attio_get_current_token_info",
+            "Identify the current token: whether it is "
+            "active, its workspace, the actor who authorized it, and the granted scopes.",
+            NoInput,
+            (),
+            token_info,
+            **read,
+        ),
+    ]

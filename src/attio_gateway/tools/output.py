@@ -1,0 +1,57 @@
+"""Output shaping: Attio's data by default; on request a compact form for LLM contexts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_META = {"active_from", "active_until", "created_by_actor", "attribute_type"}
+
+
+def _simple(value: dict[str, Any]) -> Any:
+    """One attribute value reduced to what a reader needs."""
+    kind = value.get("attribute_type")
+    if kind == "select":
+        return (value.get("option") or {}).get("title")
+    if kind == "status":
+        return (value.get("status") or {}).get("title")
+    if kind == "personal-name":
+        return value.get("full_name")
+    if kind == "email-address":
+        return value.get("email_address")
+    if kind == "domain":
+        return value.get("domain")
+    if kind == "phone-number":
+        return value.get("phone_number")
+    if kind == "record-reference":
+        return {"object": value.get("target_object"), "record_id": value.get("target_record_id")}
+    if kind == "actor-reference":
+        return value.get("referenced_actor_id")
+    if kind == "currency":
+        return {"amount": value.get("currency_value"), "currency": value.get("currency_code")}
+    if "value" in value:
+        return value["value"]
+    rest = {k: v for k, v in value.items() if k not in _META and v is not None}
+    return rest
+
+
+def compact_record(record: dict[str, Any], fields: list[str] | None = None) -> dict[str, Any]:
+    """``{record_id, object_id, web_url, values}`` with empty attributes dropped and every
+    value of a multi-value attribute kept."""
+    values: dict[str, Any] = {}
+    for slug, items in record.get("values", {}).items():
+        if fields is not None and slug not in fields:
+            continue
+        if slug in ("record_id", "created_by") or not items:
+            continue
+        simple = [_simple(v) for v in items]
+        values[slug] = simple[0] if len(simple) == 1 else simple
+    return {
+        "record_id": record["id"]["record_id"],
+        "web_url": record.get("web_url"),
+        "values": values,
+    }
+
+
+def page(data: list[Any], *, offset: int, limit: int) -> dict[str, Any]:
+    """A page with ``next_offset`` (a gateway addition: Attio returns no totals)."""
+    return {"data": data, "next_offset": offset + len(data) if len(data) >= limit else None}

@@ -1,0 +1,385 @@
+"""Record tools: people, companies, deals, users, workspaces and any object (TOOLS.md 1–18,
+49–53), plus the update and assert tools agents need."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from attio_gateway.errors import ToolInputError
+from attio_gateway.tools.context import ToolContext
+from attio_gateway.tools.filters import check_filter
+from attio_gateway.tools.output import compact_record, page
+from attio_gateway.tools.spec import ToolInput, ToolSpec
+from attio_gateway.tools.values import coerce_values
+
+R_READ = ("record_permission:read", "object_configuration:read")
+R_WRITE = ("record_permission:read-write", "object_configuration:read")
+
+RecordId = Field(description="UUID of the record")
+Values = Field(
+    description=(
+        "Attribute values keyed by attribute slug. Multi-value attributes (e.g., "
+        "email_addresses, phone_numbers) are arrays; single values may be given bare or as a "
+        "one-item array. Use attio_list_attributes to discover slugs and types."
+    )
+)
+
+
+class Sort(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attribute: str = Field(description="Attribute slug to sort by")
+    direction: Literal["asc", "desc"] = Field(description="asc or desc")
+    field: str | None = Field(default=None, description="Sub-field, e.g. last_name of name")
+
+
+class ListInput(ToolInput):
+    filter: dict[str, Any] | None = Field(
+        default=None,
+        description="Attribute-based filter conditions. Keys are attribute slugs; values are "
+        "match expressions",
+    )
+    sorts: list[Sort] | None = Field(
+        default=None, description="Array of sort objects, each with attribute and direction"
+    )
+    limit: int = Field(default=500, ge=1, le=500, description="Records per page (default 500)")
+    offset: int = Field(default=0, ge=0, description="Records to skip (default 0)")
+    fields: list[str] | None = Field(
+        default=None, description="Compact output only: attribute slugs to keep"
+    )
+
+
+class GenericListInput(ListInput):
+    object: str = Field(description="Object type slug or UUID")
+
+
+class CreateInput(ToolInput):
+    values: dict[str, Any] = Values
+
+
+class GenericCreateInput(CreateInput):
+    object: str = Field(
+        description="Object type slug (e.g., people, companies, deals) or UUID — use "
+        "attio_list_objects to discover available objects"
+    )
+
+
+class RecordInput(ToolInput):
+    record_id: str = RecordId
+
+
+class DeleteInput(RecordInput):
+    dry_run: bool = Field(
+        default=False, description="Only show what would be deleted; delete nothing"
+    )
+
+
+class GenericRecordInput(RecordInput):
+    object: str = Field(description="Object type slug or UUID")
+
+
+class GenericDeleteInput(DeleteInput):
+    object: str = Field(description="Object type slug or UUID")
+
+
+class SearchInput(ToolInput):
+    object: str = Field(description="Object type slug (e.g., people, companies, deals)")
+    query: str = Field(
+        max_length=256,
+        description="Fuzzy text query matched against names, emails, and domains. Pass an "
+        "empty string to return Attio's default set",
+    )
+    limit: int = Field(default=20, ge=1, le=25, description="Results to return (default 20)")
+    offset: int = Field(default=0, ge=0, le=24, description="Results to skip (default 0)")
+
+
+class AttributeValuesInput(GenericRecordInput):
+    attribute: str = Field(description="Attribute slug or UUID")
+    show_historic: bool = Field(default=False, description="Include superseded values")
+
+
+class UpdateInput(GenericRecordInput):
+    values: dict[str, Any] = Values
+    mode: Literal["append", "overwrite"] = Field(
+        default="append",
+        description="append adds to multi-value attributes (PATCH); overwrite replaces them (PUT)",
+    )
+
+
+class AssertInput(GenericCreateInput):
+    matching_attribute: str = Field(
+        description="A unique attribute slug (e.g. email_addresses, domains) to find the record "
+        "by; it is updated if found, created otherwise"
+    )
+
+
+def _shape(ctx: ToolContext, record: dict[str, Any], fields: list[str] | None = None) -> Any:
+    return compact_record(record, fields) if ctx.output == "compact" else record
+
+
+async def _create(ctx: ToolContext, obj: str, values: dict[str, Any]) -> Any:
+    coerced = await coerce_values(ctx.schema, obj, values)
+    body = await ctx.attio.call(
+        "POST", f"/v2/objects/{obj}/records", json={"data": {"values": coerced}}
+    )
+    return {"data": _shape(ctx, body["data"])}
+
+
+async def _list(ctx: ToolContext, obj: str, args: ListInput) -> Any:
+    body: dict[str, Any] = {"limit": args.limit, "offset": args.offset}
+    checked = await check_filter(ctx.schema, obj, args.filter)
+    if checked:
+        body["filter"] = checked
+    if args.sorts:
+        body["sorts"] = [s.model_dump(exclude_none=True) for s in args.sorts]
+    result = await ctx.attio.call("POST", f"/v2/objects/{obj}/records/query", json=body)
+    records = [_shape(ctx, r, args.fields) for r in result["data"]]
+    return page(records, offset=args.offset, limit=args.limit)
+
+
+async def _get(ctx: ToolContext, obj: str, record_id: str) -> Any:
+    body = await ctx.attio.call("GET", f"/v2/objects/{obj}/records/{record_id}")
+    return {"data": _shape(ctx, body["data"])}
+
+
+async def _delete(ctx: ToolContext, obj: str, record_id: str, dry_run: bool) -> Any:
+    if dry_run:
+        current = await ctx.attio.call("GET", f"/v2/objects/{obj}/records/{record_id}")
+        return {"dry_run": True, "would_delete": compact_record(current["data"])}
+    await ctx.attio.call("DELETE", f"/v2/objects/{obj}/records/{record_id}")
+    return {"deleted": True, "object": obj, "record_id": record_id}
+
+
+def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolSpec]:
+    tools: list[ToolSpec] = []
+    if "create" in ops:
+
+        async def create(ctx: ToolContext, args: CreateInput) -> Any:
+            return await _create(ctx, obj, args.values)
+
+        tools.append(
+            ToolSpec(
+                name=f"attio_create_{noun}",
+                description=f"Create a new {noun} record in Attio. Throws an error if a unique "
+                f"attribute conflicts with an existing record. Use attio_list_attributes on {obj} "
+                "to discover available attribute slugs and types.",
+                input_model=CreateInput,
+                scopes=R_WRITE,
+                handler=create,
+            )
+        )
+    if "list" in ops:
+
+        async def list_(ctx: ToolContext, args: ListInput) -> Any:
+            return await _list(ctx, obj, args)
+
+        tools.append(
+            ToolSpec(
+                name=f"attio_list_{noun}s"
+                if noun not in ("person", "company")
+                else {"person": "attio_list_people", "company": "attio_list_companies"}[noun],
+                description=f"List {noun} records with optional filtering and sorting. Returns "
+                "paginated results with next_offset.",
+                input_model=ListInput,
+                scopes=R_READ,
+                handler=list_,
+                read_only=True,
+                idempotent=True,
+            )
+        )
+    if "get" in ops:
+
+        async def get(ctx: ToolContext, args: RecordInput) -> Any:
+            return await _get(ctx, obj, args.record_id)
+
+        tools.append(
+            ToolSpec(
+                name=f"attio_get_{noun}",
+                description=f"Retrieve a single {noun} record by its record_id, with all attribute "
+                "values and their audit metadata.",
+                input_model=RecordInput,
+                scopes=R_READ,
+                handler=get,
+                read_only=True,
+                idempotent=True,
+            )
+        )
+    if "delete" in ops:
+
+        async def delete(ctx: ToolContext, args: DeleteInput) -> Any:
+            return await _delete(ctx, obj, args.record_id, args.dry_run)
+
+        tools.append(
+            ToolSpec(
+                name=f"attio_delete_{noun}",
+                description=f"Permanently delete a {noun} record by its record_id. Irreversible; "
+                "use dry_run to see what would be deleted.",
+                input_model=DeleteInput,
+                scopes=R_WRITE,
+                handler=delete,
+                destructive=True,
+                idempotent=True,
+            )
+        )
+    return tools
+
+
+async def create_record(ctx: ToolContext, args: GenericCreateInput) -> Any:
+    return await _create(ctx, args.object, args.values)
+
+
+async def list_records(ctx: ToolContext, args: GenericListInput) -> Any:
+    return await _list(ctx, args.object, args)
+
+
+async def get_record(ctx: ToolContext, args: GenericRecordInput) -> Any:
+    return await _get(ctx, args.object, args.record_id)
+
+
+async def delete_record(ctx: ToolContext, args: GenericDeleteInput) -> Any:
+    return await _delete(ctx, args.object, args.record_id, args.dry_run)
+
+
+async def search_records(ctx: ToolContext, args: SearchInput) -> Any:
+    # Attio's search takes no offset and at most 25 results: fetch offset+limit, then slice.
+    if args.offset + args.limit > 25:
+        raise ToolInputError(
+            f"search reaches at most 25 results (offset {args.offset} + limit {args.limit} "
+            "> 25); narrow the query or use attio_list_records with a filter.",
+            field="offset",
+        )
+    body = {
+        "query": args.query,
+        "objects": [args.object],
+        "request_as": {"type": "workspace"},
+        "limit": args.offset + args.limit,
+    }
+    result = await ctx.attio.call("POST", "/v2/objects/records/search", json=body)
+    items = result["data"][args.offset : args.offset + args.limit]
+    return {"data": items}
+
+
+async def record_attribute_values(ctx: ToolContext, args: AttributeValuesInput) -> Any:
+    path = f"/v2/objects/{args.object}/records/{args.record_id}/attributes/{args.attribute}/values"
+    params = {"show_historic": "true" if args.show_historic else "false"}
+    return await ctx.attio.call("GET", path, params=params)
+
+
+async def update_record(ctx: ToolContext, args: UpdateInput) -> Any:
+    coerced = await coerce_values(ctx.schema, args.object, args.values)
+    method = "PATCH" if args.mode == "append" else "PUT"
+    body = await ctx.attio.call(
+        method,
+        f"/v2/objects/{args.object}/records/{args.record_id}",
+        json={"data": {"values": coerced}},
+    )
+    return {"data": _shape(ctx, body["data"])}
+
+
+async def assert_record(ctx: ToolContext, args: AssertInput) -> Any:
+    coerced = await coerce_values(ctx.schema, args.object, args.values)
+    attribute = await ctx.schema.attribute(
+        args.object, args.matching_attribute, field_name="matching_attribute"
+    )
+    if not attribute["is_unique"]:
+        raise ToolInputError(
+            f"'{args.matching_attribute}' is not unique on '{args.object}', so it cannot match "
+            "one record; use a unique attribute such as email_addresses or domains.",
+            field="matching_attribute",
+        )
+    body = await ctx.attio.call(
+        "PUT",
+        f"/v2/objects/{args.object}/records",
+        params={"matching_attribute": attribute["api_slug"]},
+        json={"data": {"values": coerced}},
+    )
+    return {"data": _shape(ctx, body["data"])}
+
+
+def record_tools() -> list[ToolSpec]:
+    tools = [
+        *_fixed_object_tools("people", "person", ("create", "list", "get", "delete")),
+        *_fixed_object_tools("companies", "company", ("create", "list", "get", "delete")),
+        *_fixed_object_tools("deals", "deal", ("create", "list", "get", "delete")),
+        ToolSpec(
+            name="attio_create_record",
+            description="Create a new record for any Attio object type — people, companies, "
+            "deals or custom objects. Throws an error if a unique attribute conflicts.",
+            input_model=GenericCreateInput,
+            scopes=R_WRITE,
+            handler=create_record,
+        ),
+        ToolSpec(
+            name="attio_list_records",
+            description="List and filter records of any object type with exact, up-to-date "
+            "filtering by attribute value. Use attio_search_records for fuzzy lookups.",
+            input_model=GenericListInput,
+            scopes=R_READ,
+            handler=list_records,
+            read_only=True,
+            idempotent=True,
+        ),
+        ToolSpec(
+            name="attio_search_records",
+            description="Search records with a fuzzy text query over names, emails and "
+            "domains. Returns IDs, labels and key attributes (at most 25 results in all).",
+            input_model=SearchInput,
+            scopes=R_READ,
+            handler=search_records,
+            read_only=True,
+            idempotent=True,
+        ),
+        ToolSpec(
+            name="attio_get_record",
+            description="Retrieve a record by object type and record ID, with all attribute "
+            "values and their audit trail.",
+            input_model=GenericRecordInput,
+            scopes=R_READ,
+            handler=get_record,
+            read_only=True,
+            idempotent=True,
+        ),
+        ToolSpec(
+            name="attio_delete_record",
+            description="Permanently delete a record of any object type. Irreversible; use "
+            "dry_run to see what would be deleted.",
+            input_model=GenericDeleteInput,
+            scopes=R_WRITE,
+            handler=delete_record,
+            destructive=True,
+            idempotent=True,
+        ),
+        ToolSpec(
+            name="attio_get_record_attribute_values",
+            description="Get the values of one attribute of a record; with show_historic, "
+            "every past value with active_from/active_until.",
+            input_model=AttributeValuesInput,
+            scopes=R_READ,
+            handler=record_attribute_values,
+            read_only=True,
+            idempotent=True,
+        ),
+        *_fixed_object_tools("users", "user_record", ("list", "delete")),
+        *_fixed_object_tools("workspaces", "workspace_record", ("list", "get", "delete")),
+        ToolSpec(
+            name="attio_update_record",
+            description="Update a record's attribute values. mode=append adds values to "
+            "multi-value attributes; mode=overwrite replaces them. Unmentioned attributes are "
+            "left as they are.",
+            input_model=UpdateInput,
+            scopes=R_WRITE,
+            handler=update_record,
+            idempotent=False,
+        ),
+        ToolSpec(
+            name="attio_assert_record",
+            description="Create or update a record matched by a unique attribute (upsert), "
+            "e.g. a company by domains or a person by email_addresses.",
+            input_model=AssertInput,
+            scopes=R_WRITE,
+            handler=assert_record,
+            idempotent=True,
+        ),
+    ]
+    return tools

@@ -1,0 +1,63 @@
+"""``ToolSpec``: a tool is data (name, description, input model, scopes, annotations) plus one
+handler that talks to Attio through the proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from attio_gateway.oauth.provider import scope_satisfied
+
+if TYPE_CHECKING:
+    from attio_gateway.tools.context import ToolContext
+
+
+class ToolInput(BaseModel):
+    """Base of every tool's input: unknown parameters are refused, loudly."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+Handler = Callable[["ToolContext", Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    description: str
+    input_model: type[ToolInput]
+    scopes: tuple[str, ...]
+    handler: Handler
+    read_only: bool = False
+    destructive: bool = False
+    idempotent: bool = False
+
+    def input_schema(self) -> dict[str, Any]:
+        schema = self.input_model.model_json_schema()
+        schema.pop("title", None)
+        return schema
+
+    def annotations(self) -> dict[str, Any]:
+        return {
+            "readOnlyHint": self.read_only,
+            "destructiveHint": self.destructive,
+            "idempotentHint": self.idempotent,
+            "openWorldHint": True,
+        }
+
+    def definition(self) -> dict[str, Any]:
+        """The hosted SDK's ``list_tools`` shape."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "input_schema": self.input_schema(),
+            "annotations": self.annotations(),
+        }
+
+    def missing_scopes(self, granted: frozenset[str] | set[str] | None) -> list[str]:
+        if granted is None:
+            return []
+        return [s for s in self.scopes if not scope_satisfied(s, set(granted))]
