@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from attio_gateway.config import Settings
+from attio_gateway.errors import StorageError
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -84,7 +86,11 @@ class RedisRateLimiter:
     async def acquire(self, key: str, method: str) -> None:
         kind, interval = self.limits.interval(method)
         redis_key = f"{self.prefix}:ratelimit:{key}:{kind}"
-        wait_us = int(await self._script(keys=[redis_key], args=[int(interval * 1_000_000)]))
+        try:
+            wait_us = int(await self._script(keys=[redis_key], args=[int(interval * 1_000_000)]))
+        except RedisError as exc:
+            # Sending without the shared limiter could break Attio's limit for every process.
+            raise StorageError(f"the rate limiter's Redis could not be used: {exc}") from exc
         if wait_us > 0:
             await asyncio.sleep(wait_us / 1_000_000)
 

@@ -18,6 +18,7 @@ from attio_emulator.server import RunningEmulator, free_port, run_in_thread
 from attio_gateway.config import Settings
 from attio_gateway.errors import (
     RateLimitedError,
+    StorageError,
     UpstreamError,
     UpstreamUnauthorizedError,
     UpstreamUnavailableError,
@@ -349,3 +350,12 @@ async def test_burst_of_reads_through_the_redis_limiter_reaches_the_caller_witho
         await shared.aclose()
     assert {r.status_code for r in responses} == {200}
     assert running.state.limits.rejected <= 15
+
+
+async def test_an_unreachable_redis_is_a_clear_storage_error() -> None:
+    limiter = RedisRateLimiter(redis_client(f"redis://127.0.0.1:{free_port()}/0"))
+    try:
+        with pytest.raises(StorageError, match="rate limiter's Redis could not be used"):
+            await limiter.acquire("workspace-1", "GET")
+    finally:
+        await limiter.client.aclose()
