@@ -466,10 +466,13 @@ class AsyncGateway:
     async def _hold_for_verification(
         self, state: str, grant: flow.TokenGrant, info: flow.Introspection
     ) -> None:
-        purpose = f"pending:{state}"
-        sealed = self.keyring.seal(grant.access_token, purpose=purpose).to_text()
+        sealed = self.keyring.seal(
+            grant.access_token, purpose=purposes.pending_token(state)
+        ).to_text()
         refresh = (
-            self.keyring.seal(grant.refresh_token, purpose=purpose + ":refresh").to_text()
+            self.keyring.seal(
+                grant.refresh_token, purpose=purposes.pending_refresh_token(state)
+            ).to_text()
             if grant.refresh_token
             else None
         )
@@ -500,14 +503,15 @@ class AsyncGateway:
                 "access_denied",
                 "The user who completed this authorization is not the user it was sent to.",
             )
-        purpose = f"pending:{auth_request_id}"
         pending = claimed.pending_grant
         grant = flow.TokenGrant(
             access_token=self.keyring.unseal(
-                Sealed.from_text(claimed.pending_token_sealed), purpose=purpose
+                Sealed.from_text(claimed.pending_token_sealed),
+                purpose=purposes.pending_token(auth_request_id),
             ),
             refresh_token=self.keyring.unseal(
-                Sealed.from_text(pending["refresh_token_sealed"]), purpose=purpose + ":refresh"
+                Sealed.from_text(pending["refresh_token_sealed"]),
+                purpose=purposes.pending_refresh_token(auth_request_id),
             )
             if pending.get("refresh_token_sealed")
             else None,
