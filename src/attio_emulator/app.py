@@ -102,9 +102,10 @@ def _routers() -> list[Any]:
     from attio_emulator.services.objects.routes import router as objects_router
     from attio_emulator.services.records.routes import router as records_router
     from attio_emulator.services.tasks.routes import router as tasks_router
+    from attio_emulator.services.threads.routes import router as threads_router
     from attio_emulator.services.webhooks.routes import router as webhooks_router
 
     # Records first: "/v2/objects/records/search" must win over "/v2/objects/{object}".
     routers = [control_router, oauth_router, members_router, records_router, objects_router]
-    routers += [notes_router, tasks_router, webhooks_router]  # part 2
+    routers += [notes_router, tasks_router, threads_router, webhooks_router]  # part 2
     return routers

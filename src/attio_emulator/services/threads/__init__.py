@@ -1,0 +1,1 @@
+"""Comment threads on records and list entries."""
