@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from attio_gateway.cli.admin import db_app, vault_app
+from attio_gateway.cli.mcp import mcp_app
 
 app = typer.Typer(help="Self-hostable agent auth gateway for the Attio CRM.", no_args_is_help=True)
 
@@ -17,6 +18,7 @@ def quickstart() -> None:
 
 app.add_typer(db_app, name="db")
 app.add_typer(vault_app, name="vault")
+app.add_typer(mcp_app, name="mcp")
 
 
 def main() -> None:

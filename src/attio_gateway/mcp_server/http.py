@@ -1,0 +1,111 @@
+"""MCP over streamable HTTP: one server for every user, each session bound to one account.
+
+A client sends ``Authorization: Bearer <session token>`` (issued by
+``attio_gateway.sdk.sessions.create_session_token``). The token is checked on every HTTP
+request, so a revoked or expired token stops working at once. The SDK's session manager
+binds each MCP session to the principal that opened it — the connected account — and
+answers a request for that session with any other account's token as if the session did
+not exist; tool calls act as the account of the token on the request itself.
+
+Mounting in a host app: the returned Starlette app's lifespan runs the MCP session
+manager, so the host must enter it from its own lifespan, e.g.
+``async with mcp_app.router.lifespan_context(mcp_app): yield``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from mcp.server import ServerRequestContext
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
+from mcp.server.auth.settings import AuthSettings
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from attio_gateway.config import Settings
+from attio_gateway.errors import GatewayError
+from attio_gateway.mcp_server.server import AccountBinding, build_server
+from attio_gateway.sdk import AsyncGateway
+from attio_gateway.sdk.sessions import verify_session_token
+
+__all__ = ["SessionTokenVerifier", "create_http_app", "standalone_http_app", "token_account"]
+
+MCP_PATH = "/mcp"
+
+
+class SessionTokenVerifier:
+    """The SDK's ``TokenVerifier``: a gateway session token → its connected account."""
+
+    def __init__(self, gateway: AsyncGateway) -> None:
+        self._gateway = gateway
+
+    async def verify_token(self, token: str) -> AccessToken | None:
+        session = await verify_session_token(self._gateway, token)
+        if session is None:
+            return None
+        # client_id and subject are what the SDK compares to bind a session to its opener.
+        return AccessToken(
+            token=token,
+            client_id=session.connected_account_id,
+            subject=session.connected_account_id,
+            scopes=[],
+            expires_at=int(session.expires_at.timestamp()),
+        )
+
+
+async def token_account(ctx: ServerRequestContext[Any, Any]) -> AccountBinding:
+    """The account of the session token that authenticated this HTTP request.
+
+    Raises:
+        GatewayError: the request did not come through the token check (never over /mcp).
+    """
+    request = ctx.request
+    user = request.scope.get("user") if request is not None else None
+    if not isinstance(user, AuthenticatedUser):
+        raise GatewayError("This request carries no verified session token.")
+    return AccountBinding(connected_account_id=user.access_token.client_id)
+
+
+def create_http_app(
+    gateway: AsyncGateway,
+    *,
+    path: str = MCP_PATH,
+    host: str = "127.0.0.1",
+    read_only: bool = False,
+    tools: list[str] | None = None,
+) -> Starlette:
+    """The streamable HTTP app serving MCP at ``path`` for an open ``gateway``.
+
+    ``host`` is the address the server listens on: for a loopback address the SDK turns
+    on DNS-rebinding protection (only loopback Host/Origin headers are accepted).
+    """
+    server = build_server(gateway, account_of=token_account, read_only=read_only, tools=tools)
+    return server.streamable_http_app(
+        streamable_http_path=path,
+        host=host,
+        # No OAuth server here: the gateway issues the tokens itself, so no metadata routes.
+        auth=AuthSettings(issuer_url=gateway.settings.base_url, resource_server_url=None),
+        token_verifier=SessionTokenVerifier(gateway),
+    )
+
+
+def standalone_http_app(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    read_only: bool = False,
+    tools: list[str] | None = None,
+) -> Starlette:
+    """``attio-gateway mcp --http``: opens the gateway and serves MCP at ``/mcp``."""
+    gateway = AsyncGateway(settings)
+    mcp_app = create_http_app(gateway, host=host, read_only=read_only, tools=tools)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with gateway, mcp_app.router.lifespan_context(mcp_app):
+            yield
+
+    return Starlette(routes=[Mount("/", app=mcp_app)], lifespan=lifespan)

@@ -1,0 +1,343 @@
+"""The MCP server generated from the tool catalog, on the official SDK's low-level ``Server``.
+
+Every request is answered through the gateway SDK: ``actions.list_tools`` gives the tool
+definitions (exact input schemas and annotations), ``actions.execute_tool`` runs a call as
+the bound connected account, and ``actions.request`` reads the workspace schema for the
+resources. Who a request acts as is decided by an ``AccountOf`` function: a fixed account
+over stdio, the session token's account over streamable HTTP (see ``http.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mcp_types as types
+from mcp.server import Server, ServerRequestContext
+from mcp.shared.exceptions import MCPError
+
+from attio_gateway.errors import AccountNotActiveError, GatewayError, NotFoundError
+from attio_gateway.sdk import AsyncGateway
+
+__all__ = [
+    "SERVER_NAME",
+    "AccountBinding",
+    "AccountOf",
+    "build_server",
+    "fixed_account",
+    "offered_tools",
+]
+
+logger = logging.getLogger(__name__)
+
+SERVER_NAME = "attio-gateway"
+SCHEMA_URI = "attio://schema/objects"
+OBJECT_URI_PREFIX = SCHEMA_URI + "/"
+#: JSON-RPC "resource not found" (MCP spec, resources: error handling).
+RESOURCE_NOT_FOUND = -32002
+#: Attribute types whose allowed values live behind their own endpoint.
+OPTION_ENDPOINTS = {"select": "options", "status": "statuses"}
+
+
+@dataclass(frozen=True)
+class AccountBinding:
+    """Whose Attio account a request acts as: an identifier (on a connection) or an account id."""
+
+    identifier: str | None = None
+    connection_name: str | None = None
+    connected_account_id: str | None = None
+
+
+AccountOf = Callable[[ServerRequestContext[Any, Any]], Awaitable[AccountBinding]]
+
+
+def fixed_account(identifier: str, connection_name: str | None = None) -> AccountOf:
+    """Every request acts as the same user (the stdio server: one process per user)."""
+    binding = AccountBinding(identifier=identifier, connection_name=connection_name)
+
+    async def account_of(ctx: ServerRequestContext[Any, Any]) -> AccountBinding:
+        return binding
+
+    return account_of
+
+
+def _tool(definition: dict[str, Any]) -> types.Tool:
+    hints = definition.get("annotations") or {}
+    return types.Tool(
+        name=definition["name"],
+        description=definition.get("description"),
+        input_schema=definition["input_schema"],
+        annotations=types.ToolAnnotations(
+            read_only_hint=hints.get("readOnlyHint"),
+            destructive_hint=hints.get("destructiveHint"),
+            idempotent_hint=hints.get("idempotentHint"),
+            open_world_hint=hints.get("openWorldHint"),
+        ),
+    )
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def error_result(error: dict[str, Any]) -> types.CallToolResult:
+    """A failed call as the model sees it: ``is_error`` plus the structured error."""
+    body = {"error": error}
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=_json(body))],
+        structured_content=body,
+        is_error=True,
+    )
+
+
+def _error_dict(exc: GatewayError) -> dict[str, Any]:
+    error = exc.to_dict()
+    if isinstance(exc, AccountNotActiveError) and exc.authorization_link:
+        error.setdefault(
+            "hint",
+            "Ask the user to open authorization_link and connect their Attio account, "
+            "then call the tool again.",
+        )
+    return error
+
+
+async def offered_tools(
+    gateway: AsyncGateway, *, read_only: bool = False, only: Sequence[str] | None = None
+) -> dict[str, types.Tool]:
+    """The catalog's tools as MCP tools, narrowed to ``only`` and to read-only ones on request.
+
+    Raises:
+        NotFoundError: a name in ``only`` is not a tool of the catalog.
+    """
+    definitions: list[dict[str, Any]] = []
+    page_token: str | None = None
+    while True:
+        page = await gateway.actions.list_tools(page_size=500, page_token=page_token)
+        definitions.extend(entry["definition"] for entry in page["tools"])
+        page_token = page.get("next_page_token")
+        if not page_token:
+            break
+    tools = {d["name"]: _tool(d) for d in definitions}
+    if only is not None:
+        unknown = sorted(set(only) - set(tools))
+        if unknown:
+            raise NotFoundError(
+                f"No tool named {', '.join(unknown)}; see `attio-gateway tools list`."
+            )
+        tools = {name: tools[name] for name in only}
+    if read_only:
+        tools = {
+            name: tool
+            for name, tool in tools.items()
+            if tool.annotations is not None and tool.annotations.read_only_hint
+        }
+    return tools
+
+
+def build_server(
+    gateway: AsyncGateway,
+    *,
+    account_of: AccountOf,
+    read_only: bool = False,
+    tools: Sequence[str] | None = None,
+) -> Server[Any]:
+    """An MCP server offering the catalog's tools and the workspace schema as resources.
+
+    ``read_only`` keeps only tools annotated read-only; ``tools`` keeps only the named ones
+    (an unknown name is reported when the tools are first listed, or by ``check_tools``).
+    """
+    cache: dict[str, dict[str, types.Tool]] = {}
+
+    async def catalog() -> dict[str, types.Tool]:
+        # Fetched on first use: the catalog is fixed for the life of the process.
+        if "tools" not in cache:
+            cache["tools"] = await offered_tools(gateway, read_only=read_only, only=tools)
+        return cache["tools"]
+
+    async def not_connected(binding: AccountBinding, exc: NotFoundError) -> dict[str, Any]:
+        """A user the gateway has never seen gets a link to connect, like an expired one."""
+        if binding.identifier is None:
+            return _error_dict(exc)
+        try:
+            await gateway.actions.get_connected_account_details(
+                connection_name=binding.connection_name, identifier=binding.identifier
+            )
+            return _error_dict(exc)  # the account exists: something else was not found
+        except NotFoundError:
+            pass
+        try:
+            link = await gateway.actions.get_authorization_link(
+                identifier=binding.identifier, connection_name=binding.connection_name
+            )
+        except GatewayError:
+            return _error_dict(exc)
+        return _error_dict(
+            AccountNotActiveError(
+                f"{binding.identifier!r} has not connected their Attio account yet; send the "
+                "user the authorization link.",
+                status="PENDING_AUTH",
+                authorization_link=link.link,
+            )
+        )
+
+    async def list_tools(
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=list((await catalog()).values()))
+
+    async def call_tool(
+        ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        if params.name not in await catalog():
+            return error_result(
+                {
+                    "code": "unknown_tool",
+                    "message": f"This server has no tool named {params.name!r}.",
+                    "hint": "List the tools to see what this server offers.",
+                }
+            )
+        binding = AccountBinding()
+        try:
+            binding = await account_of(ctx)
+            response = await gateway.actions.execute_tool(
+                tool_input=dict(params.arguments or {}),
+                tool_name=params.name,
+                identifier=binding.identifier,
+                connection_name=binding.connection_name,
+                connected_account_id=binding.connected_account_id,
+            )
+        except NotFoundError as exc:
+            return error_result(await not_connected(binding, exc))
+        except GatewayError as exc:
+            return error_result(_error_dict(exc))
+        except Exception:
+            # A bug must not end the session; the model gets a plain failure, the log the trace.
+            logger.exception("tool %s failed unexpectedly", params.name)
+            return error_result(
+                {"code": "internal_error", "message": f"{params.name} failed unexpectedly."}
+            )
+        structured = {"data": response.data, "execution_id": response.execution_id}
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=_json(structured))],
+            structured_content=structured,
+        )
+
+    async def attio_get(ctx: ServerRequestContext[Any, Any], path: str) -> Any:
+        """GET an Attio path as the bound account; failures become MCP errors with our shape."""
+        try:
+            binding = await account_of(ctx)
+            response = await gateway.actions.request(
+                path=path,
+                method="GET",
+                identifier=binding.identifier,
+                connection_name=binding.connection_name,
+                connected_account_id=binding.connected_account_id,
+            )
+        except GatewayError as exc:
+            raise MCPError(types.INTERNAL_ERROR, exc.message, data=_error_dict(exc)) from exc
+        if response.status_code == 404:
+            raise MCPError(RESOURCE_NOT_FOUND, f"Attio has no {path}.", data=response.json())
+        if not response.ok:
+            raise MCPError(
+                types.INTERNAL_ERROR,
+                f"Attio answered HTTP {response.status_code} for {path}.",
+                data=response.json(),
+            )
+        return response.json()["data"]
+
+    async def object_schema(ctx: ServerRequestContext[Any, Any], slug: str) -> dict[str, Any]:
+        """One object with its attributes, and each select/status attribute's allowed values."""
+        obj = await attio_get(ctx, f"/v2/objects/{slug}")
+        attributes = await attio_get(ctx, f"/v2/objects/{slug}/attributes")
+        for attribute in attributes:
+            endpoint = OPTION_ENDPOINTS.get(attribute.get("type", ""))
+            if endpoint:
+                attribute[endpoint] = await attio_get(
+                    ctx, f"/v2/objects/{slug}/attributes/{attribute['api_slug']}/{endpoint}"
+                )
+        return {"object": obj, "attributes": attributes}
+
+    async def list_resources(
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        resources = [
+            types.Resource(
+                name="objects",
+                title="Attio objects",
+                uri=SCHEMA_URI,
+                description="Every object in the workspace: slugs, singular and plural names.",
+                mime_type="application/json",
+            )
+        ]
+        try:
+            objects = await attio_get(ctx, "/v2/objects")
+        except MCPError:
+            # Not connected yet: reading the objects resource answers with the link.
+            objects = []
+        for obj in objects:
+            slug = obj.get("api_slug")
+            if not slug:
+                continue
+            resources.append(
+                types.Resource(
+                    name=f"object:{slug}",
+                    title=f"{obj.get('plural_noun') or slug} — attributes",
+                    uri=OBJECT_URI_PREFIX + slug,
+                    description=(
+                        f"Attributes of {slug} (slugs, titles, types) with select options "
+                        "and statuses."
+                    ),
+                    mime_type="application/json",
+                )
+            )
+        return types.ListResourcesResult(resources=resources)
+
+    async def list_resource_templates(
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        return types.ListResourceTemplatesResult(
+            resource_templates=[
+                types.ResourceTemplate(
+                    name="object",
+                    title="An Attio object's attributes",
+                    uri_template=OBJECT_URI_PREFIX + "{object}",
+                    description="Attributes of an object (by slug or id), with options/statuses.",
+                    mime_type="application/json",
+                )
+            ]
+        )
+
+    async def read_resource(
+        ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        uri = str(params.uri)
+        if uri == SCHEMA_URI:
+            content: Any = await attio_get(ctx, "/v2/objects")
+        elif uri.startswith(OBJECT_URI_PREFIX) and "/" not in uri[len(OBJECT_URI_PREFIX) :]:
+            content = await object_schema(ctx, uri[len(OBJECT_URI_PREFIX) :])
+        else:
+            raise MCPError(RESOURCE_NOT_FOUND, f"No resource {uri!r}; see resources/list.")
+        return types.ReadResourceResult(
+            contents=[
+                types.TextResourceContents(
+                    uri=uri, mime_type="application/json", text=_json(content)
+                )
+            ]
+        )
+
+    return Server(
+        SERVER_NAME,
+        instructions=(
+            "Tools act on the user's Attio CRM workspace. Read the attio://schema resources for "
+            "object and attribute slugs. If a tool answers with an authorization_link, ask the "
+            "user to open it to connect Attio, then retry."
+        ),
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        on_list_resources=list_resources,
+        on_list_resource_templates=list_resource_templates,
+        on_read_resource=read_resource,
+    )
