@@ -50,7 +50,7 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
         path = request.url.path
         if not path.startswith("/v2"):
             return await call_next(request)
-        retry_at = state.limits.check(bearer_token(request) or "anonymous", request.method)
+        retry_at = state.limits.check(bearer_token(request) or "anonymous", request.method, path)
         if retry_at is not None:
             error = AttioError(
                 429,
@@ -97,6 +97,7 @@ def _routers() -> list[Any]:
     """Every service's router. Each group adds its own line here."""
     from attio_emulator.control.routes import router as control_router
     from attio_emulator.oauth.routes import router as oauth_router
+    from attio_emulator.services.meetings.routes import router as meetings_router
     from attio_emulator.services.members.routes import router as members_router
     from attio_emulator.services.notes.routes import router as notes_router
     from attio_emulator.services.objects.routes import router as objects_router
@@ -107,5 +108,5 @@ def _routers() -> list[Any]:
 
     # Records first: "/v2/objects/records/search" must win over "/v2/objects/{object}".
     routers = [control_router, oauth_router, members_router, records_router, objects_router]
-    routers += [notes_router, tasks_router, threads_router, webhooks_router]  # part 2
+    routers += [notes_router, tasks_router, threads_router, meetings_router, webhooks_router]
     return routers
