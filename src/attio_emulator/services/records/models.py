@@ -12,6 +12,7 @@ from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document, Table
 from attio_emulator.core.wire import int_param
 from attio_emulator.services.objects.models import attributes_of, get_attribute, get_object
+from attio_emulator.services.records.index import INDEXED_FIELDS, record_index
 
 SYSTEM_VALUES = ("record_id", "created_at", "created_by")
 
@@ -20,8 +21,14 @@ def _records(state: EmulatorState) -> Table:
     return state.store.table("records")
 
 
+def _save(state: EmulatorState, record: Document) -> None:
+    """Every record write goes through here so the indexes stay in step."""
+    _records(state).put(record["id"]["record_id"], record)
+    record_index(state).saved(record)
+
+
 def records_of(state: EmulatorState, object_id: str) -> list[Document]:
-    return [r for r in _records(state) if r["id"]["object_id"] == object_id]
+    return record_index(state).of_object(object_id)
 
 
 def get_record(state: EmulatorState, obj: Document, record_id: str) -> Document:
@@ -80,20 +87,48 @@ def _check_unique(
         return
     field = vals.MAIN_FIELD[attribute["type"]]
     wanted = {body.get(field) for body in bodies}
-    attribute_id = attribute["id"]["attribute_id"]
-    for record in records_of(state, obj["id"]["object_id"]):
+    for record in holding(state, obj, attribute, field, wanted):
         if record["id"]["record_id"] == record_id:
             continue
-        for value in record["values"].get(attribute_id, []):
-            if value["active_until"] is None and value.get(field) in wanted:
-                raise AttioError(
-                    400,
-                    "invalid_request_error",
-                    "uniqueness_conflict",
-                    f'The value "{value.get(field)}" provided for unique attribute '
-                    f'"{attribute["api_slug"]}" already exists on record '
-                    f'"{record["id"]["record_id"]}".',
-                )
+        value = next(
+            v
+            for v in record["values"][attribute["id"]["attribute_id"]]
+            if v["active_until"] is None and v.get(field) in wanted
+        )
+        raise AttioError(
+            400,
+            "invalid_request_error",
+            "uniqueness_conflict",
+            f'The value "{value.get(field)}" provided for unique attribute '
+            f'"{attribute["api_slug"]}" already exists on record '
+            f'"{record["id"]["record_id"]}".',
+        )
+
+
+def holding(
+    state: EmulatorState, obj: Document, attribute: Document, field: str, wanted: set[Any]
+) -> list[Document]:
+    """Records of ``obj`` with a current value of ``attribute`` whose ``field`` is in ``wanted``
+    (through the value index where the type has one)."""
+    attribute_id = attribute["id"]["attribute_id"]
+    if INDEXED_FIELDS.get(attribute["type"]) == field and all(isinstance(w, str) for w in wanted):
+        index = record_index(state)
+        candidates: dict[str, Document] = {}
+        for value in wanted:
+            for record in index.with_value(attribute_id, value):
+                candidates[record["id"]["record_id"]] = record
+        rows = list(candidates.values())
+    else:
+        rows = records_of(state, obj["id"]["object_id"])
+    return [
+        r
+        for r in rows
+        if r["id"]["object_id"] == obj["id"]["object_id"]
+        and any(
+            v["active_until"] is None and v.get(field) in wanted
+            for v in r["values"].get(attribute_id, [])
+        )
+    ]
 
 
 def _apply(
@@ -164,13 +199,13 @@ def _mirror(
                     for v in displaced["values"].get(attribute["id"]["attribute_id"], []):
                         if v["active_until"] is None and v.get("target_record_id") == target_id:
                             v["active_until"] = now
-                    _records(state).put(displaced["id"]["record_id"], displaced)
+                    _save(state, displaced)
         history.insert(0, vals.stored(me, pair, actor, now))
     else:
         for v in current:
             if v.get("target_record_id") == me["target_record_id"]:
                 v["active_until"] = now
-    _records(state).put(target_id, target)
+    _save(state, target)
 
 
 def create_record(
@@ -207,10 +242,10 @@ def create_record(
             record["values"][attribute["id"]["attribute_id"]] = [
                 vals.stored(body, attribute, actor, now)
             ]
-        _records(state).put(record_id, record)
+        _save(state, record)
         for attribute, bodies in resolved:
             _apply(state, record, attribute, bodies, mode="overwrite", actor=actor, now=now)
-        _records(state).put(record_id, record)
+        _save(state, record)
     return record
 
 
@@ -232,7 +267,7 @@ def update_record(
     with state.store.batch():
         for attribute, bodies in resolved:
             _apply(state, record, attribute, bodies, mode=mode, actor=actor, now=now)
-        _records(state).put(record["id"]["record_id"], record)
+        _save(state, record)
     return record
 
 
@@ -261,14 +296,7 @@ def assert_record(
     bodies = vals.normalize(state, attribute, raw_values[key])
     field = vals.MAIN_FIELD[attribute["type"]]
     wanted = {b.get(field) for b in bodies}
-    matches = [
-        r
-        for r in records_of(state, obj["id"]["object_id"])
-        if any(
-            v["active_until"] is None and v.get(field) in wanted
-            for v in r["values"].get(attribute["id"]["attribute_id"], [])
-        )
-    ]
+    matches = holding(state, obj, attribute, field, wanted)
     if len(matches) > 1:
         raise AttioError(
             400,
@@ -290,6 +318,7 @@ def delete_record(state: EmulatorState, obj: Document, record: Document) -> None
     now = state.clock.timestamp()
     with state.store.batch():
         _records(state).delete(record_id)
+        record_index(state).removed(record)
         for other in _records(state):
             touched = False
             for history in other["values"].values():
@@ -298,7 +327,7 @@ def delete_record(state: EmulatorState, obj: Document, record: Document) -> None
                         value["active_until"] = now
                         touched = True
             if touched:
-                _records(state).put(other["id"]["record_id"], other)
+                _save(state, other)
         entries = state.store.table("entries")
         for entry in entries:
             if entry.get("parent_record_id") == record_id:
