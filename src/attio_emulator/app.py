@@ -97,6 +97,7 @@ def _routers() -> list[Any]:
     """Every service's router. Each group adds its own line here."""
     from attio_emulator.control.routes import router as control_router
     from attio_emulator.oauth.routes import router as oauth_router
+    from attio_emulator.services.lists.routes import router as lists_router
     from attio_emulator.services.meetings.routes import router as meetings_router
     from attio_emulator.services.members.routes import router as members_router
     from attio_emulator.services.notes.routes import router as notes_router
@@ -108,5 +109,6 @@ def _routers() -> list[Any]:
 
     # Records first: "/v2/objects/records/search" must win over "/v2/objects/{object}".
     routers = [control_router, oauth_router, members_router, records_router, objects_router]
-    routers += [notes_router, tasks_router, threads_router, meetings_router, webhooks_router]
+    routers += [lists_router, notes_router, tasks_router, threads_router, meetings_router]
+    routers += [webhooks_router]
     return routers

@@ -1,0 +1,164 @@
+"""Lists and entries: list CRUD, list attributes, entries (create, assert, PATCH/PUT, query,
+values, delete), the record's entries, scopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from attio_emulator.core.state import EmulatorState
+from tests.emulator.helpers import create, error
+
+
+def attribute(slug: str, type_: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "data": {
+            "title": slug.title(),
+            "description": None,
+            "api_slug": slug,
+            "type": type_,
+            "is_required": False,
+            "is_unique": False,
+            "is_multiselect": False,
+            "config": {},
+            **extra,
+        }
+    }
+
+
+async def pipeline(client: httpx.AsyncClient) -> dict[str, Any]:
+    body = {
+        "data": {
+            "name": "Sales pipeline",
+            "api_slug": "sales_pipeline",
+            "parent_object": "companies",
+            "workspace_access": "full-access",
+            "workspace_member_access": [],
+        }
+    }
+    response = await client.post("/v2/lists", json=body)
+    assert response.status_code == 200, response.text
+    for slug, type_ in (("stage_note", "text"), ("amount", "number")):
+        made = await client.post("/v2/lists/sales_pipeline/attributes", json=attribute(slug, type_))
+        assert made.status_code == 200, made.text
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+async def test_list_crud(client: httpx.AsyncClient) -> None:
+    created = await pipeline(client)
+    assert created["parent_object"] == ["companies"]
+    assert (await client.get("/v2/lists/sales_pipeline")).json()["data"] == created
+    by_id = await client.get(f"/v2/lists/{created['id']['list_id']}")
+    assert by_id.json()["data"]["api_slug"] == "sales_pipeline"
+    renamed = await client.patch("/v2/lists/sales_pipeline", json={"data": {"name": "Deals"}})
+    assert renamed.json()["data"]["name"] == "Deals"
+    assert [x["name"] for x in (await client.get("/v2/lists")).json()["data"]] == ["Deals"]
+    again = {
+        "data": {
+            "name": "X",
+            "api_slug": "sales_pipeline",
+            "parent_object": "companies",
+            "workspace_access": "full-access",
+            "workspace_member_access": [],
+        }
+    }
+    error(await client.post("/v2/lists", json=again), 409, "slug_conflict")
+    attrs = (await client.get("/v2/lists/sales_pipeline/attributes")).json()["data"]
+    assert {a["api_slug"] for a in attrs} >= {"stage_note", "amount"}
+    error(await client.get("/v2/lists/nope"), 404, "not_found")
+
+
+async def test_entries_lifecycle(client: httpx.AsyncClient) -> None:
+    await pipeline(client)
+    acme = (await create(client, "companies", {"name": "Acme"}))["id"]["record_id"]
+    globex = (await create(client, "companies", {"name": "Globex"}))["id"]["record_id"]
+
+    def entry(record_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "data": {
+                "parent_record_id": record_id,
+                "parent_object": "companies",
+                "entry_values": values,
+            }
+        }
+
+    first = await client.post(
+        "/v2/lists/sales_pipeline/entries", json=entry(acme, {"amount": 10, "stage_note": "new"})
+    )
+    assert first.status_code == 200, first.text
+    data = first.json()["data"]
+    entry_id = data["id"]["entry_id"]
+    assert data["entry_values"]["amount"][0]["value"] == 10
+    assert data["parent_object"] == "companies"
+    await client.post("/v2/lists/sales_pipeline/entries", json=entry(globex, {"amount": 99}))
+
+    # Assert by parent updates Acme's single entry.
+    asserted = await client.put(
+        "/v2/lists/sales_pipeline/entries", json=entry(acme, {"amount": 20})
+    )
+    assert asserted.json()["data"]["id"]["entry_id"] == entry_id
+    assert asserted.json()["data"]["entry_values"]["amount"][0]["value"] == 20
+
+    patched = await client.patch(
+        f"/v2/lists/sales_pipeline/entries/{entry_id}",
+        json={"data": {"entry_values": {"stage_note": "won"}}},
+    )
+    values = patched.json()["data"]["entry_values"]
+    assert values["stage_note"][0]["value"] == "won"
+    assert values["amount"][0]["value"] == 20
+
+    query = await client.post(
+        "/v2/lists/sales_pipeline/entries/query",
+        json={"filter": {"amount": {"$gt": 50}}},
+    )
+    assert [e["parent_record_id"] for e in query.json()["data"]] == [globex]
+    sorted_ = await client.post(
+        "/v2/lists/sales_pipeline/entries/query",
+        json={"sorts": [{"attribute": "amount", "direction": "desc"}]},
+    )
+    assert [e["parent_record_id"] for e in sorted_.json()["data"]] == [globex, acme]
+    bad = await client.post(
+        "/v2/lists/sales_pipeline/entries/query", json={"filter": {"nope": {"$eq": 1}}}
+    )
+    assert bad.status_code == 400
+
+    history = await client.get(
+        f"/v2/lists/sales_pipeline/entries/{entry_id}/attributes/amount/values",
+        params={"show_historic": "true"},
+    )
+    assert [v["value"] for v in history.json()["data"]] == [20, 10]
+
+    on_record = await client.get(f"/v2/objects/companies/records/{acme}/entries")
+    assert [e["entry_id"] for e in on_record.json()["data"]] == [entry_id]
+
+    assert (await client.delete(f"/v2/lists/sales_pipeline/entries/{entry_id}")).status_code == 200
+    error(await client.get(f"/v2/lists/sales_pipeline/entries/{entry_id}"), 404, "not_found")
+    # The record stays.
+    assert (await client.get(f"/v2/objects/companies/records/{acme}")).status_code == 200
+
+
+async def test_entry_errors(client: httpx.AsyncClient) -> None:
+    await pipeline(client)
+    person = (await create(client, "people", {}))["id"]["record_id"]
+    wrong_parent = await client.post(
+        "/v2/lists/sales_pipeline/entries",
+        json={"data": {"parent_record_id": person, "parent_object": "people", "entry_values": {}}},
+    )
+    assert "companies" in error(wrong_parent, 400, "validation_type")
+    missing = await client.post(
+        "/v2/lists/sales_pipeline/entries", json={"data": {"parent_object": "companies"}}
+    )
+    assert "parent_record_id" in error(missing, 400, "validation_type")
+
+
+async def test_list_scopes(client: httpx.AsyncClient, emulator_state: EmulatorState) -> None:
+    await pipeline(client)
+    config_only = emulator_state.issue_token(scopes=["list_configuration:read"])
+    headers = {"Authorization": f"Bearer {config_only['token']}"}
+    assert (await client.get("/v2/lists", headers=headers)).status_code == 200
+    query = await client.post("/v2/lists/sales_pipeline/entries/query", json={}, headers=headers)
+    assert "list_entry:read" in error(query, 403, "missing_scopes")
+    create_list = await client.post("/v2/lists", json={"data": {}}, headers=headers)
+    error(create_list, 403, "missing_scopes")
