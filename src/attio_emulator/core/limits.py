@@ -20,6 +20,14 @@ from typing import Any
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def is_read(method: str, path: str) -> bool:
+    """Queries and search are POSTs that only read: they count against the read limit."""
+    bare = path.rstrip("/")
+    return method in READS or (
+        method == "POST" and (bare.endswith("/query") or bare == "/v2/objects/records/search")
+    )
+
+
 @dataclass
 class Limits:
     reads_per_second: int = 100
@@ -29,11 +37,11 @@ class Limits:
     #: How many requests were answered 429 (tests and benchmarks read it).
     rejected: int = 0
 
-    def check(self, key: str, method: str) -> datetime | None:
+    def check(self, key: str, method: str, path: str = "") -> datetime | None:
         """Count the request; if over the limit, the moment it may be retried."""
         if not self.enabled:
             return None
-        kind = "read" if method in READS else "write"
+        kind = "read" if is_read(method, path) else "write"
         limit = self.reads_per_second if kind == "read" else self.writes_per_second
         sent = self._sent.setdefault((key, kind), deque())
         now = time.monotonic()
