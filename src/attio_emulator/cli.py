@@ -9,9 +9,12 @@ import typer
 import uvicorn
 
 from attio_emulator.app import create_app
-from attio_emulator.core.state import EmulatorState
+from attio_emulator.core.limits import Faults, Limits
+from attio_emulator.core.state import ALL_SCOPES, EmulatorState
 from attio_emulator.core.store import Store
+from attio_emulator.oauth.models import register_app
 from attio_emulator.seed import SEEDS, apply_seed
+from attio_emulator.services.webhooks.models import ALLOW_LOCAL_HTTP
 
 app = typer.Typer(
     help="A faithful local Attio: REST API v2 and OAuth server.", no_args_is_help=True
@@ -37,6 +40,21 @@ def serve(
     api_token: Annotated[
         str | None, typer.Option(help="A workspace API token with every scope to accept.")
     ] = None,
+    rate_limits: Annotated[
+        bool, typer.Option(help="Enforce Attio's per-token rate limits.")
+    ] = True,
+    reads_per_second: Annotated[int, typer.Option(help="Read limit per token.")] = 100,
+    writes_per_second: Annotated[int, typer.Option(help="Write limit per token.")] = 25,
+    fault_latency_ms: Annotated[int, typer.Option(help="Added latency on /v2 requests.")] = 0,
+    fault_error_rate: Annotated[
+        float, typer.Option(help="Share of /v2 requests answered 500/502/503 (0-1).")
+    ] = 0.0,
+    fault_accept_then_fail: Annotated[
+        bool, typer.Option(help="Apply writes, then answer 502.")
+    ] = False,
+    allow_local_webhooks: Annotated[
+        bool, typer.Option(help="Accept http://127.0.0.1 and localhost webhook targets.")
+    ] = False,
 ) -> None:
     """Serve Attio's REST API v2 under /v2 and its OAuth server."""
     if db is not None and memory:
@@ -48,11 +66,53 @@ def serve(
         apply_seed(state, seed)
     if api_token:
         state.issue_token(token=api_token)
+    state.limits = Limits(reads_per_second, writes_per_second, enabled=rate_limits)
+    state.faults = Faults(
+        latency_ms=fault_latency_ms,
+        error_rate=fault_error_rate,
+        accept_then_fail=fault_accept_then_fail,
+    )
+    state.options[ALLOW_LOCAL_HTTP] = allow_local_webhooks
     base_url = f"http://{host}:{port}"
     typer.echo(f"Attio emulator on {base_url}  (REST API: {base_url}/v2)")
     if api_token:
         typer.echo(f"API token: {api_token}")
     uvicorn.run(create_app(state), host=host, port=port, log_level="warning")
+
+
+apps = typer.Typer(help="OAuth apps (what build.attio.com registers).", no_args_is_help=True)
+app.add_typer(apps, name="apps")
+
+
+@apps.command("create")
+def create_oauth_app(
+    name: Annotated[str, typer.Option(help="The app's name, shown on the consent page.")],
+    redirect_uri: Annotated[
+        list[str], typer.Option(help="An allowed redirect URI (repeat for several).")
+    ],
+    db: Annotated[Path, typer.Option(help="The SQLite file `serve --db` uses.")],
+    scopes: Annotated[
+        str | None, typer.Option(help="Space- or comma-separated scopes (default: all 30).")
+    ] = None,
+    expiring_tokens: Annotated[
+        bool, typer.Option(help="Issue expiring tokens with refresh tokens (not Attio's default).")
+    ] = False,
+) -> None:
+    """Register an OAuth app and print its client id and secret."""
+    state = EmulatorState(store=Store(str(db)))
+    chosen = scopes.replace(",", " ").split() if scopes else list(ALL_SCOPES)
+    try:
+        doc = register_app(
+            state,
+            name=name,
+            redirect_uris=redirect_uri,
+            scopes=chosen,
+            expiring_tokens=expiring_tokens,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    typer.echo(f"client_id={doc['client_id']}")
+    typer.echo(f"client_secret={doc['client_secret']}")
 
 
 def main() -> None:
