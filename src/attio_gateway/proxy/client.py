@@ -20,7 +20,7 @@ from attio_gateway.errors import (
     UpstreamUnavailableError,
     WriteOutcomeUnknownError,
 )
-from attio_gateway.proxy.ratelimit import InProcessRateLimiter, RateLimiter
+from attio_gateway.proxy.ratelimit import InProcessRateLimiter, RateLimiter, is_read
 from attio_gateway.proxy.retry import (
     IDEMPOTENT,
     Failure,
@@ -101,10 +101,12 @@ class AttioClient:
         """
         method = method.upper()
         url = f"{self.base_url}/{path.lstrip('/')}"
+        read_only = is_read(method, path)
         attempt, waited = 0, 0.0
         while True:
             attempt += 1
-            await self.rate_limiter.acquire(self.workspace_key, method)
+            # The limiter buckets by method: a read-only POST (query, search) goes as a read.
+            await self.rate_limiter.acquire(self.workspace_key, "GET" if read_only else method)
             token = await self._current_token()
             outgoing = {**(headers or {}), "Authorization": f"Bearer {token}"}
             outgoing.setdefault("Accept", "application/json")
@@ -141,10 +143,11 @@ class AttioClient:
                 waited=waited,
                 retry_after=retry_after,
                 policy=self.retry_policy,
+                read_only=read_only,
             )
             if not decision.retry:
                 raise self._give_up(
-                    method, path, failure, response, error, attempt, waited
+                    method, path, read_only, failure, response, error, attempt, waited
                 ) from error
             waited += decision.wait
             await asyncio.sleep(decision.wait)
@@ -153,6 +156,7 @@ class AttioClient:
     def _give_up(
         method: str,
         path: str,
+        read_only: bool,
         failure: Failure,
         response: httpx.Response | None,
         error: httpx.HTTPError | None,
@@ -167,7 +171,7 @@ class AttioClient:
             )
         if response is not None and failure is Failure.RATE_LIMITED:
             return upstream_error(response)
-        if method not in IDEMPOTENT:
+        if method not in IDEMPOTENT and not read_only:
             # Sent, then a 5xx or no answer at all: Attio may or may not have applied it.
             answer = f"Attio answered {response.status_code}" if response else repr(error)
             mapped = upstream_error(response) if response is not None else None

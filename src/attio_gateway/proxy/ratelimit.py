@@ -21,6 +21,18 @@ from attio_gateway.errors import StorageError
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def is_read(method: str, path: str) -> bool:
+    """Whether Attio counts a request against its read limit. Record and entry queries and
+    search are POSTs that only read (they need read scopes only), so they count as reads
+    (which limit Attio applies to them is unconfirmed; the emulator does the same)."""
+    if method.upper() in READ_METHODS:
+        return True
+    bare = path.split("?")[0].rstrip("/")
+    return method.upper() == "POST" and (
+        bare.endswith("/query") or bare.endswith("/v2/objects/records/search")
+    )
+
+
 @dataclass(frozen=True)
 class Limits:
     reads_per_second: float = 100
