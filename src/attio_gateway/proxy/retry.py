@@ -85,11 +85,18 @@ def decide(
     retry_after: float | None,
     policy: RetryPolicy,
     jitter: float | None = None,
+    read_only: bool = False,
 ) -> Decision:
-    """Retry attempt ``attempt`` (1-based, the one that just failed) after ``wait`` seconds?"""
+    """Retry attempt ``attempt`` (1-based, the one that just failed) after ``wait`` seconds?
+
+    ``read_only`` marks a POST that only reads (records query, search): safe to repeat."""
     if attempt >= policy.max_attempts:
         return Decision(False)
-    safe = failure in (Failure.RATE_LIMITED, Failure.NOT_SENT) or method.upper() in IDEMPOTENT
+    safe = (
+        failure in (Failure.RATE_LIMITED, Failure.NOT_SENT)
+        or method.upper() in IDEMPOTENT
+        or read_only
+    )
     if not safe:
         return Decision(False)
     if failure is Failure.RATE_LIMITED and retry_after is not None:

@@ -359,3 +359,14 @@ async def test_an_unreachable_redis_is_a_clear_storage_error() -> None:
             await limiter.acquire("workspace-1", "GET")
     finally:
         await limiter.client.aclose()
+
+
+async def test_a_records_query_is_a_read_retried_through_5xx(running: RunningEmulator) -> None:
+    token = running.state.issue_token()["token"]
+    async with httpx.AsyncClient(base_url=running.base_url) as control:
+        await control.post(
+            "/_emulator/faults", json={"error_rate": 1.0, "remaining": 2, "error_statuses": [502]}
+        )
+    async with AttioClient(token=token, base_url=running.base_url, retry_policy=FAST) as attio:
+        page = await attio.call("POST", "/v2/objects/companies/records/query", json={})
+    assert page == {"data": []}

@@ -8,6 +8,7 @@ from email.utils import format_datetime
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from attio_gateway.proxy.ratelimit import is_read
 from attio_gateway.proxy.retry import (
     Failure,
     RetryPolicy,
@@ -167,3 +168,46 @@ def test_retry_after_never_crashes_on_garbage(text: str) -> None:
     assert value is None or value >= 0
     if text in ("²", "٣"):
         assert value is None
+
+
+@given(
+    failure=st.sampled_from(list(Failure)),
+    attempt=st.integers(1, 3),
+    jitter=st.floats(0, 1),
+)
+def test_a_read_only_post_is_retried_like_a_read(
+    failure: Failure, attempt: int, jitter: float
+) -> None:
+    def decision(read_only: bool) -> bool:
+        return decide(
+            method="POST",
+            failure=failure,
+            attempt=attempt,
+            waited=0,
+            retry_after=1,
+            policy=RetryPolicy(),
+            jitter=jitter,
+            read_only=read_only,
+        ).retry
+
+    assert decision(read_only=True)
+    assert decision(read_only=False) == (failure in (Failure.RATE_LIMITED, Failure.NOT_SENT))
+
+
+@given(
+    method=METHODS,
+    path=st.sampled_from(
+        [
+            "/v2/objects/people/records/query",
+            "/v2/lists/sales/entries/query/",
+            "/v2/objects/records/search",
+            "/v2/objects/people/records",
+            "/v2/notes",
+        ]
+    ),
+)
+def test_only_queries_and_search_are_read_only_posts(method: str, path: str) -> None:
+    expected = method.upper() in ("GET", "HEAD") or (
+        method.upper() == "POST" and ("query" in path or path.endswith("search"))
+    )
+    assert is_read(method, path) == expected
