@@ -6,16 +6,12 @@ import typer
 
 from attio_gateway.cli.admin import db_app, vault_app
 from attio_gateway.cli.mcp import mcp_app
+from attio_gateway.cli.quickstart import quickstart
 
 app = typer.Typer(help="Self-hostable agent auth gateway for the Attio CRM.", no_args_is_help=True)
 
 
-@app.command()
-def quickstart() -> None:
-    """Start a gateway wired to the built-in Attio emulator and walk through one connection."""
-    typer.echo("attio-gateway quickstart: the walkthrough is not built yet.")
-
-
+app.command()(quickstart)
 app.add_typer(db_app, name="db")
 app.add_typer(vault_app, name="vault")
 app.add_typer(mcp_app, name="mcp")

@@ -1,0 +1,54 @@
+"""``ScalekitClient(env_url, client_id, client_secret)`` backed by the embedded ``Gateway``.
+
+``env_url`` is the gateway's public base URL: redirect URIs are
+``{env_url}/sso/v1/oauth/{connection_id}/callback``, the form the product document shows.
+Everything else comes from ``Settings`` (the ``ATTIO_GATEWAY_*`` environment: data
+directory, database, Redis, vault keys). ``client_id`` and ``client_secret`` identify an
+app to a gateway *server*; the embedded gateway runs inside your process on your own store,
+so it has nothing to check them against and only records that they were given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attio_gateway.config import Settings
+from attio_gateway.sdk.sync import Gateway
+
+
+class ScalekitClient:
+    """``client.actions`` (alias ``client.connect``): the hosted SDK's methods, unchanged."""
+
+    def __init__(
+        self,
+        env_url: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        *,
+        settings: Settings | None = None,
+    ) -> None:
+        overrides: dict[str, Any] = {}
+        if env_url:
+            if not env_url.startswith(("http://", "https://")):
+                raise ValueError(
+                    f"env_url must be the gateway's http(s) base URL, got {env_url!r}."
+                )
+            overrides["base_url"] = env_url.rstrip("/")
+        base = settings or Settings()
+        self.client_id = client_id
+        self.gateway = Gateway(base.model_copy(update=overrides))
+        self.actions = self.gateway.actions
+        self.connect = self.gateway.actions
+
+    @property
+    def env_url(self) -> str:
+        return self.gateway.settings.base_url
+
+    def close(self) -> None:
+        self.gateway.close()
+
+    def __enter__(self) -> ScalekitClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
