@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from attio_emulator.core.auth import bearer_token
 from attio_emulator.core.errors import AttioError
-from attio_emulator.core.limits import http_date, sleep_ms
+from attio_emulator.core.limits import InjectedReset, ResetConnections, http_date, sleep_ms
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Store
 
@@ -65,6 +65,8 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
         if not faults.applies(path):
             return await call_next(request)
         await sleep_ms(faults.latency_ms)
+        if faults.reset_due():
+            raise InjectedReset
         status = faults.fail_status()
         if faults.accept_then_fail and request.method not in ("GET", "HEAD"):
             await call_next(request)  # the write happens; the answer is lost
@@ -73,6 +75,8 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
             error = AttioError(status, "api_error", "internal_error", "Injected fault.")
             return JSONResponse(error.body(), status_code=status)
         return await call_next(request)
+
+    app.add_middleware(ResetConnections)  # outside the fault middleware above
 
     for router in _routers():
         app.include_router(router)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from attio_emulator.core.state import EmulatorState
+from attio_emulator.server import run_in_thread
 
 
 async def test_error_rate_answers_chosen_statuses(client: httpx.AsyncClient) -> None:
@@ -61,3 +63,21 @@ async def test_latency_is_reported(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v2/workspace_members")).status_code == 200
     state = (await client.get("/_emulator/state")).json()
     assert state["faults"]["latency_ms"] == 1
+
+
+async def test_connection_reset_in_process(client: httpx.AsyncClient) -> None:
+    await client.post("/_emulator/faults", json={"reset_rate": 1.0, "remaining": 1})
+    with pytest.raises(httpx.RemoteProtocolError):
+        await client.get("/v2/workspace_members")
+    assert (await client.get("/v2/workspace_members")).status_code == 200
+
+
+def test_connection_reset_over_http() -> None:
+    with run_in_thread() as running:
+        token = running.state.issue_token()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=running.base_url, headers=headers) as http:
+            http.post("/_emulator/faults", json={"reset_rate": 1.0, "remaining": 1})
+            with pytest.raises(httpx.TransportError):
+                http.get("/v2/workspace_members")
+            assert http.get("/v2/workspace_members").status_code == 200

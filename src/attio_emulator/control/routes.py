@@ -67,6 +67,7 @@ class FaultRequest(BaseModel):
     error_rate: float = 0.0
     error_statuses: list[int] = [500, 502, 503]
     accept_then_fail: bool = False
+    reset_rate: float = 0.0
     remaining: int | None = None
     path_prefix: str = "/v2"
     seed: int | None = None

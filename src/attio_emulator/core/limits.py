@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
+import httpx
+
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -63,6 +65,8 @@ class Faults:
     error_statuses: list[int] = field(default_factory=lambda: [500, 502, 503])
     #: Writes are applied, then answered with a 5xx.
     accept_then_fail: bool = False
+    #: Share of requests whose connection is dropped before any answer.
+    reset_rate: float = 0.0
     #: Apply to this many more matching requests only (None: until cleared).
     remaining: int | None = None
     path_prefix: str = "/v2"
@@ -83,6 +87,9 @@ class Faults:
         self.remaining -= 1
         return True
 
+    def reset_due(self) -> bool:
+        return self.reset_rate > 0 and self._rng.random() < self.reset_rate
+
     def fail_status(self) -> int | None:
         if self.error_rate > 0 and self._rng.random() < self.error_rate:
             return self._rng.choice(self.error_statuses)
@@ -94,9 +101,36 @@ class Faults:
             "error_rate": self.error_rate,
             "error_statuses": self.error_statuses,
             "accept_then_fail": self.accept_then_fail,
+            "reset_rate": self.reset_rate,
             "remaining": self.remaining,
             "path_prefix": self.path_prefix,
         }
+
+
+class InjectedReset(Exception):
+    """Raised by the fault middleware; ``ResetConnections`` turns it into a dropped connection."""
+
+
+class ResetConnections:
+    """Pure ASGI middleware: on ``InjectedReset``, start an answer and abort it, so the
+    server closes the connection mid-response (over HTTP the client sees the peer
+    disconnect; in process, httpx's ASGI transport raises ``RemoteProtocolError``)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except InjectedReset:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"64")],
+                }
+            )
+            raise httpx.RemoteProtocolError("Connection reset (emulator fault).") from None
 
 
 def http_date(moment: datetime) -> str:
