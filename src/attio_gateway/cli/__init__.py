@@ -6,6 +6,7 @@ import typer
 
 from attio_gateway.cli.admin import db_app, vault_app
 from attio_gateway.cli.mcp import mcp_app
+from attio_gateway.cli.serve import admin_app, serve
 from attio_gateway.cli.quickstart import quickstart
 
 app = typer.Typer(help="Self-hostable agent auth gateway for the Attio CRM.", no_args_is_help=True)
@@ -15,6 +16,8 @@ app.command()(quickstart)
 app.add_typer(db_app, name="db")
 app.add_typer(vault_app, name="vault")
 app.add_typer(mcp_app, name="mcp")
+app.command()(serve)
+app.add_typer(admin_app, name="admin")
 
 
 def main() -> None:
