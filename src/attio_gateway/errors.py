@@ -8,6 +8,7 @@
      ├── VaultError
      │    ├── MissingKeyError        no key can unseal this value (key id unknown)
      │    └── DecryptionError        ciphertext tampered with, or the wrong key
+     ├── AuthenticationError         missing or wrong API credentials or bearer token
      ├── NotFoundError               a connection, account, tool, ... that does not exist
      ├── ConflictError               a unique name or identifier already taken
      ├── OAuthFlowError              RFC 6749 error/error_description of a failed flow
@@ -62,6 +63,11 @@ class MissingKeyError(VaultError):
 
 class DecryptionError(VaultError):
     code = "vault_decryption_failed"
+
+
+class AuthenticationError(GatewayError):
+    code = "unauthenticated"
+    http_status = 401
 
 
 class NotFoundError(GatewayError):

@@ -1,0 +1,144 @@
+"""``create_app(settings)``: the gateway's server as one FastAPI app.
+
+The lifespan opens the embedded gateway (database + migrations, vault, HTTP client) and
+creates the dashboard's local admin on first run; everything else is routes on top.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+
+from attio_gateway.api.errors import install_error_handlers
+from attio_gateway.api.metrics import Metrics
+from attio_gateway.api.routes import (
+    accounts,
+    api_clients,
+    audit,
+    auth,
+    callback,
+    connections,
+    proxy,
+    tools,
+)
+from attio_gateway.api.sandbox import Sandbox
+from attio_gateway.config import Settings
+from attio_gateway.sdk import AccountStatus, AsyncGateway
+from attio_gateway.sdk.admin import ensure_operator
+
+logger = logging.getLogger("attio_gateway.server")
+
+DASHBOARD_DIR = Path(__file__).resolve().parent.parent / "dashboard"
+
+
+class Health(BaseModel):
+    status: str
+    connections: int
+
+
+def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> FastAPI:
+    """The server for ``settings``. ``http`` is the outbound client (tests pass one wired to
+    the in-process emulator)."""
+    gateway = AsyncGateway(settings, http=http)
+    sandbox = Sandbox()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await gateway.open()
+        password = ensure_operator(settings)
+        if password is not None:
+            # Shown once, like the product document's generated credentials.
+            print(
+                f"attio-gateway: created the dashboard admin — user 'admin', password "
+                f"{password!r} (change it with `attio-gateway admin create`)",
+                flush=True,
+            )
+        try:
+            yield
+        finally:
+            sandbox.close()
+            await gateway.close()
+
+    app = FastAPI(
+        title="attio-gateway",
+        version="1",
+        summary="Agent auth gateway for the Attio CRM: connections, connected accounts, "
+        "tools, proxy and audit.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.gateway = gateway
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.sandbox = sandbox
+    app.state.templates = Jinja2Templates(directory=DASHBOARD_DIR / "templates")
+    install_error_handlers(app)
+    _install_request_middleware(app)
+
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, connections, accounts, tools, proxy, audit, api_clients):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(callback.router)
+
+    from attio_gateway.dashboard.routes import install_dashboard
+
+    install_dashboard(app)
+    app.mount("/static", StaticFiles(directory=DASHBOARD_DIR / "static"), name="static")
+
+    @app.get("/healthz", response_model=Health, tags=["operations"])
+    async def healthz() -> Health:
+        """Up, and the database answers."""
+        return Health(status="ok", connections=len(await gateway.list_connections()))
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    async def metrics() -> Response:
+        """Prometheus text format."""
+        registry_metrics: Metrics = app.state.metrics
+        counts = dict.fromkeys(AccountStatus, 0)
+        page_token: str | None = None
+        while True:
+            page = await gateway.actions.list_connected_accounts(
+                page_size=500, page_token=page_token
+            )
+            for account in page.connected_accounts:
+                counts[account.status] += 1
+            page_token = page.next_page_token
+            if page_token is None:
+                break
+        for status, count in counts.items():
+            registry_metrics.accounts.labels(status=status.value).set(count)
+        return Response(generate_latest(registry_metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+def _install_request_middleware(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def request_id_and_metrics(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.request_id = request.headers.get("x-request-id", "")[
+            :100
+        ] or secrets.token_hex(8)
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics: Metrics = app.state.metrics
+        metrics.requests.labels(
+            method=request.method, route=template, status=str(response.status_code)
+        ).inc()
+        response.headers["X-Request-ID"] = request.state.request_id
+        return response

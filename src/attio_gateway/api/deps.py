@@ -1,0 +1,46 @@
+"""``Annotated`` dependencies: the gateway of this app, the authenticated API client."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from attio_gateway.api.metrics import Metrics
+from attio_gateway.errors import AuthenticationError
+from attio_gateway.sdk import AsyncGateway
+from attio_gateway.sdk.admin import ApiClient, verify_access_token
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/oauth/token")
+
+
+def get_gateway(request: Request) -> AsyncGateway:
+    gateway: AsyncGateway = request.app.state.gateway
+    return gateway
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+GatewayDep = Annotated[AsyncGateway, Depends(get_gateway)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+async def get_api_client(
+    request: Request,
+    gateway: GatewayDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiClient:
+    if credentials is None:
+        raise AuthenticationError(
+            "Authorization: Bearer <token> is required; get one at POST /api/v1/oauth/token."
+        )
+    client = await verify_access_token(gateway, credentials.credentials)
+    request.state.api_client_id = client.client_id
+    return client
+
+
+ApiClientDep = Annotated[ApiClient, Depends(get_api_client)]

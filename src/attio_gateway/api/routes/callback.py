@@ -1,0 +1,37 @@
+"""The OAuth callback Attio redirects end users to, with friendly pages for them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from attio_gateway.api.deps import GatewayDep
+from attio_gateway.errors import GatewayError
+
+router = APIRouter(tags=["oauth callback"])
+
+
+@router.get("/sso/v1/oauth/{connection_id}/callback", response_class=HTMLResponse)
+async def oauth_callback(
+    connection_id: Annotated[str, Path(max_length=100)], request: Request, gateway: GatewayDep
+) -> Response:
+    """Check the state, exchange the code, and show the user how it went."""
+    templates = request.app.state.templates
+    try:
+        result = await gateway.handle_callback(connection_id, dict(request.query_params))
+    except GatewayError as exc:
+        failure: Response = templates.TemplateResponse(
+            request,
+            "callback_failure.html",
+            {"failure": exc},
+            status_code=exc.http_status if exc.http_status < 500 else 502,
+        )
+        return failure
+    if result.redirect_url:
+        return RedirectResponse(result.redirect_url, status_code=302)
+    success: Response = templates.TemplateResponse(
+        request, "callback_success.html", {"result": result}
+    )
+    return success

@@ -1,0 +1,64 @@
+"""The proxy: call Attio's REST API as a connected user; Attio's answer comes back as it was."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from attio_gateway.api.deps import ApiClientDep, GatewayDep, MetricsDep
+from attio_gateway.api.errors import ERROR_RESPONSES
+from attio_gateway.errors import RateLimitedError
+
+router = APIRouter(tags=["proxy"], responses=ERROR_RESPONSES)
+
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class ProxyRequest(BaseModel):
+    path: str = Field(pattern=r"^/\S*$", max_length=2000, examples=["/v2/objects"])
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    identifier: Text | None = None
+    connected_account_id: Text | None = None
+    connection_name: Text | None = None
+    query_params: dict[str, str] | None = None
+    body: Any = Field(default=None, description="Sent as JSON.")
+
+
+class ProxyResult(BaseModel):
+    status_code: int
+    headers: dict[str, str]
+    body: Any = Field(description="Attio's JSON body, or its text when not JSON.")
+
+
+@router.post("/proxy", response_model=ProxyResult)
+async def proxy(
+    request: ProxyRequest, gateway: GatewayDep, metrics: MetricsDep, _: ApiClientDep
+) -> ProxyResult:
+    started = time.perf_counter()
+    try:
+        response = await gateway.actions.request(
+            connection_name=request.connection_name,
+            identifier=request.identifier,
+            connected_account_id=request.connected_account_id,
+            path=request.path,
+            method=request.method,
+            query_params=request.query_params,
+            json=request.body,
+        )
+    except RateLimitedError:
+        metrics.rate_limited.inc()
+        raise
+    finally:
+        metrics.upstream_latency.labels(kind="proxy").observe(time.perf_counter() - started)
+    if response.status_code == 429:
+        metrics.rate_limited.inc()
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = response.text
+    keep = ("content-type", "x-request-id", "retry-after")
+    headers = {k: v for k, v in response.headers.items() if k.lower() in keep}
+    return ProxyResult(status_code=response.status_code, headers=headers, body=body)

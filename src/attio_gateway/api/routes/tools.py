@@ -1,0 +1,87 @@
+"""Tools: the catalog (definitions with JSON schemas) and execution for a connected account."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from attio_gateway.api.deps import ApiClientDep, GatewayDep, MetricsDep
+from attio_gateway.api.errors import ERROR_RESPONSES
+from attio_gateway.errors import GatewayError, RateLimitedError
+from attio_gateway.sdk import models
+
+router = APIRouter(prefix="/tools", tags=["tools"], responses=ERROR_RESPONSES)
+
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class ToolEntry(BaseModel):
+    definition: dict[str, Any] = Field(description="name, description, input_schema, annotations")
+    usable: bool
+    missing_scopes: list[str]
+
+
+class ToolList(BaseModel):
+    tools: list[ToolEntry]
+    next_page_token: str | None
+    total_size: int
+
+
+class ExecuteRequest(BaseModel):
+    tool_name: Text
+    tool_input: dict[str, Any] = Field(default_factory=dict)
+    identifier: Text | None = None
+    connected_account_id: Text | None = None
+    connection_name: Text | None = None
+    output: Literal["default", "compact"] = "default"
+
+
+@router.get("", response_model=ToolList)
+async def list_tools(
+    gateway: GatewayDep,
+    _: ApiClientDep,
+    identifier: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
+    connection_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    tool_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    query: Annotated[str | None, Query(max_length=200)] = None,
+    page_size: Annotated[int | None, Query(ge=1, le=500)] = None,
+    page_token: Annotated[str | None, Query(pattern=r"^\d{1,9}$")] = None,
+) -> ToolList:
+    """With ``identifier``, each tool says whether that user's grant allows it."""
+    result = await gateway.actions.list_tools(
+        connection_name=connection_name,
+        identifier=identifier,
+        tool_name=tool_name,
+        query=query,
+        page_size=page_size,
+        page_token=page_token,
+    )
+    return ToolList.model_validate(result)
+
+
+@router.post("/execute", response_model=models.ExecuteToolResponse)
+async def execute_tool(
+    body: ExecuteRequest, gateway: GatewayDep, metrics: MetricsDep, _: ApiClientDep
+) -> models.ExecuteToolResponse:
+    started = time.perf_counter()
+    outcome = "success"
+    try:
+        return await gateway.actions.execute_tool(
+            tool_input=body.tool_input,
+            tool_name=body.tool_name,
+            identifier=body.identifier,
+            connected_account_id=body.connected_account_id,
+            connection_name=body.connection_name,
+            output=body.output,
+        )
+    except GatewayError as exc:
+        outcome = exc.code
+        if isinstance(exc, RateLimitedError):
+            metrics.rate_limited.inc()
+        raise
+    finally:
+        metrics.tool_calls.labels(tool=body.tool_name[:100], outcome=outcome).inc()
+        metrics.upstream_latency.labels(kind="tool").observe(time.perf_counter() - started)

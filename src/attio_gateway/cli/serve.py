@@ -1,0 +1,43 @@
+"""``attio-gateway serve`` (the HTTP API and dashboard) and ``attio-gateway admin create``
+(the dashboard's operator)."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from attio_gateway.config import Settings
+from attio_gateway.sdk.admin import set_operator_password
+
+admin_app = typer.Typer(help="The dashboard's operators.", no_args_is_help=True)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Run the gateway's server: JSON API (/api/v1, docs at /api/docs), OAuth callback,
+    dashboard, /healthz and /metrics."""
+    from attio_gateway.api import create_app
+
+    settings = Settings()
+    if settings.base_url == "http://127.0.0.1:8000" and (host, port) != ("127.0.0.1", 8000):
+        # Redirect URIs are built from base_url: keep it pointing at this server.
+        settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    typer.echo(f"attio-gateway: dashboard at {settings.base_url}/dashboard/connections")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@admin_app.command("create")
+def create_admin(
+    username: str = typer.Option("admin", help="The operator's user name."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="The new password."
+    ),
+) -> None:
+    """Create a dashboard operator, or set an existing one's password."""
+    if len(password) < 8:
+        typer.echo("The password needs at least 8 characters.", err=True)
+        raise typer.Exit(2)
+    set_operator_password(Settings(), username, password)
+    typer.echo(f"Operator {username!r} saved.")

@@ -1,0 +1,376 @@
+"""Dashboard pages. Every page calls the SDK only; forms post back and redirect (or render
+the result: a new link, a tool run, a new API client's secret)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from attio_gateway.api.deps import GatewayDep
+from attio_gateway.api.sandbox import SANDBOX_CONNECTION, Sandbox
+from attio_gateway.dashboard.session import (
+    LoginRequired,
+    OperatorSession,
+    current_session,
+    end_session,
+    start_session,
+)
+from attio_gateway.errors import GatewayError, ToolInputError
+from attio_gateway.sdk import admin
+from attio_gateway.sdk.sandbox import create_emulator_connection
+
+router = APIRouter(include_in_schema=False)
+
+#: The scopes a new connection asks for unless the operator changes them.
+DEFAULT_SCOPES = ["object_configuration:read", "record_permission:read", "user_management:read"]
+
+
+def _key(request: Request) -> bytes:
+    return admin.server_key(request.app.state.settings)
+
+
+def require_operator(request: Request) -> OperatorSession:
+    session = current_session(request, _key(request))
+    if session is None:
+        raise LoginRequired
+    return session
+
+
+Operator = Annotated[OperatorSession, Depends(require_operator)]
+
+
+async def checked_form(request: Request, operator: Operator) -> FormData:
+    """The posted form, after checking its CSRF token against the session."""
+    form = await request.form()
+    if form.get("csrf_token") != operator.csrf_token(_key(request)):
+        raise ToolInputError(
+            "The form expired or came from another site; reload the page.", field="csrf_token"
+        )
+    return form
+
+
+Form = Annotated[FormData, Depends(checked_form)]
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _render(
+    request: Request,
+    operator: OperatorSession,
+    template: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+) -> HTMLResponse:
+    sandbox: Sandbox = request.app.state.sandbox
+    base = {
+        "operator": operator,
+        "csrf_token": operator.csrf_token(_key(request)),
+        "notice": request.query_params.get("notice"),
+        "error": request.query_params.get("error"),
+        "sandbox_name": SANDBOX_CONNECTION,
+        "sandbox_running": sandbox.running,
+    }
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, template, {**base, **context}, status_code=status_code
+    )
+    return response
+
+
+def _back(path: str, **message: str) -> RedirectResponse:
+    query = f"?{urlencode(message)}" if message else ""
+    return RedirectResponse(path + query, status_code=303)
+
+
+# --- login --------------------------------------------------------------------------------
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    return RedirectResponse("/dashboard/connections", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request) -> HTMLResponse:
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, "login.html", {"failed": False, "next": request.query_params.get("next", "")}
+    )
+    return response
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    username, password = _text(form, "username"), str(form.get("password") or "")
+    if not admin.check_operator(request.app.state.settings, username, password):
+        response: Response = request.app.state.templates.TemplateResponse(
+            request, "login.html", {"failed": True, "next": _text(form, "next")}, status_code=401
+        )
+        return response
+    target = _text(form, "next")
+    # Only local paths: never an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/dashboard/connections"
+    redirect = RedirectResponse(target, status_code=303)
+    secure = request.app.state.settings.base_url.startswith("https://")
+    start_session(redirect, _key(request), username, secure=secure)
+    return redirect
+
+
+@router.post("/logout")
+async def logout(form: Form) -> RedirectResponse:
+    redirect = RedirectResponse("/login", status_code=303)
+    end_session(redirect)
+    return redirect
+
+
+# --- connections --------------------------------------------------------------------------
+
+
+@router.get("/dashboard/connections", response_class=HTMLResponse)
+async def connections_page(request: Request, operator: Operator, gateway: GatewayDep) -> Response:
+    connections = await gateway.list_connections()
+    return _render(request, operator, "connections.html", {"connections": connections})
+
+
+@router.post("/dashboard/connections")
+async def create_connection(form: Form, gateway: GatewayDep) -> RedirectResponse:
+    """Step 1 of the set-up: a connection exists (so its redirect URI does) before the
+    operator has the OAuth app's credentials."""
+    name = _text(form, "name") or "attio"
+    base = _text(form, "attio_base_url").rstrip("/")
+    urls: dict[str, str] = {}
+    if base:
+        if not base.startswith(("http://", "https://")):
+            return _back("/dashboard/connections", error="The Attio base URL must be http(s)://…")
+        urls = {
+            "authorize_url": f"{base}/authorize",
+            "token_url": f"{base}/oauth/token",
+            "api_base_url": base,
+        }
+    try:
+        await gateway.create_connection(
+            name=name,
+            client_id="pending",
+            client_secret="pending",
+            scopes=DEFAULT_SCOPES,
+            validate=False,
+            **urls,
+        )
+    except GatewayError as exc:
+        return _back("/dashboard/connections", error=exc.message)
+    return _back(f"/dashboard/connections/{quote(name, safe='')}")
+
+
+@router.post("/dashboard/sandbox")
+async def create_sandbox(request: Request, form: Form, gateway: GatewayDep) -> RedirectResponse:
+    """A connection to the built-in emulator: try everything without Attio credentials."""
+    sandbox: Sandbox = request.app.state.sandbox
+    try:
+        await create_emulator_connection(
+            gateway, sandbox.url(), name=SANDBOX_CONNECTION, scopes=DEFAULT_SCOPES
+        )
+    except GatewayError as exc:
+        return _back("/dashboard/connections", error=exc.message)
+    return _back(f"/dashboard/connections/{SANDBOX_CONNECTION}", notice="Sandbox ready.")
+
+
+@router.get("/dashboard/connections/{name}", response_class=HTMLResponse)
+async def connection_page(
+    name: str, request: Request, operator: Operator, gateway: GatewayDep
+) -> Response:
+    try:
+        connection = await gateway.get_connection(name)
+    except GatewayError as exc:
+        return _back("/dashboard/connections", error=exc.message)
+    return _render(
+        request,
+        operator,
+        "connection.html",
+        {"connection": connection, "scope_descriptions": admin.scope_descriptions()},
+    )
+
+
+@router.post("/dashboard/connections/{name}")
+async def save_connection(name: str, form: Form, gateway: GatewayDep) -> RedirectResponse:
+    """Save the OAuth app's credentials and scopes; the page then shows the validation."""
+    page = f"/dashboard/connections/{quote(name, safe='')}"
+    secret = _text(form, "client_secret")
+    try:
+        connection = await gateway.update_connection(
+            name,
+            client_id=_text(form, "client_id") or None,
+            client_secret=secret or None,
+            scopes=[s for s in form.getlist("scopes") if isinstance(s, str)],
+        )
+    except GatewayError as exc:
+        return _back(page, error=exc.message)
+    if connection.status == "ACTIVE":
+        return _back(page, notice="Saved: the credentials work.")
+    return _back(page, error=f"Saved, but {connection.status}: {connection.status_detail}")
+
+
+@router.post("/dashboard/connections/{name}/delete")
+async def delete_connection(name: str, form: Form, gateway: GatewayDep) -> RedirectResponse:
+    try:
+        await gateway.delete_connection(name)
+    except GatewayError as exc:
+        return _back("/dashboard/connections", error=exc.message)
+    return _back("/dashboard/connections", notice=f"Deleted connection {name}.")
+
+
+# --- connected accounts -------------------------------------------------------------------
+
+
+async def _accounts_page(
+    request: Request, operator: OperatorSession, gateway: GatewayDep, **extra: Any
+) -> HTMLResponse:
+    accounts = []
+    page_token: str | None = None
+    while True:
+        page = await gateway.actions.list_connected_accounts(page_size=500, page_token=page_token)
+        accounts.extend(page.connected_accounts)
+        page_token = page.next_page_token
+        if page_token is None:
+            break
+    connections = await gateway.list_connections()
+    context = {"accounts": accounts, "connections": connections, "link": None, **extra}
+    return _render(request, operator, "accounts.html", context)
+
+
+@router.get("/dashboard/accounts", response_class=HTMLResponse)
+async def accounts_page(request: Request, operator: Operator, gateway: GatewayDep) -> Response:
+    return await _accounts_page(request, operator, gateway)
+
+
+@router.post("/dashboard/accounts/link", response_class=HTMLResponse)
+async def generate_link(
+    request: Request, operator: Operator, form: Form, gateway: GatewayDep
+) -> Response:
+    """A new authorization link for the identifier (sending it to the user is the app's job;
+    the page shows it to copy)."""
+    identifier = _text(form, "identifier")
+    try:
+        link = await gateway.actions.get_authorization_link(
+            identifier=identifier, connection_name=_text(form, "connection_name") or None
+        )
+    except GatewayError as exc:
+        return _back("/dashboard/accounts", error=exc.message)
+    return await _accounts_page(request, operator, gateway, link=link, link_for=identifier)
+
+
+@router.post("/dashboard/accounts/{account_id}/disconnect")
+async def disconnect(account_id: str, form: Form, gateway: GatewayDep) -> RedirectResponse:
+    try:
+        result = await gateway.actions.disconnect_connected_account(connected_account_id=account_id)
+    except GatewayError as exc:
+        return _back("/dashboard/accounts", error=exc.message)
+    identifier = result.connected_account.identifier
+    return _back("/dashboard/accounts", notice=f"Disconnected {identifier}.")
+
+
+# --- tools --------------------------------------------------------------------------------
+
+
+async def _tools_page(
+    request: Request, operator: OperatorSession, gateway: GatewayDep, **extra: Any
+) -> HTMLResponse:
+    listing = await gateway.actions.list_tools(page_size=500)
+    connections = await gateway.list_connections()
+    context = {
+        "tools": [t["definition"] for t in listing["tools"]],
+        "connections": connections,
+        "run": None,
+        "form": {},
+        **extra,
+    }
+    return _render(request, operator, "tools.html", context)
+
+
+@router.get("/dashboard/tools", response_class=HTMLResponse)
+async def tools_page(request: Request, operator: Operator, gateway: GatewayDep) -> Response:
+    return await _tools_page(request, operator, gateway)
+
+
+@router.post("/dashboard/tools/run", response_class=HTMLResponse)
+async def run_tool(
+    request: Request, operator: Operator, form: Form, gateway: GatewayDep
+) -> Response:
+    """The playground: run one tool as one connected user, and show exactly what came back."""
+    fields = {k: _text(form, k) for k in ("tool_name", "identifier", "connection_name", "input")}
+    run: dict[str, Any]
+    try:
+        tool_input = json.loads(fields["input"] or "{}")
+        if not isinstance(tool_input, dict):
+            raise ToolInputError("The tool input must be a JSON object.", field="input")
+        result = await gateway.actions.execute_tool(
+            tool_input=tool_input,
+            tool_name=fields["tool_name"],
+            identifier=fields["identifier"] or None,
+            connection_name=fields["connection_name"] or None,
+        )
+        run = {
+            "ok": True,
+            "execution_id": result.execution_id,
+            "output": json.dumps(result.data, indent=2, default=str),
+        }
+    except json.JSONDecodeError as exc:
+        run = {"ok": False, "output": f"The tool input is not JSON: {exc}"}
+    except GatewayError as exc:
+        run = {"ok": False, "output": json.dumps(exc.to_dict(), indent=2, default=str)}
+    return await _tools_page(request, operator, gateway, run=run, form=fields)
+
+
+# --- audit log ----------------------------------------------------------------------------
+
+
+@router.get("/dashboard/audit", response_class=HTMLResponse)
+async def audit_page(request: Request, operator: Operator, gateway: GatewayDep) -> Response:
+    filters = {
+        key: request.query_params.get(key, "").strip()
+        for key in ("identifier", "tool_name", "outcome")
+    }
+    events = await gateway.audit_events(**{k: v for k, v in filters.items() if v}, limit=200)
+    return _render(request, operator, "audit.html", {"events": events, "filters": filters})
+
+
+# --- API clients --------------------------------------------------------------------------
+
+
+@router.get("/dashboard/api-clients", response_class=HTMLResponse)
+async def api_clients_page(request: Request, operator: Operator, gateway: GatewayDep) -> Response:
+    clients = await admin.list_api_clients(gateway)
+    return _render(request, operator, "api_clients.html", {"clients": clients, "created": None})
+
+
+@router.post("/dashboard/api-clients", response_class=HTMLResponse)
+async def create_api_client(
+    request: Request, operator: Operator, form: Form, gateway: GatewayDep
+) -> Response:
+    created = await admin.create_api_client(gateway, name=_text(form, "name") or "unnamed")
+    clients = await admin.list_api_clients(gateway)
+    return _render(request, operator, "api_clients.html", {"clients": clients, "created": created})
+
+
+@router.post("/dashboard/api-clients/{client_id}/revoke")
+async def revoke_api_client(client_id: str, form: Form, gateway: GatewayDep) -> RedirectResponse:
+    try:
+        await admin.revoke_api_client(gateway, client_id)
+    except GatewayError as exc:
+        return _back("/dashboard/api-clients", error=exc.message)
+    return _back("/dashboard/api-clients", notice=f"Revoked {client_id}.")
+
+
+def install_dashboard(app: FastAPI) -> None:
+    app.include_router(router)
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
