@@ -19,6 +19,7 @@ import mcp_types as types
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
+from attio_gateway import __version__
 from attio_gateway.errors import AccountNotActiveError, GatewayError, NotFoundError
 from attio_gateway.sdk import AsyncGateway
 
@@ -93,13 +94,16 @@ def error_result(error: dict[str, Any]) -> types.CallToolResult:
     )
 
 
+#: Every error carries these keys (``None`` when they do not apply), so clients can rely on them.
+ERROR_KEYS = ("code", "message", "field", "hint", "authorization_link")
+
+
 def _error_dict(exc: GatewayError) -> dict[str, Any]:
-    error = exc.to_dict()
-    if isinstance(exc, AccountNotActiveError) and exc.authorization_link:
-        error.setdefault(
-            "hint",
+    error: dict[str, Any] = dict.fromkeys(ERROR_KEYS) | exc.to_dict()
+    if isinstance(exc, AccountNotActiveError) and exc.authorization_link and not error["hint"]:
+        error["hint"] = (
             "Ask the user to open authorization_link and connect their Attio account, "
-            "then call the tool again.",
+            "then call the tool again."
         )
     return error
 
@@ -193,9 +197,11 @@ def build_server(
     ) -> types.CallToolResult:
         if params.name not in await catalog():
             return error_result(
-                {
+                dict.fromkeys(ERROR_KEYS)
+                | {
                     "code": "unknown_tool",
                     "message": f"This server has no tool named {params.name!r}.",
+                    "field": "name",
                     "hint": "List the tools to see what this server offers.",
                 }
             )
@@ -217,7 +223,8 @@ def build_server(
             # A bug must not end the session; the model gets a plain failure, the log the trace.
             logger.exception("tool %s failed unexpectedly", params.name)
             return error_result(
-                {"code": "internal_error", "message": f"{params.name} failed unexpectedly."}
+                dict.fromkeys(ERROR_KEYS)
+                | {"code": "internal_error", "message": f"{params.name} failed unexpectedly."}
             )
         structured = {"data": response.data, "execution_id": response.execution_id}
         return types.CallToolResult(
@@ -330,6 +337,7 @@ def build_server(
 
     return Server(
         SERVER_NAME,
+        version=__version__,
         instructions=(
             "Tools act on the user's Attio CRM workspace. Read the attio://schema resources for "
             "object and attribute slugs. If a tool answers with an authorization_link, ask the "

@@ -12,7 +12,7 @@ from mcp.shared.exceptions import MCPError
 from attio_emulator.server import RunningEmulator
 from attio_gateway.errors import NotFoundError
 from attio_gateway.mcp_server import build_server, fixed_account
-from attio_gateway.mcp_server.server import offered_tools
+from attio_gateway.mcp_server.server import ERROR_KEYS, offered_tools
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.sandbox import connect_user
 from attio_gateway.tools import catalog
@@ -53,6 +53,7 @@ async def test_read_only_and_named_tools_narrow_the_list(gateway: AsyncGateway) 
         refused = await client.call_tool("attio_list_people", {})
     assert refused.is_error
     assert refused.structured_content["error"]["code"] == "unknown_tool"
+    assert set(ERROR_KEYS) <= set(refused.structured_content["error"])
 
 
 async def test_an_unknown_tool_name_is_refused_up_front(gateway: AsyncGateway) -> None:
@@ -88,8 +89,10 @@ async def test_bad_input_is_an_error_result_naming_the_field(gateway: AsyncGatew
         result = await client.call_tool("attio_get_company", {"record_id": 42, "bogus": 1})
     assert result.is_error
     error = result.structured_content["error"]
+    assert set(ERROR_KEYS) <= set(error)
     assert error["code"] == "tool_input_error"
-    assert error["field"]
+    assert error["field"] in {"record_id", "bogus"}
+    assert error["authorization_link"] is None
 
 
 async def test_a_user_who_never_connected_gets_the_authorization_link(
