@@ -6,6 +6,7 @@ import difflib
 import functools
 
 from attio_gateway.errors import NotFoundError
+from attio_gateway.tools.runner import execute_tool, run_tool
 from attio_gateway.tools.spec import ToolSpec
 
 
@@ -48,10 +49,25 @@ class Catalog:
 @functools.cache
 def catalog() -> Catalog:
     """The catalog (built once; it is immutable data)."""
+    from attio_gateway.tools.comments import comment_tools
+    from attio_gateway.tools.lists import list_tools
     from attio_gateway.tools.meta import meta_tools
+    from attio_gateway.tools.notes import note_tools
     from attio_gateway.tools.records import record_tools
+    from attio_gateway.tools.tasks import task_tools
+    from attio_gateway.tools.workspace import workspace_tools
 
-    return Catalog([*record_tools(), *meta_tools()])
+    return Catalog(
+        [
+            *record_tools(),
+            *task_tools(),
+            *note_tools(),
+            *comment_tools(),
+            *list_tools(),
+            *meta_tools(),
+            *workspace_tools(),
+        ]
+    )
 
 
-__all__ = ["Catalog", "ToolSpec", "catalog"]
+__all__ = ["Catalog", "ToolSpec", "catalog", "execute_tool", "run_tool"]

@@ -11,6 +11,43 @@ from attio_gateway.tools.schema import WorkspaceSchema
 from attio_gateway.tools.values import is_uuid
 
 _LOGICAL = {"$and", "$or"}
+_COMPARE = frozenset({"$eq", "$gt", "$gte", "$lt", "$lte", "$not_empty"})
+_TEXT = frozenset({"$eq", "$in", "$contains", "$starts_with", "$ends_with", "$not_empty"})
+# Operators Attio accepts per attribute type (API-NOTES §6); select/status are handled apart.
+OPERATORS: dict[str, frozenset[str]] = {
+    "text": _TEXT,
+    "number": _COMPARE,
+    "currency": _COMPARE,
+    "date": _COMPARE,
+    "timestamp": _COMPARE,
+    "rating": _COMPARE,
+    "checkbox": frozenset({"$eq"}),
+    "record-reference": frozenset({"$eq", "$in"}),
+    "actor-reference": frozenset({"$eq"}),
+    "location": _TEXT - {"$in"},
+    "domain": _TEXT - {"$in"},
+    "email-address": _TEXT - {"$in"},
+    "phone-number": _TEXT - {"$in"},
+    "personal-name": _TEXT - {"$in"},
+    "interaction": _COMPARE,
+    "select": frozenset({"$eq", "$in", "$not_empty"}),
+    "status": frozenset({"$eq", "$in", "$not_empty"}),
+}
+
+
+def check_operators(attribute: dict[str, Any], condition: Any, where: str) -> None:
+    """Every ``$operator`` inside ``condition`` must suit the attribute's type."""
+    if not isinstance(condition, dict):
+        return
+    allowed = OPERATORS.get(attribute["type"])
+    for key, value in condition.items():
+        if key.startswith("$") and allowed is not None and key not in allowed:
+            raise ToolInputError(
+                f"operator '{key}' does not apply to '{attribute['api_slug']}' (type "
+                f"{attribute['type']}); it takes {', '.join(sorted(allowed))}.",
+                field=where,
+            )
+        check_operators(attribute, value, where)
 
 
 async def check_filter(
@@ -63,6 +100,7 @@ async def check_filter(
 async def _condition(
     schema: WorkspaceSchema, obj: str, attribute: dict[str, Any], value: Any, where: str
 ) -> Any:
+    check_operators(attribute, value, where)
     type_ = attribute["type"]
     slug = attribute["api_slug"]
     if type_ in ("select", "status"):

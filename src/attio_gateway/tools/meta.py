@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 
-from attio_gateway.errors import UpstreamError
+from attio_gateway.errors import ToolInputError, UpstreamError
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.output import page
 from attio_gateway.tools.spec import ToolInput, ToolSpec
@@ -81,6 +81,32 @@ class CreateAttributeInput(TargetInput):
     config: dict[str, Any] = Field(description="Type config; {} for most types")
 
 
+class CreateOptionInput(AttributeInput):
+    title: str = Field(min_length=1, description="Title of the new select option")
+
+
+class UpdateOptionInput(AttributeInput):
+    option: str = Field(description="Current title or UUID of the option")
+    title: str | None = Field(default=None, min_length=1, description="New title")
+    is_archived: bool | None = Field(default=None, description="true to archive the option")
+
+
+class CreateStatusInput(AttributeInput):
+    title: str = Field(min_length=1, description="Title of the new status (e.g. a deal stage)")
+    celebration_enabled: bool = Field(default=False, description="Celebrate reaching it")
+    target_time_in_status: str | None = Field(
+        default=None, description="ISO 8601 duration expected in this status, e.g. P14D"
+    )
+
+
+class UpdateStatusInput(AttributeInput):
+    status: str = Field(description="Current title or UUID of the status")
+    title: str | None = Field(default=None, min_length=1, description="New title")
+    celebration_enabled: bool | None = Field(default=None, description="Celebrate reaching it")
+    target_time_in_status: str | None = Field(default=None, description="ISO 8601 duration")
+    is_archived: bool | None = Field(default=None, description="true to archive the status")
+
+
 class MembersInput(ToolInput):
     limit: int | None = Field(default=None, ge=1, description="Members to return")
     offset: int = Field(default=0, ge=0, description="Members to skip")
@@ -130,6 +156,55 @@ async def list_options(ctx: ToolContext, args: AttributeInput) -> Any:
 
 async def list_statuses(ctx: ToolContext, args: AttributeInput) -> Any:
     return await ctx.attio.call("GET", f"{args.path()}/attributes/{args.attribute}/statuses")
+
+
+def _forget_choices(ctx: ToolContext, args: AttributeInput) -> None:
+    target = args.object if args.object else f"lists/{args.list}"
+    for kind in ("options", "statuses", "attributes"):
+        ctx.schema.forget(f"{kind}:{target}")
+
+
+async def create_option(ctx: ToolContext, args: CreateOptionInput) -> Any:
+    path = f"{args.path()}/attributes/{args.attribute}/options"
+    body = await ctx.attio.call("POST", path, json={"data": {"title": args.title}})
+    _forget_choices(ctx, args)
+    return body
+
+
+async def update_option(ctx: ToolContext, args: UpdateOptionInput) -> Any:
+    data = args.model_dump(include={"title", "is_archived"}, exclude_none=True)
+    if not data:
+        raise ToolInputError("give title or is_archived to change.", field="title")
+    path = f"{args.path()}/attributes/{args.attribute}/options/{args.option}"
+    body = await ctx.attio.call("PATCH", path, json={"data": data})
+    _forget_choices(ctx, args)
+    return body
+
+
+async def create_status(ctx: ToolContext, args: CreateStatusInput) -> Any:
+    data = args.model_dump(
+        include={"title", "celebration_enabled", "target_time_in_status"}, exclude_none=True
+    )
+    path = f"{args.path()}/attributes/{args.attribute}/statuses"
+    body = await ctx.attio.call("POST", path, json={"data": data})
+    _forget_choices(ctx, args)
+    return body
+
+
+async def update_status(ctx: ToolContext, args: UpdateStatusInput) -> Any:
+    data = args.model_dump(
+        include={"title", "celebration_enabled", "target_time_in_status", "is_archived"},
+        exclude_none=True,
+    )
+    if not data:
+        raise ToolInputError(
+            "give title, celebration_enabled, target_time_in_status or is_archived to change.",
+            field="title",
+        )
+    path = f"{args.path()}/attributes/{args.attribute}/statuses/{args.status}"
+    body = await ctx.attio.call("PATCH", path, json={"data": data})
+    _forget_choices(ctx, args)
+    return body
 
 
 async def list_members(ctx: ToolContext, args: MembersInput) -> Any:
@@ -236,6 +311,37 @@ def meta_tools() -> list[ToolSpec]:
             CONFIG_READ,
             list_statuses,
             **read,
+        ),
+        ToolSpec(
+            "attio_create_select_option",
+            "Add an option to a select attribute (this, not attio_list_attribute_options, is "
+            "how options are created).",
+            CreateOptionInput,
+            CONFIG_WRITE,
+            create_option,
+        ),
+        ToolSpec(
+            "attio_update_select_option",
+            "Rename or archive an option of a select attribute.",
+            UpdateOptionInput,
+            CONFIG_WRITE,
+            update_option,
+            idempotent=True,
+        ),
+        ToolSpec(
+            "attio_create_status",
+            "Add a status to a status attribute (e.g. a new deal stage).",
+            CreateStatusInput,
+            CONFIG_WRITE,
+            create_status,
+        ),
+        ToolSpec(
+            "attio_update_status",
+            "Rename, archive or reconfigure a status of a status attribute.",
+            UpdateStatusInput,
+            CONFIG_WRITE,
+            update_status,
+            idempotent=True,
         ),
         ToolSpec(
             "attio_list_workspace_members",

@@ -55,3 +55,19 @@ def compact_record(record: dict[str, Any], fields: list[str] | None = None) -> d
 def page(data: list[Any], *, offset: int, limit: int) -> dict[str, Any]:
     """A page with ``next_offset`` (a gateway addition: Attio returns no totals)."""
     return {"data": data, "next_offset": offset + len(data) if len(data) >= limit else None}
+
+
+def compact_entry(entry: dict[str, Any], fields: list[str] | None = None) -> dict[str, Any]:
+    """A list entry like ``compact_record``: ids plus flattened entry values."""
+    values: dict[str, Any] = {}
+    for slug, items in entry.get("entry_values", {}).items():
+        if (fields is not None and slug not in fields) or not items:
+            continue
+        simple = [_simple(v) for v in items]
+        values[slug] = simple[0] if len(simple) == 1 else simple
+    return {
+        "entry_id": entry["id"]["entry_id"],
+        "parent_object": entry.get("parent_object"),
+        "parent_record_id": entry.get("parent_record_id"),
+        "values": values,
+    }

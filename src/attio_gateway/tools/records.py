@@ -360,7 +360,7 @@ def record_tools() -> list[ToolSpec]:
             read_only=True,
             idempotent=True,
         ),
-        *_fixed_object_tools("users", "user_record", ("list", "delete")),
+        *_fixed_object_tools("users", "user_record", ("list", "get", "delete")),
         *_fixed_object_tools("workspaces", "workspace_record", ("list", "get", "delete")),
         ToolSpec(
             name="attio_update_record",

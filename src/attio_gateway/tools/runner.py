@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import ValidationError
 
-from attio_gateway.errors import MissingScopesError, ToolInputError
+from attio_gateway.errors import MissingScopesError, ToolInputError, UpstreamError
 from attio_gateway.proxy import AttioClient
-from attio_gateway.tools.context import ToolContext
+from attio_gateway.tools.context import SecretSink, ToolContext
 from attio_gateway.tools.schema import WorkspaceSchema
 from attio_gateway.tools.spec import ToolSpec
+
+if TYPE_CHECKING:
+    from attio_gateway.tools import Catalog
 
 OUTPUTS = ("default", "compact")
 
@@ -40,9 +44,20 @@ async def run_tool(
     granted_scopes: frozenset[str] | None,
     output: str = "default",
     schema_cache: dict[str, Any] | None = None,
+    read_only: bool = False,
+    on_secret: SecretSink | None = None,
 ) -> Any:
+    """Validate, check scopes, coerce/check through the handler, call Attio, shape output.
+
+    ``granted_scopes=None`` skips the scope preflight (the caller does not know them)."""
     if output not in OUTPUTS:
         raise ToolInputError(f"output must be one of {OUTPUTS}, got {output!r}", field="output")
+    if read_only and not spec.read_only:
+        raise ToolInputError(
+            f"{spec.name} writes to Attio, and this gateway is in read-only mode; only read "
+            "tools are available.",
+            field=None,
+        )
     args = validate_input(spec, tool_input)
     missing = spec.missing_scopes(granted_scopes)
     if missing:
@@ -53,5 +68,39 @@ async def run_tool(
             missing=missing,
             granted=sorted(granted_scopes or []),
         )
-    context = ToolContext(attio=attio, schema=WorkspaceSchema(attio, schema_cache), output=output)
-    return await spec.handler(context, args)
+    schema = WorkspaceSchema(attio, schema_cache)
+    context = ToolContext(attio=attio, schema=schema, output=output, on_secret=on_secret)
+    try:
+        return await spec.handler(context, args)
+    except UpstreamError as exc:
+        if exc.status_code == 400 and not spec.read_only:
+            # Perhaps an option or status changed in Attio since we cached them: re-read the
+            # schema next time. The 400 itself is final (never retried).
+            schema.forget()
+        raise
+
+
+async def execute_tool(
+    *,
+    catalog: Catalog,
+    name: str,
+    tool_input: Mapping[str, Any],
+    attio: AttioClient,
+    granted_scopes: frozenset[str] | None,
+    schema_cache: dict[str, Any] | None = None,
+    output: Literal["default", "compact"] = "default",
+    read_only: bool = False,
+    on_secret: SecretSink | None = None,
+) -> Any:
+    """The single entry point: look the tool up by name, then ``run_tool``."""
+    spec = catalog.get(name)
+    return await run_tool(
+        spec,
+        dict(tool_input) if isinstance(tool_input, Mapping) else tool_input,
+        attio=attio,
+        granted_scopes=granted_scopes,
+        output=output,
+        schema_cache=schema_cache,
+        read_only=read_only,
+        on_secret=on_secret,
+    )

@@ -28,6 +28,14 @@ class _Entry:
         return time.monotonic() - self.at < TTL_SECONDS
 
 
+def target_path(target: str) -> str:
+    """``"people"`` → ``/v2/objects/people``; ``"lists/sales"`` → ``/v2/lists/sales`` (list
+    attributes are cached under the same keys as object attributes)."""
+    if target.startswith("lists/"):
+        return f"/v2/{target}"
+    return f"/v2/objects/{target}"
+
+
 class WorkspaceSchema:
     """One workspace's schema, read lazily through ``attio`` and kept for a minute."""
 
@@ -56,7 +64,7 @@ class WorkspaceSchema:
         return None
 
     async def attributes(self, obj: str) -> dict[str, dict[str, Any]]:
-        items = await self._get(f"attributes:{obj}", f"/v2/objects/{obj}/attributes")
+        items = await self._get(f"attributes:{obj}", f"{target_path(obj)}/attributes")
         return {a["api_slug"]: a for a in items}
 
     async def attribute(self, obj: str, slug: str, *, field_name: str) -> dict[str, Any]:
@@ -80,7 +88,7 @@ class WorkspaceSchema:
         kind = "statuses" if attribute["type"] == "status" else "options"
         slug = attribute["api_slug"]
         items = await self._get(
-            f"{kind}:{obj}:{slug}", f"/v2/objects/{obj}/attributes/{slug}/{kind}"
+            f"{kind}:{obj}:{slug}", f"{target_path(obj)}/attributes/{slug}/{kind}"
         )
         return [i["title"] for i in items if not i.get("is_archived")]
 

@@ -1,0 +1,347 @@
+"""List and entry tools (TOOLS.md 31–38) plus update/assert of a list entry."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+
+from attio_gateway.errors import ToolInputError
+from attio_gateway.tools.context import ToolContext
+from attio_gateway.tools.filters import check_filter
+from attio_gateway.tools.output import compact_entry, page
+from attio_gateway.tools.records import R_READ, Sort
+from attio_gateway.tools.spec import ToolInput, ToolSpec
+from attio_gateway.tools.values import coerce_values
+
+E_READ = ("list_entry:read", "list_configuration:read")
+E_WRITE = ("list_entry:read-write", "list_configuration:read")
+RECORD_ENTRY_PAGE = 1000  # Attio's maximum page of a record's entries
+LIST = Field(
+    validation_alias=AliasChoices("list", "list_id"),
+    description="List UUID or API slug (also accepted as list_id)",
+)
+Access = Literal["full-access", "read-and-write", "read-only"]
+
+
+class MemberAccess(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    workspace_member_id: str = Field(description="UUID of the workspace member")
+    level: Access = Field(description="full-access, read-and-write or read-only")
+
+
+class ListListsInput(ToolInput):
+    parent_record_id: str | None = Field(
+        default=None, description="Keep only lists holding an entry for this record UUID"
+    )
+    parent_object: str | None = Field(
+        default=None, description="Object type slug of that record (use with parent_record_id)"
+    )
+
+    @model_validator(mode="after")
+    def _pair(self) -> ListListsInput:
+        if (self.parent_object is None) != (self.parent_record_id is None):
+            raise ValueError("parent_object and parent_record_id must be given together")
+        return self
+
+
+class CreateListInput(ToolInput):
+    name: str = Field(min_length=1, description="Display name for the list")
+    api_slug: str = Field(
+        pattern=r"^[a-z][a-z0-9_-]*$", description="URL-safe identifier (e.g., q2-outreach)"
+    )
+    workspace_access: Access = Field(
+        description="Default access for all workspace members: full-access, read-and-write, "
+        "or read-only"
+    )
+    workspace_member_access: list[MemberAccess] = Field(
+        description="Per-member access overrides — each item needs workspace_member_id and "
+        "level. Pass [] for uniform access"
+    )
+    # Attio requires the object the list holds; the document forgot it.
+    parent_object: str | None = Field(
+        default=None,
+        description="Object slug the list holds (people, companies, deals, …). Attio needs "
+        "it; there is no default",
+    )
+
+
+class ListInput(ToolInput):
+    list: str = LIST
+
+
+class ListEntriesInput(ListInput):
+    filter: dict[str, Any] | None = Field(
+        default=None, description="Filter conditions on list-level attributes"
+    )
+    sorts: list[Sort] | None = Field(
+        default=None, description="Sort objects with attribute and direction"
+    )
+    limit: int = Field(default=500, ge=1, le=500, description="Number of entries to return")
+    offset: int = Field(default=0, ge=0, description="Entries to skip for pagination")
+    fields: list[str] | None = Field(
+        default=None, description="Compact output only: entry attribute slugs to keep"
+    )
+
+
+class EntryInput(ListInput):
+    entry_id: str = Field(description="UUID of the list entry (not the record ID)")
+
+
+class RemoveEntryInput(EntryInput):
+    dry_run: bool = Field(default=False, description="Only show what would be removed")
+
+
+class AddToListInput(ListInput):
+    record_id: str = Field(description="UUID of the record to add")
+    entry_values: dict[str, Any] | None = Field(
+        default=None,
+        description="Attribute values to set on the list entry itself (not the underlying "
+        "record). Keys are list attribute slugs",
+    )
+    parent_object: str | None = Field(
+        default=None,
+        description="Object slug of the record; only needed for a list holding several objects",
+    )
+
+
+class AssertEntryInput(AddToListInput):
+    pass
+
+
+class UpdateEntryInput(EntryInput):
+    entry_values: dict[str, Any] = Field(
+        description='List attribute values to set, e.g. {"stage": "Qualified"}'
+    )
+    mode: Literal["append", "overwrite"] = Field(
+        default="append",
+        description="append adds to multi-value attributes (PATCH); overwrite replaces them (PUT)",
+    )
+
+
+class RecordEntriesInput(ToolInput):
+    object: str = Field(description="Object type slug or UUID")
+    record_id: str = Field(description="UUID of the record")
+
+
+async def list_lists(ctx: ToolContext, args: ListListsInput) -> Any:
+    # GET /v2/lists takes no filter: keep the record's lists here, with its entry ids.
+    lists = (await ctx.attio.call("GET", "/v2/lists"))["data"]
+    if not args.parent_record_id:
+        return {"data": lists}
+    entries = await _record_entries(ctx, str(args.parent_object), args.parent_record_id)
+    by_list: dict[str, list[str]] = {}
+    for entry in entries:
+        by_list.setdefault(entry["list_id"], []).append(entry["entry_id"])
+    return {
+        "data": [
+            {**lst, "entry_ids": by_list[lst["id"]["list_id"]]}
+            for lst in lists
+            if lst["id"]["list_id"] in by_list
+        ]
+    }
+
+
+async def create_list(ctx: ToolContext, args: CreateListInput) -> Any:
+    if args.parent_object is None:  # optional in the document's table, required by Attio
+        raise ToolInputError(
+            "parent_object is needed: a list holds records of one object (e.g. people, "
+            "companies, deals); say which.",
+            field="parent_object",
+        )
+    data = args.model_dump(mode="json")
+    return await ctx.attio.call("POST", "/v2/lists", json={"data": data})
+
+
+async def get_list(ctx: ToolContext, args: ListInput) -> Any:
+    return await ctx.attio.call("GET", f"/v2/lists/{args.list}")
+
+
+def _shape(ctx: ToolContext, entry: dict[str, Any], fields: list[str] | None = None) -> Any:
+    return compact_entry(entry, fields) if ctx.output == "compact" else entry
+
+
+async def list_entries(ctx: ToolContext, args: ListEntriesInput) -> Any:
+    body: dict[str, Any] = {"limit": args.limit, "offset": args.offset}
+    checked = await check_filter(ctx.schema, f"lists/{args.list}", args.filter)
+    if checked:
+        body["filter"] = checked
+    if args.sorts:
+        body["sorts"] = [s.model_dump(exclude_none=True) for s in args.sorts]
+    result = await ctx.attio.call("POST", f"/v2/lists/{args.list}/entries/query", json=body)
+    entries = [_shape(ctx, e, args.fields) for e in result["data"]]
+    return page(entries, offset=args.offset, limit=args.limit)
+
+
+async def get_entry(ctx: ToolContext, args: EntryInput) -> Any:
+    body = await ctx.attio.call("GET", f"/v2/lists/{args.list}/entries/{args.entry_id}")
+    return {"data": _shape(ctx, body["data"])}
+
+
+async def _parent_object(ctx: ToolContext, list_: str, given: str | None) -> str:
+    """The list's object (Attio needs it on every new entry; the document omits it)."""
+    lst = (await ctx.attio.call("GET", f"/v2/lists/{list_}"))["data"]
+    parents = [str(p) for p in lst["parent_object"]]
+    if given is not None:
+        if given not in parents:
+            raise ToolInputError(
+                f"list '{list_}' holds {', '.join(parents)}, not '{given}'.", field="parent_object"
+            )
+        return given
+    if len(parents) != 1:
+        raise ToolInputError(
+            f"list '{list_}' holds several objects ({', '.join(parents)}): give parent_object.",
+            field="parent_object",
+        )
+    return parents[0]
+
+
+async def _entry_data(ctx: ToolContext, args: AddToListInput) -> dict[str, Any]:
+    parent = await _parent_object(ctx, args.list, args.parent_object)
+    values = {}
+    if args.entry_values:
+        values = await coerce_values(
+            ctx.schema, f"lists/{args.list}", args.entry_values, field_name="entry_values"
+        )
+    return {"parent_record_id": args.record_id, "parent_object": parent, "entry_values": values}
+
+
+async def add_to_list(ctx: ToolContext, args: AddToListInput) -> Any:
+    data = await _entry_data(ctx, args)
+    body = await ctx.attio.call("POST", f"/v2/lists/{args.list}/entries", json={"data": data})
+    return {"data": _shape(ctx, body["data"])}
+
+
+async def assert_entry(ctx: ToolContext, args: AssertEntryInput) -> Any:
+    data = await _entry_data(ctx, args)
+    body = await ctx.attio.call("PUT", f"/v2/lists/{args.list}/entries", json={"data": data})
+    return {"data": _shape(ctx, body["data"])}
+
+
+async def update_entry(ctx: ToolContext, args: UpdateEntryInput) -> Any:
+    values = await coerce_values(
+        ctx.schema, f"lists/{args.list}", args.entry_values, field_name="entry_values"
+    )
+    method = "PATCH" if args.mode == "append" else "PUT"
+    body = await ctx.attio.call(
+        method,
+        f"/v2/lists/{args.list}/entries/{args.entry_id}",
+        json={"data": {"entry_values": values}},
+    )
+    return {"data": _shape(ctx, body["data"])}
+
+
+async def remove_from_list(ctx: ToolContext, args: RemoveEntryInput) -> Any:
+    path = f"/v2/lists/{args.list}/entries/{args.entry_id}"
+    if args.dry_run:
+        current = await ctx.attio.call("GET", path)
+        return {"dry_run": True, "would_remove": current["data"]}
+    await ctx.attio.call("DELETE", path)
+    return {"removed": True, "list": args.list, "entry_id": args.entry_id}
+
+
+async def _record_entries(ctx: ToolContext, obj: str, record_id: str) -> list[Any]:
+    entries: list[Any] = []
+    while True:
+        body = await ctx.attio.call(
+            "GET",
+            f"/v2/objects/{obj}/records/{record_id}/entries",
+            params={"limit": RECORD_ENTRY_PAGE, "offset": len(entries)},
+        )
+        entries.extend(body["data"])
+        if len(body["data"]) < RECORD_ENTRY_PAGE:
+            return entries
+
+
+async def list_record_entries(ctx: ToolContext, args: RecordEntriesInput) -> Any:
+    return {"data": await _record_entries(ctx, args.object, args.record_id)}
+
+
+def list_tools() -> list[ToolSpec]:
+    read = {"read_only": True, "idempotent": True}
+    return [
+        ToolSpec(
+            "attio_list_lists",
+            "List every list in the workspace; with parent_object + parent_record_id, only the "
+            "lists holding that record (with its entry_ids).",
+            ListListsInput,
+            ("list_configuration:read",),
+            list_lists,
+            **read,
+        ),
+        ToolSpec(
+            "attio_create_list",
+            "Create a list. Then add attributes with attio_create_attribute and records with "
+            "attio_add_to_list.",
+            CreateListInput,
+            ("list_configuration:read-write",),
+            create_list,
+        ),
+        ToolSpec(
+            "attio_get_list",
+            "Retrieve a list by UUID or slug: name, parent object and access settings.",
+            ListInput,
+            ("list_configuration:read",),
+            get_list,
+            **read,
+        ),
+        ToolSpec(
+            "attio_list_entries",
+            "List the entries of a list with their list-level values (e.g. stage), with "
+            "optional filter and sorts. Returns next_offset when more may follow.",
+            ListEntriesInput,
+            E_READ,
+            list_entries,
+            **read,
+        ),
+        ToolSpec(
+            "attio_get_list_entry",
+            "Retrieve one list entry with its list-level attribute values.",
+            EntryInput,
+            E_READ,
+            get_entry,
+            **read,
+        ),
+        ToolSpec(
+            "attio_add_to_list",
+            "Add a record to a list, optionally setting entry values (e.g. stage). A record may "
+            "be in a list several times; keep the returned entry_id.",
+            AddToListInput,
+            E_WRITE,
+            add_to_list,
+        ),
+        ToolSpec(
+            "attio_remove_from_list",
+            "Remove an entry from a list (the record itself stays). Use dry_run to see what "
+            "would be removed.",
+            RemoveEntryInput,
+            E_WRITE,
+            remove_from_list,
+            destructive=True,
+            idempotent=True,
+        ),
+        ToolSpec(
+            "attio_list_record_entries",
+            "List every list entry of one record across all lists (list_id, entry_id, created_at).",
+            RecordEntriesInput,
+            (*R_READ, "list_entry:read"),
+            list_record_entries,
+            **read,
+        ),
+        ToolSpec(
+            "attio_update_list_entry",
+            "Update a list entry's values, e.g. move a deal to another stage.",
+            UpdateEntryInput,
+            E_WRITE,
+            update_entry,
+            idempotent=True,
+        ),
+        ToolSpec(
+            "attio_assert_list_entry",
+            "Add a record to a list, or update its entry if it is already there (upsert).",
+            AssertEntryInput,
+            E_WRITE,
+            assert_entry,
+            idempotent=True,
+        ),
+    ]

@@ -1,0 +1,233 @@
+"""Webhook and meeting tools (TOOLS.md 54–57) plus create/update webhook and get meeting."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from attio_gateway.errors import ToolInputError
+from attio_gateway.tools.context import ToolContext
+from attio_gateway.tools.output import page
+from attio_gateway.tools.spec import ToolInput, ToolSpec
+from attio_gateway.tools.values import is_uuid
+
+WEBHOOK_PAGE = (10, 100)  # Attio's allowed range of limit on GET /v2/webhooks
+MEETING_PAGE = 200  # Attio's maximum page of meetings
+
+
+class ListWebhooksInput(ToolInput):
+    limit: int = Field(default=10, ge=1, le=100, description="Number of webhooks to return")
+    offset: int = Field(default=0, ge=0, description="Webhooks to skip for pagination")
+
+
+class WebhookInput(ToolInput):
+    webhook_id: str = Field(description="UUID of the webhook")
+
+
+class DeleteWebhookInput(WebhookInput):
+    dry_run: bool = Field(default=False, description="Only show what would be deleted")
+
+
+class Subscription(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    event_type: str = Field(description="Event type, e.g. record.created")
+    filter: dict[str, Any] | None = Field(default=None, description="Event filter, or null")
+
+
+class CreateWebhookInput(ToolInput):
+    target_url: str = Field(pattern=r"^https://", description="HTTPS URL events are posted to")
+    subscriptions: list[Subscription] = Field(
+        min_length=1, description="Event subscriptions: [{event_type, filter}]"
+    )
+
+
+class UpdateWebhookInput(WebhookInput):
+    target_url: str | None = Field(default=None, pattern=r"^https://", description="New URL")
+    subscriptions: list[Subscription] | None = Field(
+        default=None, description="Replaces the subscriptions"
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> UpdateWebhookInput:
+        if self.target_url is None and self.subscriptions is None:
+            raise ValueError("give target_url or subscriptions")
+        return self
+
+
+class MeetingFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participants: list[str] | None = Field(
+        default=None, description="Workspace member UUIDs or email addresses of participants"
+    )
+    linked_object: str | None = Field(default=None, description="Object slug of a linked record")
+    linked_record_id: str | None = Field(default=None, description="UUID of a linked record")
+    starts_before: str | None = Field(default=None, description="ISO 8601; exclusive")
+    ends_from: str | None = Field(default=None, description="ISO 8601; inclusive")
+    timezone: str | None = Field(default=None, description="IANA zone for all-day meetings")
+    sort: Literal["start_asc", "start_desc"] | None = Field(default=None, description="Order")
+
+    @model_validator(mode="after")
+    def _pair(self) -> MeetingFilter:
+        if (self.linked_object is None) != (self.linked_record_id is None):
+            raise ValueError("linked_object and linked_record_id must be given together")
+        return self
+
+
+class ListMeetingsInput(ToolInput):
+    filter: MeetingFilter | None = Field(
+        default=None,
+        description="Filter conditions (e.g., by participant UUIDs or linked record IDs)",
+    )
+    limit: int = Field(default=50, ge=1, le=200, description="Number of meetings to return")
+    offset: int = Field(default=0, ge=0, description="Meetings to skip for pagination")
+
+
+class MeetingInput(ToolInput):
+    meeting_id: str = Field(description="UUID of the meeting")
+
+
+async def list_webhooks(ctx: ToolContext, args: ListWebhooksInput) -> Any:
+    # Attio refuses limits under 10: ask for at least 10 and slice here.
+    low, high = WEBHOOK_PAGE
+    params = {"limit": max(low, min(high, args.limit)), "offset": args.offset}
+    body = await ctx.attio.call("GET", "/v2/webhooks", params=params)
+    return page(body["data"][: args.limit], offset=args.offset, limit=args.limit)
+
+
+async def get_webhook(ctx: ToolContext, args: WebhookInput) -> Any:
+    return await ctx.attio.call("GET", f"/v2/webhooks/{args.webhook_id}")
+
+
+async def delete_webhook(ctx: ToolContext, args: DeleteWebhookInput) -> Any:
+    if args.dry_run:
+        current = await ctx.attio.call("GET", f"/v2/webhooks/{args.webhook_id}")
+        return {"dry_run": True, "would_delete": current["data"]}
+    await ctx.attio.call("DELETE", f"/v2/webhooks/{args.webhook_id}")
+    return {"deleted": True, "webhook_id": args.webhook_id}
+
+
+async def create_webhook(ctx: ToolContext, args: CreateWebhookInput) -> Any:
+    data = args.model_dump(mode="json")
+    body = await ctx.attio.call("POST", "/v2/webhooks", json={"data": data})
+    # Attio shows the signing secret only now; an LLM context is no place to keep it.
+    secret = body["data"].pop("secret", None)
+    body["data"]["secret_returned_once"] = secret is not None
+    if ctx.on_secret is not None and secret is not None:
+        await ctx.on_secret(f"webhook:{body['data']['id']['webhook_id']}", secret)
+    return body
+
+
+async def update_webhook(ctx: ToolContext, args: UpdateWebhookInput) -> Any:
+    data = args.model_dump(mode="json", exclude={"webhook_id"}, exclude_none=True)
+    return await ctx.attio.call("PATCH", f"/v2/webhooks/{args.webhook_id}", json={"data": data})
+
+
+async def _emails(ctx: ToolContext, participants: list[str]) -> str:
+    """Attio filters participants by email: member UUIDs are looked up."""
+    emails = []
+    for who in participants:
+        if is_uuid(who):
+            member = await ctx.attio.call("GET", f"/v2/workspace_members/{who}")
+            emails.append(member["data"]["email_address"])
+        elif "@" in who:
+            emails.append(who)
+        else:
+            raise ToolInputError(
+                f"participant {who!r} is neither a workspace member UUID nor an email address.",
+                field="filter.participants",
+            )
+    return ",".join(emails)
+
+
+async def list_meetings(ctx: ToolContext, args: ListMeetingsInput) -> Any:
+    params: dict[str, Any] = {}
+    if args.filter is not None:
+        params = args.filter.model_dump(exclude_none=True, exclude={"participants"})
+        if args.filter.participants:
+            params["participants"] = await _emails(ctx, args.filter.participants)
+    # Attio pages meetings by cursor: walk pages until offset + limit are covered.
+    wanted = args.offset + args.limit
+    meetings: list[Any] = []
+    cursor: str | None = None
+    while len(meetings) < wanted:
+        query = {**params, "limit": min(MEETING_PAGE, wanted - len(meetings))}
+        if cursor:
+            query["cursor"] = cursor
+        body = await ctx.attio.call("GET", "/v2/meetings", params=query)
+        meetings.extend(body["data"])
+        cursor = (body.get("pagination") or {}).get("next_cursor")
+        if not cursor:
+            break
+    data = meetings[args.offset : wanted]
+    more = cursor is not None or len(meetings) > wanted
+    return {"data": data, "next_offset": args.offset + len(data) if more else None}
+
+
+async def get_meeting(ctx: ToolContext, args: MeetingInput) -> Any:
+    return await ctx.attio.call("GET", f"/v2/meetings/{args.meeting_id}")
+
+
+def workspace_tools() -> list[ToolSpec]:
+    read = {"read_only": True, "idempotent": True}
+    meeting_read = ("meeting:read", "record_permission:read")
+    return [
+        ToolSpec(
+            "attio_list_webhooks",
+            "List the workspace's webhooks: target URLs, subscriptions and statuses.",
+            ListWebhooksInput,
+            ("webhook:read",),
+            list_webhooks,
+            **read,
+        ),
+        ToolSpec(
+            "attio_get_webhook",
+            "Retrieve a webhook: target URL, subscribed events, status.",
+            WebhookInput,
+            ("webhook:read",),
+            get_webhook,
+            **read,
+        ),
+        ToolSpec(
+            "attio_delete_webhook",
+            "Permanently delete a webhook. Use dry_run to see what would be deleted.",
+            DeleteWebhookInput,
+            ("webhook:read-write",),
+            delete_webhook,
+            destructive=True,
+            idempotent=True,
+        ),
+        ToolSpec(
+            "attio_create_webhook",
+            "Create a webhook posting the subscribed events to an HTTPS URL. Its signing "
+            "secret is kept by the gateway, never returned to the agent.",
+            CreateWebhookInput,
+            ("webhook:read-write",),
+            create_webhook,
+        ),
+        ToolSpec(
+            "attio_update_webhook",
+            "Change a webhook's target URL or subscriptions.",
+            UpdateWebhookInput,
+            ("webhook:read-write",),
+            update_webhook,
+            idempotent=True,
+        ),
+        ToolSpec(
+            "attio_list_meetings",
+            "List meetings, optionally by participants (member UUIDs or emails) or a linked "
+            "record. Returns next_offset when more may follow.",
+            ListMeetingsInput,
+            meeting_read,
+            list_meetings,
+            **read,
+        ),
+        ToolSpec(
+            "attio_get_meeting",
+            "Retrieve one meeting: title, times, participants, linked records.",
+            MeetingInput,
+            meeting_read,
+            get_meeting,
+            **read,
+        ),
+    ]
