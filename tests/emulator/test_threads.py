@@ -90,3 +90,38 @@ async def test_comment_scopes(client: httpx.AsyncClient, emulator_state: Emulato
     headers = {"Authorization": f"Bearer {reader['token']}"}
     denied = await client.post("/v2/comments", json={"data": {}}, headers=headers)
     assert "comment:read-write" in error(denied, 403, "missing_scopes")
+
+
+async def test_comments_on_a_list_entry(
+    client: httpx.AsyncClient, emulator_state: EmulatorState
+) -> None:
+    member = add_member(emulator_state)
+    company = (await create(client, "companies", {"name": "Acme"}))["id"]["record_id"]
+    await client.post(
+        "/v2/lists",
+        json={
+            "data": {
+                "name": "Pipeline",
+                "api_slug": "pipeline",
+                "parent_object": "companies",
+                "workspace_access": "full-access",
+                "workspace_member_access": [],
+            }
+        },
+    )
+    entry = await client.post(
+        "/v2/lists/pipeline/entries",
+        json={
+            "data": {"parent_record_id": company, "parent_object": "companies", "entry_values": {}}
+        },
+    )
+    entry_id = entry.json()["data"]["id"]["entry_id"]
+    made = await comment(client, member, entry={"list": "pipeline", "entry_id": entry_id})
+    assert made.status_code == 200, made.text
+    data = made.json()["data"]
+    assert data["entry"]["entry_id"] == entry_id
+    assert data["record"]["record_id"] == company
+    threads = await client.get("/v2/threads", params={"list": "pipeline", "entry_id": entry_id})
+    assert [t["id"]["thread_id"] for t in threads.json()["data"]] == [data["thread_id"]]
+    missing = await comment(client, member, entry={"list": "pipeline", "entry_id": "nope"})
+    error(missing, 404, "not_found")

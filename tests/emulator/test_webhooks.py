@@ -176,3 +176,34 @@ async def test_crud_and_https_rule(client: httpx.AsyncClient) -> None:
     assert len((await client.get("/v2/webhooks")).json()["data"]) == 1
     assert (await client.delete(f"/v2/webhooks/{webhook_id}")).status_code == 200
     error(await client.get(f"/v2/webhooks/{webhook_id}"), 404, "not_found")
+
+
+async def test_list_entry_event_is_delivered(
+    client: httpx.AsyncClient, emulator_state: EmulatorState, receiver: Receiver
+) -> None:
+    await subscribe(client, receiver.url, "list-entry.created")
+    company = (await create(client, "companies", {"name": "Acme"}))["id"]["record_id"]
+    made = await client.post(
+        "/v2/lists",
+        json={
+            "data": {
+                "name": "Pipeline",
+                "api_slug": "pipeline",
+                "parent_object": "companies",
+                "workspace_access": "full-access",
+                "workspace_member_access": [],
+            }
+        },
+    )
+    entry = await client.post(
+        "/v2/lists/pipeline/entries",
+        json={
+            "data": {"parent_record_id": company, "parent_object": "companies", "entry_values": {}}
+        },
+    )
+    await drain(emulator_state)
+    (event,) = json.loads(receiver.received[0][1])["events"]
+    assert event["event_type"] == "list-entry.created"
+    assert event["id"]["list_id"] == made.json()["data"]["id"]["list_id"]
+    assert event["id"]["entry_id"] == entry.json()["data"]["id"]["entry_id"]
+    assert event["parent_record_id"] == company
