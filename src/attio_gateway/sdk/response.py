@@ -40,7 +40,16 @@ class ProxyResponse:
             ) from None
 
     def __getitem__(self, key: Any) -> Any:
-        return self._body()[key]
+        body = self._body()
+        try:
+            return body[key]
+        except (KeyError, IndexError, TypeError):
+            if self.response.is_success:
+                raise
+            # Indexing an error answer: say what Attio answered instead of a bare KeyError.
+            raise KeyError(
+                f"{key!r}: the request was answered HTTP {self.status_code}: {self.response.text}"
+            ) from None
 
     def get(self, key: Any, default: Any = None) -> Any:
         body = self._body()
