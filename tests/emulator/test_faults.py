@@ -81,3 +81,15 @@ def test_connection_reset_over_http() -> None:
             with pytest.raises(httpx.TransportError):
                 http.get("/v2/workspace_members")
             assert http.get("/v2/workspace_members").status_code == 200
+
+
+async def test_reset_clears_faults_and_state(
+    client: httpx.AsyncClient, emulator_state: EmulatorState
+) -> None:
+    await client.post("/v2/objects/companies/records", json={"data": {"values": {"name": "A"}}})
+    await client.post("/_emulator/faults", json={"error_rate": 1.0, "path_prefix": "/v2/x"})
+    assert (await client.post("/_emulator/reset")).status_code == 200
+    described = (await client.get("/_emulator/state")).json()
+    assert described["faults"]["error_rate"] == 0.0
+    assert described["counts"]["records"] == 0
+    assert described["counts"]["tokens"] == 0

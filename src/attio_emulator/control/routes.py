@@ -25,8 +25,11 @@ class TokenRequest(BaseModel):
 
 @router.post("/reset")
 async def reset(state: StateDep) -> dict[str, Any]:
-    """Forget everything: an empty workspace (tokens included)."""
+    """Forget everything: an empty workspace (tokens included), no faults, fresh rate windows."""
     state.store.clear()
+    state.faults = Faults()
+    limits = state.limits
+    state.limits = Limits(limits.reads_per_second, limits.writes_per_second, limits.enabled)
     return {}
 
 
@@ -93,6 +96,22 @@ async def set_limits(state: StateDep, body: LimitRequest) -> dict[str, Any]:
     return {**body.model_dump(), "rejected": 0}
 
 
+_COUNTED = (
+    "records",
+    "tokens",
+    "oauth_apps",
+    "workspace_members",
+    "lists",
+    "entries",
+    "notes",
+    "tasks",
+    "comments",
+    "meetings",
+    "webhooks",
+    "webhook_deliveries",
+)
+
+
 @router.get("/state")
 async def describe(state: StateDep) -> dict[str, Any]:
     workspace = state.workspace
@@ -102,5 +121,5 @@ async def describe(state: StateDep) -> dict[str, Any]:
         "workspace_slug": workspace.slug,
         "rate_limited": state.limits.rejected,
         "faults": state.faults.describe(),
-        "counts": {kind: len(state.store.table(kind)) for kind in ("records", "tokens")},
+        "counts": {kind: len(state.store.table(kind)) for kind in _COUNTED},
     }
