@@ -6,6 +6,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -188,3 +189,37 @@ def test_self_for_api_token_and_members(running: RunningEmulator) -> None:
         assert http.get("/v2/self", headers={"Authorization": "Bearer unknown"}).json() == {
             "active": False
         }
+
+
+def test_expired_code_and_expired_token(running: RunningEmulator) -> None:
+    app = register_app(
+        running.state,
+        name="Slow",
+        redirect_uris=[REDIRECT],
+        expiring_tokens=True,
+        token_lifetime_seconds=60,
+    )
+    auth = (app["client_id"], app["client_secret"])
+    start = datetime.now(UTC)
+    with httpx.Client(base_url=running.base_url) as http:
+        running.state.clock.set(start)
+        stale = approve(http, app["client_id"])["code"][0]
+        running.state.clock.set(start + timedelta(minutes=11))
+        late = http.post(
+            "/oauth/token",
+            auth=auth,
+            data={"grant_type": "authorization_code", "code": stale, "redirect_uri": REDIRECT},
+        )
+        assert (late.status_code, late.json()["error"]) == (400, "invalid_grant")
+        fresh = approve(http, app["client_id"])["code"][0]
+        token = http.post(
+            "/oauth/token",
+            auth=auth,
+            data={"grant_type": "authorization_code", "code": fresh, "redirect_uri": REDIRECT},
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert http.get("/v2/self", headers=headers).json()["active"] is True
+        running.state.clock.set(start + timedelta(minutes=13))
+        assert http.get("/v2/self", headers=headers).json() == {"active": False}
+        assert http.get("/v2/workspace_members", headers=headers).status_code == 401
+        running.state.clock.set(None)
