@@ -7,9 +7,8 @@ binds each MCP session to the principal that opened it — the connected account
 answers a request for that session with any other account's token as if the session did
 not exist; tool calls act as the account of the token on the request itself.
 
-Mounting in a host app: the returned Starlette app's lifespan runs the MCP session
-manager, so the host must enter it from its own lifespan, e.g.
-``async with mcp_app.router.lifespan_context(mcp_app): yield``.
+Serving it from a host app (the gateway server): ``mount_mcp(app, gateway)`` adds the
+route and runs the MCP session manager inside the host's lifespan, which it needs.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import Route
 
 from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
@@ -31,7 +30,13 @@ from attio_gateway.mcp_server.server import AccountBinding, build_server
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.sessions import verify_session_token
 
-__all__ = ["SessionTokenVerifier", "create_http_app", "standalone_http_app", "token_account"]
+__all__ = [
+    "SessionTokenVerifier",
+    "create_http_app",
+    "mount_mcp",
+    "standalone_http_app",
+    "token_account",
+]
 
 MCP_PATH = "/mcp"
 
@@ -92,6 +97,33 @@ def create_http_app(
     )
 
 
+def mount_mcp(
+    app: Starlette,
+    gateway: AsyncGateway,
+    *,
+    path: str = MCP_PATH,
+    host: str = "127.0.0.1",
+    read_only: bool = False,
+    tools: list[str] | None = None,
+) -> None:
+    """Serve MCP at ``path`` on ``app`` (FastAPI or Starlette), before its lifespan starts.
+
+    Only ``path`` is routed to MCP, so the host's own 404s and error shapes stay its own.
+    The gateway may still be closed here; the host's lifespan opens it.
+    """
+    mcp_app = create_http_app(gateway, path=path, host=host, read_only=read_only, tools=tools)
+    # An ASGI app as a Route endpoint keeps the path, so the MCP app's own route matches.
+    app.router.routes.append(Route(path, endpoint=mcp_app))
+    host_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(instance: Any) -> AsyncIterator[Any]:
+        async with host_lifespan(instance) as state, mcp_app.router.lifespan_context(mcp_app):
+            yield state
+
+    app.router.lifespan_context = lifespan
+
+
 def standalone_http_app(
     settings: Settings,
     *,
@@ -101,11 +133,12 @@ def standalone_http_app(
 ) -> Starlette:
     """``attio-gateway mcp --http``: opens the gateway and serves MCP at ``/mcp``."""
     gateway = AsyncGateway(settings)
-    mcp_app = create_http_app(gateway, host=host, read_only=read_only, tools=tools)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with gateway, mcp_app.router.lifespan_context(mcp_app):
+        async with gateway:
             yield
 
-    return Starlette(routes=[Mount("/", app=mcp_app)], lifespan=lifespan)
+    app = Starlette(lifespan=lifespan)
+    mount_mcp(app, gateway, host=host, read_only=read_only, tools=tools)
+    return app
