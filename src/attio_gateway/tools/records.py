@@ -114,6 +114,14 @@ class AssertInput(GenericCreateInput):
     )
 
 
+class FixedUpdateInput(RecordInput):
+    values: dict[str, Any] = Values
+    mode: Literal["append", "overwrite"] = Field(
+        default="append",
+        description="append adds to multi-value attributes (PATCH); overwrite replaces them (PUT)",
+    )
+
+
 def _shape(ctx: ToolContext, record: dict[str, Any], fields: list[str] | None = None) -> Any:
     return compact_record(record, fields) if ctx.output == "compact" else record
 
@@ -222,7 +230,35 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
                 idempotent=True,
             )
         )
+    if "update" in ops:
+
+        async def update(ctx: ToolContext, args: FixedUpdateInput) -> Any:
+            return await _update(ctx, obj, args.record_id, args.values, args.mode)
+
+        tools.append(
+            ToolSpec(
+                name=f"attio_update_{noun}",
+                description=f"Update a {noun} record's attribute values (e.g. a deal's stage). "
+                "mode=append adds to multi-value attributes; mode=overwrite replaces them. "
+                "Unmentioned attributes are left as they are.",
+                input_model=FixedUpdateInput,
+                scopes=R_WRITE,
+                handler=update,
+            )
+        )
     return tools
+
+
+async def _update(
+    ctx: ToolContext, obj: str, record_id: str, values: dict[str, Any], mode: str
+) -> Any:
+    coerced = await coerce_values(ctx.schema, obj, values)
+    body = await ctx.attio.call(
+        "PATCH" if mode == "append" else "PUT",
+        f"/v2/objects/{obj}/records/{record_id}",
+        json={"data": {"values": coerced}},
+    )
+    return {"data": _shape(ctx, body["data"])}
 
 
 async def create_record(ctx: ToolContext, args: GenericCreateInput) -> Any:
@@ -267,14 +303,7 @@ async def record_attribute_values(ctx: ToolContext, args: AttributeValuesInput) 
 
 
 async def update_record(ctx: ToolContext, args: UpdateInput) -> Any:
-    coerced = await coerce_values(ctx.schema, args.object, args.values)
-    method = "PATCH" if args.mode == "append" else "PUT"
-    body = await ctx.attio.call(
-        method,
-        f"/v2/objects/{args.object}/records/{args.record_id}",
-        json={"data": {"values": coerced}},
-    )
-    return {"data": _shape(ctx, body["data"])}
+    return await _update(ctx, args.object, args.record_id, args.values, args.mode)
 
 
 async def assert_record(ctx: ToolContext, args: AssertInput) -> Any:
@@ -299,9 +328,9 @@ async def assert_record(ctx: ToolContext, args: AssertInput) -> Any:
 
 def record_tools() -> list[ToolSpec]:
     tools = [
-        *_fixed_object_tools("people", "person", ("create", "list", "get", "delete")),
-        *_fixed_object_tools("companies", "company", ("create", "list", "get", "delete")),
-        *_fixed_object_tools("deals", "deal", ("create", "list", "get", "delete")),
+        *_fixed_object_tools("people", "person", ("create", "list", "get", "delete", "update")),
+        *_fixed_object_tools("companies", "company", ("create", "list", "get", "delete", "update")),
+        *_fixed_object_tools("deals", "deal", ("create", "list", "get", "delete", "update")),
         ToolSpec(
             name="attio_create_record",
             description="Create a new record for any Attio object type — people, companies, "

@@ -66,6 +66,9 @@ async def _coerce_one(
         return {key: title}
     if type_ == "record-reference":
         return await _reference(schema, attribute, item, where)
+    if type_ == "actor-reference" and is_uuid(item):
+        # Attio takes a bare email, not a bare id: an id is a workspace member's.
+        return {"referenced_actor_type": "workspace-member", "referenced_actor_id": item}
     if type_ == "personal-name" and isinstance(item, dict) and "full_name" not in item:
         first, last = item.get("first_name") or "", item.get("last_name") or ""
         return {**item, "full_name": " ".join(p for p in (first, last) if p)}
