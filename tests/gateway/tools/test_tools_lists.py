@@ -1,0 +1,143 @@
+"""List and entry tools against the emulator, with a deal pipeline list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from attio_gateway.errors import ToolInputError, UpstreamError
+from tests.gateway.tools.conftest import Run, new_deal, new_person
+
+
+async def pipeline(run: Run) -> dict[str, Any]:
+    created = await run(
+        "attio_create_list",
+        name="Sales pipeline",
+        api_slug="sales_pipeline",
+        workspace_access="full-access",
+        workspace_member_access=[],
+        parent_object="deals",
+    )
+    await run(
+        "attio_create_attribute",
+        list="sales_pipeline",
+        api_slug="stage",
+        title="Stage",
+        type="status",
+        description="Where the deal is",
+        is_required=False,
+        is_unique=False,
+        is_multiselect=False,
+        config={},
+    )
+    for title in ("Qualified", "Proposal"):
+        await run("attio_create_status", list="sales_pipeline", attribute="stage", title=title)
+    return dict(created["data"])
+
+
+async def test_list_lifecycle_and_entries(run: Run, member_id: str) -> None:
+    created = await pipeline(run)
+    assert created["parent_object"] == ["deals"]
+    assert (await run("attio_get_list", list="sales_pipeline"))["data"]["name"] == "Sales pipeline"
+    deal = await new_deal(run, member_id)
+    # The document's example entry_values; parent_object is resolved from the list.
+    added = await run(
+        "attio_add_to_list",
+        list="sales_pipeline",
+        record_id=deal,
+        entry_values={"stage": [{"status": "qualified"}]},
+    )
+    entry = added["data"]["id"]["entry_id"]
+    assert added["data"]["parent_object"] == "deals"
+    assert added["data"]["entry_values"]["stage"][0]["status"]["title"] == "Qualified"
+    got = await run("attio_get_list_entry", list="sales_pipeline", entry_id=entry, output="compact")
+    assert got["data"] == {
+        "entry_id": entry,
+        "parent_object": "deals",
+        "parent_record_id": deal,
+        "values": {"stage": "Qualified", **got["data"]["values"]},
+    }
+    moved = await run(
+        "attio_update_list_entry",
+        list="sales_pipeline",
+        entry_id=entry,
+        entry_values={"stage": "PROPOSAL"},
+    )
+    assert moved["data"]["entry_values"]["stage"][0]["status"]["title"] == "Proposal"
+    found = await run("attio_list_entries", list="sales_pipeline", filter={"stage": "proposal"})
+    assert [e["id"]["entry_id"] for e in found["data"]] == [entry]
+    none = await run("attio_list_entries", list="sales_pipeline", filter={"stage": "Qualified"})
+    assert none["data"] == []
+    asserted = await run(
+        "attio_assert_list_entry",
+        list="sales_pipeline",
+        record_id=deal,
+        entry_values={"stage": "Qualified"},
+    )
+    assert asserted["data"]["id"]["entry_id"] == entry
+    memberships = await run("attio_list_record_entries", object="deals", record_id=deal)
+    assert [m["entry_id"] for m in memberships["data"]] == [entry]
+    mine = await run("attio_list_lists", parent_object="deals", parent_record_id=deal)
+    assert [lst["entry_ids"] for lst in mine["data"]] == [[entry]]
+    assert len((await run("attio_list_lists"))["data"]) == 1
+    removed = await run(
+        "attio_remove_from_list", list="sales_pipeline", entry_id=entry, dry_run=True
+    )
+    assert removed["dry_run"]
+    assert (await run("attio_remove_from_list", list="sales_pipeline", entry_id=entry))["removed"]
+    assert (await run("attio_list_entries", list="sales_pipeline"))["data"] == []
+    assert (await run("attio_get_deal", record_id=deal))["data"]  # the record stays
+
+
+async def test_unknown_stage_on_an_entry_fails_loudly(run: Run, member_id: str) -> None:
+    await pipeline(run)
+    deal = await new_deal(run, member_id)
+    with pytest.raises(ToolInputError) as caught:
+        await run(
+            "attio_add_to_list",
+            list="sales_pipeline",
+            record_id=deal,
+            entry_values={"stage": "Negotiation"},
+        )
+    assert caught.value.field == "entry_values.stage"
+    assert "Qualified, Proposal" in caught.value.message
+    assert (await run("attio_list_entries", list="sales_pipeline"))["data"] == []
+
+
+async def test_add_to_list_checks_the_records_object(run: Run) -> None:
+    await pipeline(run)
+    person = await new_person(run)
+    with pytest.raises(ToolInputError, match="holds deals") as caught:
+        await run(
+            "attio_add_to_list", list="sales_pipeline", record_id=person, parent_object="people"
+        )
+    assert caught.value.field == "parent_object"
+
+
+async def test_create_list_requires_the_object_attio_needs(run: Run) -> None:
+    with pytest.raises(ToolInputError) as caught:
+        await run(
+            "attio_create_list",
+            name="Outreach",
+            api_slug="q2-outreach",
+            workspace_access="read-only",
+            workspace_member_access=[],
+        )
+    assert caught.value.field == "parent_object"
+    with pytest.raises(ToolInputError) as access:
+        await run(
+            "attio_create_list",
+            name="Outreach",
+            api_slug="q2-outreach",
+            workspace_access="everyone",
+            workspace_member_access=[],
+            parent_object="people",
+        )
+    assert access.value.field == "workspace_access"
+
+
+async def test_unknown_list_is_attios_404(run: Run) -> None:
+    with pytest.raises(UpstreamError) as caught:
+        await run("attio_get_list", list="nope")
+    assert caught.value.status_code == 404
