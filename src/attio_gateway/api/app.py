@@ -134,11 +134,23 @@ def _install_request_middleware(app: FastAPI) -> None:
             :100
         ] or secrets.token_hex(8)
         response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
+        template = _route_template(request)
         metrics: Metrics = app.state.metrics
         metrics.requests.labels(
             method=request.method, route=template, status=str(response.status_code)
         ).inc()
         response.headers["X-Request-ID"] = request.state.request_id
         return response
+
+
+def _route_template(request: Request) -> str:
+    """``/api/v1/connections/{name}`` for ``/api/v1/connections/crm``: bounded label values.
+
+    (Nested routers only know their own part of the path, so the template is rebuilt from
+    the full path and the matched parameters.)"""
+    if request.scope.get("route") is None:
+        return "unmatched"
+    template = request.url.path
+    for name, value in request.path_params.items():
+        template = template.replace(f"/{value}", f"/{{{name}}}", 1)
+    return template
