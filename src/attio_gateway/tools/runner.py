@@ -26,7 +26,9 @@ def validate_input(spec: ToolSpec, tool_input: Any) -> Any:
     try:
         return spec.input_model.model_validate(tool_input)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        # An unknown parameter explains the rest (often a misspelt required one): name it first.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
         field = ".".join(str(p) for p in first["loc"]) or None
         if first["type"] == "extra_forbidden":
             known = ", ".join(sorted(spec.input_schema().get("properties", {})))
