@@ -9,7 +9,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from attio_gateway.errors import ToolInputError
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.filters import check_filter
-from attio_gateway.tools.output import compact_entry, page
+from attio_gateway.tools.output import COMPACT_BUDGET_CHARS, compact_entry, page
 from attio_gateway.tools.records import R_READ, Sort
 from attio_gateway.tools.spec import ToolInput, ToolSpec
 from attio_gateway.tools.values import coerce_values
@@ -170,7 +170,8 @@ async def list_entries(ctx: ToolContext, args: ListEntriesInput) -> Any:
         body["sorts"] = [s.model_dump(exclude_none=True) for s in args.sorts]
     result = await ctx.attio.call("POST", f"/v2/lists/{args.list}/entries/query", json=body)
     entries = [_shape(ctx, e, args.fields) for e in result["data"]]
-    return page(entries, offset=args.offset, limit=args.limit)
+    budget = COMPACT_BUDGET_CHARS if ctx.output == "compact" else None
+    return page(entries, offset=args.offset, limit=args.limit, budget=budget)
 
 
 async def get_entry(ctx: ToolContext, args: EntryInput) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 _META = {"active_from", "active_until", "created_by_actor", "attribute_type"}
@@ -52,9 +53,22 @@ def compact_record(record: dict[str, Any], fields: list[str] | None = None) -> d
     }
 
 
-def page(data: list[Any], *, offset: int, limit: int) -> dict[str, Any]:
+# The compact form's size budget (JSON characters, roughly 10k tokens): a page that would be
+# larger is cut short, and next_offset says where to go on.
+COMPACT_BUDGET_CHARS = 40_000
+
+
+def page(data: list[Any], *, offset: int, limit: int, budget: int | None = None) -> dict[str, Any]:
     """A page with ``next_offset`` (a gateway addition: Attio returns no totals)."""
-    return {"data": data, "next_offset": offset + len(data) if len(data) >= limit else None}
+    more = len(data) >= limit
+    if budget is not None:
+        used = 0
+        for kept, item in enumerate(data):
+            used += len(json.dumps(item, ensure_ascii=False, default=str)) + 1
+            if used > budget and kept > 0:  # always at least one item, or no progress
+                data, more = data[:kept], True
+                break
+    return {"data": data, "next_offset": offset + len(data) if more else None}
 
 
 def compact_entry(entry: dict[str, Any], fields: list[str] | None = None) -> dict[str, Any]:

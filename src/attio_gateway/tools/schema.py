@@ -92,12 +92,24 @@ class WorkspaceSchema:
         )
         return [i["title"] for i in items if not i.get("is_archived")]
 
+    async def choice_ids(self, obj: str, attribute: dict[str, Any]) -> dict[str, str]:
+        """Active option/status id → title (an LLM may send the id it read back)."""
+        kind = "statuses" if attribute["type"] == "status" else "options"
+        key = "status_id" if kind == "statuses" else "option_id"
+        slug = attribute["api_slug"]
+        items = await self._get(
+            f"{kind}:{obj}:{slug}", f"{target_path(obj)}/attributes/{slug}/{kind}"
+        )
+        return {i["id"][key]: i["title"] for i in items if not i.get("is_archived")}
+
     async def resolve_choice(
         self, obj: str, attribute: dict[str, Any], given: Any, *, field_name: str
     ) -> str:
         """An option/status title matched case-insensitively → its exact title; else a loud
         error listing the valid titles (never a silent default)."""
         titles = await self.choices(obj, attribute)
+        if isinstance(given, str) and given in (ids := await self.choice_ids(obj, attribute)):
+            return ids[given]
         if isinstance(given, str):
             for title in titles:
                 if title == given or title.casefold() == given.strip().casefold():

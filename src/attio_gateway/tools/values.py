@@ -61,7 +61,7 @@ async def _coerce_one(
         key = "status" if type_ == "status" else "option"
         given = item
         if isinstance(item, dict):
-            given = item.get(key, item.get("value", item.get("title")))
+            given = item.get(key, item.get("value", item.get("title", item.get(f"{key}_id"))))
         title = await schema.resolve_choice(obj, attribute, given, field_name=where)
         return {key: title}
     if type_ == "record-reference":
