@@ -18,7 +18,7 @@ def schema(attio: AttioClient) -> WorkspaceSchema:
 
 
 async def test_unknown_slug_suggests_the_right_one(schema: WorkspaceSchema) -> None:
-    with pytest.raises(ToolInputError, match="unknown attribute 'first_name'.*did you mean") as e:
+    with pytest.raises(ToolInputError, match=r"unknown attribute 'first_name'.*did you mean") as e:
         await check_filter(schema, "people", {"first_name": "Alice"})
     assert e.value.field == "filter.first_name"
 
