@@ -13,7 +13,22 @@ from attio_gateway.errors import GatewayError
 router = APIRouter(tags=["oauth callback"])
 
 
-@router.get("/sso/v1/oauth/{connection_id}/callback", response_class=HTMLResponse)
+_PAGE = {"content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+@router.get(
+    "/sso/v1/oauth/{connection_id}/callback",
+    response_class=HTMLResponse,
+    responses={
+        302: {"description": "On to the app's user verification page"},
+        400: {"description": "Failure page: bad, reused or denied authorization", **_PAGE},
+        401: {"description": "Failure page: the provider refused the credentials", **_PAGE},
+        403: {"description": "Failure page", **_PAGE},
+        404: {"description": "Failure page: unknown connection", **_PAGE},
+        409: {"description": "Failure page", **_PAGE},
+        502: {"description": "Failure page: the provider could not be reached", **_PAGE},
+    },
+)
 async def oauth_callback(
     connection_id: Annotated[str, Path(max_length=100)], request: Request, gateway: GatewayDep
 ) -> Response:
