@@ -1,0 +1,104 @@
+"""A real gateway server (uvicorn on a thread), the emulator as a real server, and Debian's
+Chromium driven by Playwright. Never ``playwright install``: the browser is the system's."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from attio_emulator.server import RunningEmulator, free_port, run_in_thread
+from attio_gateway.api import create_app
+from attio_gateway.config import Settings
+from attio_gateway.sdk.admin import set_operator_password
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "dashboard"
+OPERATOR_PASSWORD = "correct horse battery"
+
+
+@dataclass
+class RunningGateway:
+    base_url: str
+    settings: Settings
+
+
+def _need_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing (scripts/ensure_test_tools.py installs it)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; under CI this test must run")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def emulator_server() -> Iterator[RunningEmulator]:
+    with run_in_thread() as running:
+        yield running
+
+
+@pytest.fixture
+def gateway_server(tmp_path: Path) -> Iterator[RunningGateway]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    settings = Settings(data_dir=tmp_path / "gateway", base_url=base_url)
+    set_operator_password(settings, "admin", OPERATOR_PASSWORD)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, name="attio-gateway", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the gateway did not start"
+        time.sleep(0.01)
+    try:
+        yield RunningGateway(base_url=base_url, settings=settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser_page() -> Iterator[object]:
+    """A Playwright page in a fresh Chromium profile, with clipboard access."""
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile,
+        sync_playwright() as playwright,
+    ):
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
