@@ -1,0 +1,132 @@
+"""Vendor adapters: every schema passes the vendor SDK's own types and the published rules
+(OpenAI strict mode, Anthropic input_schema), and tools run from each format."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import jsonschema
+import pytest
+from pydantic import TypeAdapter
+
+from attio_gateway.tools import catalog
+from attio_gateway.tools.adapters import (
+    OPENAI_STRICT_KEYWORDS,
+    anthropic_tools,
+    call_as_json,
+    drop_nulls,
+    langchain_tools,
+    openai_tools,
+)
+from tests.gateway.tools.conftest import Run
+
+NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")  # both vendors' tool-name rule
+
+
+def _walk(node: Any) -> list[dict[str, Any]]:
+    found = []
+    if isinstance(node, dict):
+        found.append(node)
+        for value in node.values():
+            found.extend(_walk(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_walk(value))
+    return found
+
+
+def _objects(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [n for n in _walk(schema) if n.get("type") == "object" and "properties" in n]
+
+
+def test_openai_tools_are_accepted_by_the_openai_sdk_types() -> None:
+    from openai.types.chat import ChatCompletionToolParam
+
+    adapter = TypeAdapter(ChatCompletionToolParam)
+    for tool in openai_tools(catalog().search()):
+        adapter.validate_python(tool, strict=True)
+        assert NAME.match(tool["function"]["name"])
+        jsonschema.Draft202012Validator.check_schema(tool["function"]["parameters"])
+
+
+def test_openai_strict_schemas_follow_the_strict_mode_rules() -> None:
+    tools = openai_tools(catalog().search())
+    strict = [t["function"] for t in tools if t["function"]["strict"]]
+    assert len(strict) > 30  # most tools are strict; those with free-form values are not
+    for function in strict:
+        schema = function["parameters"]
+        assert schema["type"] == "object" and "anyOf" not in schema
+        for node in _objects(schema):
+            assert node["additionalProperties"] is False, function["name"]
+            assert sorted(node["required"]) == sorted(node["properties"]), function["name"]
+        for node in _walk(schema):
+            if "type" in node or "anyOf" in node or "$ref" in node:
+                unknown = set(node) - OPENAI_STRICT_KEYWORDS
+                assert not unknown, (function["name"], unknown)
+    names = {f["name"] for f in strict}
+    assert "attio_create_task" in names and "attio_get_person" in names
+    assert "attio_create_person" not in names  # values is free-form
+
+
+def test_openai_sdk_agrees_on_a_strict_schema() -> None:
+    # The SDK's own strict conversion of the same input model gives the same required set.
+    from openai.lib._pydantic import to_strict_json_schema
+
+    for name in ("attio_create_task", "attio_list_tasks", "attio_create_comment"):
+        spec = catalog().get(name)
+        theirs = to_strict_json_schema(spec.input_model)
+        ours = next(t for t in openai_tools([spec]))["function"]["parameters"]
+        assert sorted(theirs["required"]) == sorted(ours["required"])
+        assert theirs["additionalProperties"] is False
+
+
+def test_anthropic_tools_are_accepted_by_the_anthropic_sdk_types() -> None:
+    from anthropic.types import ToolParam
+
+    adapter = TypeAdapter(ToolParam)
+    for tool in anthropic_tools(catalog().search()):
+        adapter.validate_python(tool)
+        assert NAME.match(tool["name"])
+        schema = tool["input_schema"]
+        assert schema["type"] == "object"
+        assert not {"anyOf", "oneOf", "allOf"} & set(schema)  # not at the top level
+        jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_strict_nulls_are_dropped_before_validation() -> None:
+    assert drop_nulls({"a": None, "b": [{"c": None, "d": 1}]}) == {"b": [{"d": 1}]}
+
+
+async def test_openai_style_call_with_nulls_runs_the_tool(run: Run) -> None:
+    async def call(name: str, arguments: dict[str, Any]) -> Any:
+        return await run(name, **arguments)
+
+    arguments = {
+        "content": "Call Bob",
+        "deadline_at": None,
+        "is_completed": None,
+        "linked_records": None,
+        "assignees": None,
+    }
+    text = await call_as_json(call, "attio_create_task", arguments)
+    assert json.loads(text)["data"]["content_plaintext"] == "Call Bob"
+    error = json.loads(await call_as_json(call, "attio_create_task", {"content": ""}))
+    assert error["error"]["code"] == "tool_input_error"
+    assert error["error"]["field"] == "content"
+
+
+async def test_langchain_structured_tools_run_on_the_emulator(run: Run) -> None:
+    pytest.importorskip("langchain_core", reason="langchain-core is the optional 'langchain' extra")
+
+    async def call(name: str, arguments: dict[str, Any]) -> Any:
+        return await run(name, **arguments)
+
+    tools = {t.name: t for t in langchain_tools(catalog().search(), call)}
+    assert set(tools) == set(catalog().names())
+    created = json.loads(await tools["attio_create_company"].ainvoke({"values": {"name": "Acme"}}))
+    record = created["data"]["id"]["record_id"]
+    got = json.loads(await tools["attio_get_company"].ainvoke({"record_id": record}))
+    assert got["data"]["id"]["record_id"] == record
+    assert tools["attio_get_company"].args["record_id"]["type"] == "string"
