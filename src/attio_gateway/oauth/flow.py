@@ -174,8 +174,9 @@ async def introspect(
 
 async def check_client_credentials(
     http: httpx.AsyncClient, *, token_url: str, client_id: str, client_secret: SecretStr
-) -> str | None:
-    """``None`` if the provider accepts the client credentials, else what is wrong.
+) -> tuple[bool | None, str | None]:
+    """Does the provider accept these client credentials? ``(True, None)`` yes,
+    ``(False, why)`` no, ``(None, why)`` it could not be asked.
 
     Attio has no client-credentials grant, so the check exchanges a code that cannot
     exist: ``invalid_client`` means the id or secret is wrong, ``invalid_grant`` means the
@@ -193,11 +194,17 @@ async def check_client_credentials(
         )
     except OAuthFlowError as exc:
         if exc.error in ("invalid_grant", "invalid_request"):
-            return None
+            return True, None
         if exc.error == "invalid_client":
-            return "The provider rejected the client id or client secret (invalid_client)."
-        return f"The credentials could not be checked: {exc.message}"
-    return None
+            return False, (
+                f"{token_url} rejected client id {client_id!r} with the client secret given "
+                f"(invalid_client: {exc.error_description}). Copy both again from the app's OAuth "
+                "settings; the provider does not say which of the two is wrong."
+            )
+        if exc.error == "temporarily_unavailable":
+            return None, f"The credentials could not be checked: {exc.error_description}"
+        return False, f"{token_url} refused the credential check ({exc})."
+    return True, None
 
 
 async def revoke_token(http: httpx.AsyncClient, *, revoke_url: str, token: SecretStr) -> bool:

@@ -32,13 +32,18 @@ from attio_gateway.errors import (
 from attio_gateway.oauth import flow
 from attio_gateway.oauth.provider import PROVIDERS
 from attio_gateway.proxy import AttioClient
-from attio_gateway.proxy.ratelimit import RateLimiter, rate_limiter_from_settings
+from attio_gateway.proxy.ratelimit import (
+    RateLimiter,
+    RedisRateLimiter,
+    rate_limiter_from_settings,
+)
 from attio_gateway.sdk import models
+from attio_gateway.sdk.callcache import CallCache
 from attio_gateway.sdk.models import AccountStatus, ConnectionStatus
 from attio_gateway.sdk.response import ProxyResponse
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage import queries as q
-from attio_gateway.storage.records import AccountRow, AuditEventRow, ConnectionRow
+from attio_gateway.storage.records import AccountRow, AuditEventRow, ConnectionRow, CredentialRow
 from attio_gateway.vault import KeyRing, Sealed, load_keyring, purposes
 
 AUTHORIZATION_TTL = timedelta(minutes=10)
@@ -48,6 +53,24 @@ REFRESH_MARGIN = timedelta(minutes=2)
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _check_url(field: str, url: str) -> None:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigurationError(f"{field} must be an http(s) URL, got {url!r}.")
+
+
+def _needs_refresh(credential: CredentialRow, now: datetime) -> bool:
+    """Refresh early: ``REFRESH_MARGIN`` before expiry, or halfway through a shorter life
+    (so a token that lives one minute is not refreshed on every call)."""
+    if credential.expires_at is None:
+        return False
+    margin = min(REFRESH_MARGIN, (credential.expires_at - credential.updated_at) / 2)
+    return credential.expires_at - margin <= now
 
 
 class AsyncGateway:
@@ -63,6 +86,8 @@ class AsyncGateway:
         self._redis: aioredis.Redis | None = None
         self._refresh_locks: dict[str, asyncio.Lock] = {}
         self._schema_caches: dict[str, dict[str, Any]] = {}
+        #: ACTIVE accounts and unsealed tokens for a few seconds; see ``callcache``.
+        self.call_cache = CallCache()
         from attio_gateway.sdk.actions import AsyncActions
 
         self.actions = AsyncActions(self)
@@ -80,8 +105,9 @@ class AsyncGateway:
         self._db = db
         self._http = self._http_given or httpx.AsyncClient(timeout=30.0)
         self._limiter = rate_limiter_from_settings(self.settings)
-        if self.settings.redis_url:
-            self._redis = aioredis.Redis.from_url(self.settings.redis_url)
+        if isinstance(self._limiter, RedisRateLimiter):
+            # One Redis pool for the shared limiter and the refresh locks; closed in close().
+            self._redis = self._limiter.client
         return self
 
     async def close(self) -> None:
@@ -174,6 +200,8 @@ class AsyncGateway:
             "token_url": token_url or spec.token_url,
             "api_base_url": (api_base_url or spec.api_base_url).rstrip("/"),
         }
+        for field, url in urls.items():
+            _check_url(field, url)
         status, detail = await self._check_credentials(
             urls["token_url"], client_id, secret, validate
         )
@@ -191,6 +219,7 @@ class AsyncGateway:
             now=_now(),
             **urls,
         )
+        self.call_cache.forget()  # "the only connection" may no longer be the only one
         return self._connection_model(row)
 
     async def _check_credentials(
@@ -198,12 +227,14 @@ class AsyncGateway:
     ) -> tuple[str, str | None]:
         if not validate:
             return ConnectionStatus.UNVERIFIED, "Credentials were not checked."
-        problem = await flow.check_client_credentials(
+        accepted, detail = await flow.check_client_credentials(
             self.http, token_url=token_url, client_id=client_id, client_secret=secret
         )
-        if problem is None:
-            return ConnectionStatus.ACTIVE, None
-        return ConnectionStatus.INVALID_CREDENTIALS, problem
+        if accepted is None:
+            return ConnectionStatus.UNVERIFIED, detail
+        return (
+            ConnectionStatus.ACTIVE if accepted else ConnectionStatus.INVALID_CREDENTIALS
+        ), detail
 
     async def update_connection(
         self,
@@ -234,6 +265,7 @@ class AsyncGateway:
             )
             changes |= {"status": status, "status_detail": detail}
         updated = await q.update_connection(self.db, connection_id=row.id, now=_now(), **changes)
+        self.call_cache.forget()
         return self._connection_model(updated)
 
     async def get_connection(self, name: str) -> models.Connection:
@@ -245,6 +277,7 @@ class AsyncGateway:
     async def delete_connection(self, name: str) -> None:
         row = await self._connection_row(name)
         await q.delete_connection(self.db, connection_id=row.id)
+        self.call_cache.forget()
 
     async def _connection_row(
         self, name: str | None = None, *, connection_id: str | None = None
@@ -545,7 +578,7 @@ class AsyncGateway:
             expires_at=grant.expires_at,
             now=now,
         )
-        return await q.update_account(
+        activated = await q.update_account(
             self.db,
             account_id=account.id,
             now=now,
@@ -557,6 +590,8 @@ class AsyncGateway:
             authorized_by_member_id=info.member_id,
             token_expires_at=grant.expires_at,
         )
+        self.call_cache.forget()  # a new token, maybe a new workspace
+        return activated
 
     async def _introspect(
         self, connection: ConnectionRow, token: SecretStr
@@ -576,6 +611,33 @@ class AsyncGateway:
         return await self._activate(account, flow.TokenGrant(access_token, None, None), info)
 
     # --- tokens in use --------------------------------------------------------------------
+
+    async def account_for_call(
+        self,
+        *,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+    ) -> tuple[ConnectionRow, AccountRow]:
+        """``find_account`` then ``active_account``, from the call cache while it is fresh."""
+        key = (connection_name, identifier, connected_account_id)
+        cached = self.call_cache.account(key)
+        if cached is not None:
+            return cached
+        generation = self.call_cache.generation
+        connection, account = await self.find_account(
+            connection_name=connection_name,
+            identifier=identifier,
+            connected_account_id=connected_account_id,
+        )
+        account = await self.active_account(connection, account)
+        self.call_cache.put_account(key, connection, account, generation=generation)
+        return connection, account
+
+    async def touch_last_used(self, account_id: str) -> None:
+        """Write ``last_used_at`` at most once a minute per account (it is shown in minutes)."""
+        if self.call_cache.due_for_touch(account_id):
+            await q.touch_account_last_used(self.db, account_id=account_id, now=_now())
 
     async def active_account(self, connection: ConnectionRow, account: AccountRow) -> AccountRow:
         """The account if it may act; otherwise ``AccountNotActiveError`` with a fresh link."""
@@ -601,16 +663,21 @@ class AsyncGateway:
         )
 
     async def access_token(self, connection: ConnectionRow, account: AccountRow) -> str:
+        cached = self.call_cache.token(account.id)
+        if cached is not None and not _needs_refresh(cached.credential, _now()):
+            return cached.token
+        generation = self.call_cache.generation
         credential = await q.get_credential(self.db, account_id=account.id)
         if credential is None:
             raise await self._not_active(connection, account)
-        expires_at = credential.expires_at
-        if expires_at is not None and expires_at - REFRESH_MARGIN <= _now():
+        if _needs_refresh(credential, _now()):
             return await self._refresh(connection, account)
-        return self.keyring.unseal(
+        token = self.keyring.unseal(
             Sealed.from_text(credential.access_token_sealed),
             purpose=purposes.access_token(account.id),
         ).get_secret_value()
+        self.call_cache.put_token(account.id, token, credential, generation=generation)
+        return token
 
     @asynccontextmanager
     async def _refresh_lock(self, account_id: str) -> AsyncIterator[None]:
@@ -631,15 +698,14 @@ class AsyncGateway:
             credential = await q.get_credential(self.db, account_id=account.id)
             if credential is None:
                 raise await self._not_active(connection, account)
-            fresh = credential.expires_at is None or credential.expires_at - REFRESH_MARGIN > _now()
-            if fresh:
+            if not _needs_refresh(credential, _now()):
                 return self.keyring.unseal(
                     Sealed.from_text(credential.access_token_sealed),
                     purpose=purposes.access_token(account.id),
                 ).get_secret_value()
             if not credential.refresh_token_sealed:
-                await self.mark_expired(account)
-                raise await self._not_active(connection, account)
+                expired = await self.mark_expired(account)
+                raise await self._not_active(connection, expired)
             refresh_token = self.keyring.unseal(
                 Sealed.from_text(credential.refresh_token_sealed),
                 purpose=purposes.refresh_token(account.id),
@@ -654,8 +720,8 @@ class AsyncGateway:
                 )
             except OAuthFlowError as exc:
                 if exc.error in ("invalid_grant", "invalid_client"):
-                    await self.mark_expired(account)
-                    raise await self._not_active(connection, account) from exc
+                    expired = await self.mark_expired(account)
+                    raise await self._not_active(connection, expired) from exc
                 raise
             now = _now()
             await q.put_credential(
@@ -674,12 +740,15 @@ class AsyncGateway:
             await q.update_account(
                 self.db, account_id=account.id, now=now, token_expires_at=grant.expires_at
             )
+            self.call_cache.forget()
             return grant.access_token.get_secret_value()
 
     async def mark_expired(self, account: AccountRow) -> AccountRow:
-        return await q.update_account(
+        expired = await q.update_account(
             self.db, account_id=account.id, now=_now(), status=AccountStatus.EXPIRED
         )
+        self.call_cache.forget()
+        return expired
 
     def attio_client(self, connection: ConnectionRow, account: AccountRow) -> AttioClient:
         """An authenticated client for this account (token from the vault, shared limiter)."""
@@ -726,12 +795,11 @@ class AsyncGateway:
         headers: dict[str, str] | None = None,
         connected_account_id: str | None = None,
     ) -> ProxyResponse:
-        connection, account = await self.find_account(
+        connection, account = await self.account_for_call(
             connection_name=connection_name,
             identifier=identifier,
             connected_account_id=connected_account_id,
         )
-        account = await self.active_account(connection, account)
         started = time.perf_counter()
         client = self.attio_client(connection, account)
         outcome, status, error_code, request_id = "error", None, None, None
@@ -747,12 +815,14 @@ class AsyncGateway:
             )
             status = response.status_code
             request_id = response.headers.get("x-request-id")
+            if status == 401:
+                self.call_cache.forget()  # the token may have been replaced or revoked elsewhere
             if status == 401 and await self.check_revoked(connection, account):
                 error_code = "account_expired"
                 refreshed = await q.get_account(self.db, account_id=account.id)
                 raise await self._not_active(connection, refreshed or account)
             outcome = "success" if response.is_success else "error"
-            await q.touch_account_last_used(self.db, account_id=account.id, now=_now())
+            await self.touch_last_used(account.id)
             return ProxyResponse(response)
         except GatewayError as exc:
             error_code = error_code or exc.code
