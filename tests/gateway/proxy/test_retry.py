@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from attio_gateway.proxy.ratelimit import is_read
@@ -27,6 +27,7 @@ POLICIES = st.builds(
 )
 
 
+@settings(deadline=None)  # pure code; a loaded machine must not fail it
 @given(status=st.integers(100, 599))
 def test_only_429_and_5xx_answers_are_failures(status: int) -> None:
     failure = failure_of_status(status)
@@ -38,6 +39,7 @@ def test_only_429_and_5xx_answers_are_failures(status: int) -> None:
         assert failure is None  # 2xx, and every other 4xx (a 400 above all), is final
 
 
+@settings(deadline=None)  # pure code; a loaded machine must not fail it
 @given(
     method=st.sampled_from(["POST", "PATCH", "post", "patch"]),
     failure=st.sampled_from([Failure.SERVER_ERROR, Failure.UNKNOWN_OUTCOME]),
@@ -65,6 +67,7 @@ def test_a_write_that_may_have_been_applied_is_never_sent_again(
     assert not decision.retry
 
 
+@settings(deadline=None)  # pure code; a loaded machine must not fail it
 @given(
     method=METHODS,
     retry_after=st.floats(0, 3),
@@ -85,6 +88,7 @@ def test_a_429_is_retried_for_any_method_no_sooner_than_retry_after(
     assert retry_after <= decision.wait <= retry_after + 1
 
 
+@settings(deadline=None)  # pure code; a loaded machine must not fail it
 @given(
     method=st.sampled_from(["GET", "HEAD", "PUT", "DELETE"]),
     failure=st.sampled_from([Failure.SERVER_ERROR, Failure.UNKNOWN_OUTCOME, Failure.NOT_SENT]),
@@ -109,6 +113,7 @@ def test_reads_and_idempotent_writes_back_off_exponentially_with_jitter(
     assert backoff / 2 <= decision.wait <= backoff * 1.5
 
 
+@settings(deadline=None)  # pure code; a loaded machine must not fail it
 @given(
     method=METHODS,
     failures=st.lists(st.sampled_from(list(Failure)), min_size=1, max_size=30),
@@ -144,6 +149,7 @@ def test_retrying_never_exceeds_the_attempt_and_wait_budget(
     assert waited <= policy.max_total_wait
 
 
+@settings(deadline=None)  # pure code; a loaded machine must not fail it
 @given(
     seconds=st.integers(0, 3600),
     now=st.datetimes(
@@ -160,6 +166,7 @@ def test_retry_after_reads_attios_http_date_and_plain_seconds(seconds: int, now:
     assert parse_retry_after(past, now=now) == 0
 
 
+@settings(deadline=None)  # pure code; a loaded machine must not fail it
 @given(text=st.text(max_size=40))
 @example(text="²")  # str.isdigit() says yes, float() says no
 @example(text="٣")  # non-ASCII digits are not HTTP delta-seconds
@@ -170,6 +177,7 @@ def test_retry_after_never_crashes_on_garbage(text: str) -> None:
         assert value is None
 
 
+@settings(deadline=None)  # pure code; a loaded machine must not fail it
 @given(
     failure=st.sampled_from(list(Failure)),
     attempt=st.integers(1, 3),
@@ -194,6 +202,7 @@ def test_a_read_only_post_is_retried_like_a_read(
     assert decision(read_only=False) == (failure in (Failure.RATE_LIMITED, Failure.NOT_SENT))
 
 
+@settings(deadline=None)  # pure code; a loaded machine must not fail it
 @given(
     method=METHODS,
     path=st.sampled_from(
