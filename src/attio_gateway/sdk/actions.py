@@ -121,6 +121,7 @@ class AsyncActions:
             account = await q.update_account(
                 gw.db, account_id=account.id, now=_now(), api_config=api_config
             )
+            gw.call_cache.forget()
         if authorization_details:
             account = await self._apply_details(connection, account, authorization_details)
         return models.ConnectedAccountResponse(
@@ -228,6 +229,7 @@ class AsyncActions:
         )
         await gw.revoke_at_provider(connection, account)
         await q.delete_account(gw.db, account_id=account.id)
+        gw.call_cache.forget()
 
     async def disconnect_connected_account(
         self,
@@ -247,6 +249,7 @@ class AsyncActions:
         account = await q.update_account(
             gw.db, account_id=account.id, now=_now(), status=AccountStatus.DISCONNECTED
         )
+        gw.call_cache.forget()
         return models.ConnectedAccountResponse(
             connected_account=await gw.account_model(
                 account, connection=connection, with_tokens=False

@@ -1,0 +1,104 @@
+"""The per-call fast path's in-process cache: ACTIVE account rows and unsealed access
+tokens for a few seconds, and when an account's ``last_used_at`` was last written.
+
+Without it every proxied call costs two lookups, a credential read and an AES-GCM unseal,
+and a ``last_used_at`` write before the audit insert. Correctness rules:
+
+- Only ACTIVE accounts are cached; any other status is read from the database each time.
+- Every change this process makes to a connection, an account or a credential calls
+  ``forget()``, which drops everything; so does a 401 from Attio. A bumped generation
+  keeps a lookup that was in flight during the change from storing what it read.
+- A change made by *another* process is seen within ``ttl`` seconds (see docs/scaling.md).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from attio_gateway.storage.records import AccountRow, ConnectionRow, CredentialRow
+
+#: How long a cached row or token is used before it is read again.
+DEFAULT_TTL_SECONDS = 5.0
+#: ``last_used_at`` is written at most this often per account (per process).
+TOUCH_EVERY_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class _Entry:
+    generation: int
+    expires: float
+
+
+@dataclass(frozen=True)
+class CachedAccount(_Entry):
+    connection: ConnectionRow
+    account: AccountRow
+
+
+@dataclass(frozen=True)
+class CachedToken(_Entry):
+    token: str
+    credential: CredentialRow
+
+
+class CallCache:
+    def __init__(
+        self, ttl: float = DEFAULT_TTL_SECONDS, touch_every: float = TOUCH_EVERY_SECONDS
+    ) -> None:
+        self.ttl = ttl
+        self.touch_every = touch_every
+        self.generation = 0
+        self._accounts: dict[Hashable, CachedAccount] = {}
+        self._tokens: dict[str, CachedToken] = {}
+        self._touched: dict[str, float] = {}
+
+    def _live(self, entry: _Entry | None) -> bool:
+        return (
+            entry is not None
+            and entry.generation == self.generation
+            and entry.expires > time.monotonic()
+        )
+
+    def account(self, key: Hashable) -> tuple[ConnectionRow, AccountRow] | None:
+        entry = self._accounts.get(key)
+        if entry is None or not self._live(entry):
+            return None
+        return entry.connection, entry.account
+
+    def put_account(
+        self, key: Hashable, connection: ConnectionRow, account: AccountRow, *, generation: int
+    ) -> None:
+        """Store rows read while ``generation`` was current (ignored if it has moved on)."""
+        if generation == self.generation and account.status == "ACTIVE":
+            self._accounts[key] = CachedAccount(
+                generation, time.monotonic() + self.ttl, connection, account
+            )
+
+    def token(self, account_id: str) -> CachedToken | None:
+        entry = self._tokens.get(account_id)
+        return entry if entry is not None and self._live(entry) else None
+
+    def put_token(
+        self, account_id: str, token: str, credential: CredentialRow, *, generation: int
+    ) -> None:
+        if generation == self.generation:
+            self._tokens[account_id] = CachedToken(
+                generation, time.monotonic() + self.ttl, token, credential
+            )
+
+    def forget(self) -> None:
+        """Something changed: drop every cached row and token."""
+        self.generation += 1
+        self._accounts.clear()
+        self._tokens.clear()
+
+    def due_for_touch(self, account_id: str) -> bool:
+        """Whether ``last_used_at`` should be written now (and note that it will be)."""
+        now = time.monotonic()
+        last = self._touched.get(account_id)
+        if last is not None and now - last < self.touch_every:
+            return False
+        self._touched[account_id] = now
+        return True
