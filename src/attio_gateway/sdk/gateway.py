@@ -64,6 +64,17 @@ def _check_url(field: str, url: str) -> None:
         raise ConfigurationError(f"{field} must be an http(s) URL, got {url!r}.")
 
 
+def _says_inactive(connection: ConnectionRow, path: str, response: httpx.Response) -> bool:
+    """Is this the provider's token description, answering that the token is inactive?"""
+    if path.split("?")[0].rstrip("/") != PROVIDERS[connection.provider].introspect_path:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return response.is_success and isinstance(body, dict) and body.get("active") is False
+
+
 def _needs_refresh(credential: CredentialRow, now: datetime) -> bool:
     """Refresh early: ``REFRESH_MARGIN`` before expiry, or halfway through a shorter life
     (so a token that lives one minute is not refreshed on every call)."""
@@ -817,7 +828,12 @@ class AsyncGateway:
             request_id = response.headers.get("x-request-id")
             if status == 401:
                 self.call_cache.forget()  # the token may have been replaced or revoked elsewhere
-            if status == 401 and await self.check_revoked(connection, account):
+            revoked = status == 401 and await self.check_revoked(connection, account)
+            if not revoked and _says_inactive(connection, path, response):
+                # A revoked token still answers /v2/self with 200 {"active": false}.
+                await self.mark_expired(account)
+                revoked = True
+            if revoked:
                 error_code = "account_expired"
                 refreshed = await q.get_account(self.db, account_id=account.id)
                 raise await self._not_active(connection, refreshed or account)
