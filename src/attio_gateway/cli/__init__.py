@@ -8,6 +8,7 @@ from attio_gateway.cli.admin import db_app, vault_app
 from attio_gateway.cli.mcp import mcp_app
 from attio_gateway.cli.serve import admin_app, serve
 from attio_gateway.cli.quickstart import quickstart
+from attio_gateway.cli.tools import tools_app
 
 app = typer.Typer(help="Self-hostable agent auth gateway for the Attio CRM.", no_args_is_help=True)
 
@@ -18,6 +19,7 @@ app.add_typer(vault_app, name="vault")
 app.add_typer(mcp_app, name="mcp")
 app.command()(serve)
 app.add_typer(admin_app, name="admin")
+app.add_typer(tools_app, name="tools")
 
 
 def main() -> None:
