@@ -3,6 +3,7 @@ the result: a new link, a tool run, a new API client's secret)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -174,8 +175,10 @@ async def create_sandbox(request: Request, form: Form, gateway: GatewayDep) -> R
     """A connection to the built-in emulator: try everything without Attio credentials."""
     sandbox: Sandbox = request.app.state.sandbox
     try:
+        # Starting the emulator (and building its demo workspace) blocks: keep it off the loop.
+        url = await asyncio.to_thread(sandbox.url)
         await create_emulator_connection(
-            gateway, sandbox.url(), name=SANDBOX_CONNECTION, scopes=DEFAULT_SCOPES
+            gateway, url, name=SANDBOX_CONNECTION, scopes=DEFAULT_SCOPES
         )
     except GatewayError as exc:
         return _back("/dashboard/connections", error=exc.message)
