@@ -307,13 +307,19 @@ class FilterCompiler:
                 )
             compiled.append((field, op, _comparable(attribute, field, operand, op)))
         state = self.state
+        attribute_id = attribute["id"]["attribute_id"]
+        plain = type_ not in ("status", "select")  # options/statuses need a lookup per value
 
         def matches(row: Document) -> bool:
-            values = _active(row, attribute)
+            history = row["values"].get(attribute_id)
+            values = [v for v in history if v["active_until"] is None] if history else []
             for field, op, expected in compiled:
                 if op == "$not_empty" and not values:
                     return False
-                if not any(_compare(op, _field(state, v, field), expected) for v in values):
+                if plain:
+                    if not any(_compare(op, v.get(field), expected) for v in values):
+                        return False
+                elif not any(_compare(op, _field(state, v, field), expected) for v in values):
                     return False
             return True
 

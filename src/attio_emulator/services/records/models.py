@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from attio_emulator.core import values as vals
@@ -23,8 +24,9 @@ def _records(state: EmulatorState) -> Table:
 
 def _save(state: EmulatorState, record: Document) -> None:
     """Every record write goes through here so the indexes stay in step."""
+    index = record_index(state)  # before the put: a count mismatch means "rebuild"
     _records(state).put(record["id"]["record_id"], record)
-    record_index(state).saved(record)
+    index.saved(record)
 
 
 def records_of(state: EmulatorState, object_id: str) -> list[Document]:
@@ -317,8 +319,9 @@ def delete_record(state: EmulatorState, obj: Document, record: Document) -> None
     record_id = record["id"]["record_id"]
     now = state.clock.timestamp()
     with state.store.batch():
+        index = record_index(state)
         _records(state).delete(record_id)
-        record_index(state).removed(record)
+        index.removed(record)
         for other in _records(state):
             touched = False
             for history in other["values"].values():
@@ -364,9 +367,56 @@ def query_records(state: EmulatorState, obj: Document, body: dict[str, Any]) -> 
     predicate = compiler.compile(body.get("filter"))
     limit = int_param(body.get("limit"), "limit", default=500, minimum=1, maximum=None)
     offset = int_param(body.get("offset"), "offset", default=0, minimum=0, maximum=None)
-    rows = [r for r in records_of(state, object_id) if predicate(r)]
-    rows = sort_rows(state, rows, body.get("sorts"), lookup, obj["api_slug"])
+    candidates = _narrowed(state, obj, lookup, body.get("filter"))
+    if candidates is None:
+        candidates = records_of(state, object_id)
+    sorts = body.get("sorts")
+    if sorts is None:
+        # Unsorted results come in creation order: stop once the page is full.
+        rows = list(itertools.islice(filter(predicate, candidates), offset + limit))
+    else:
+        rows = [r for r in candidates if predicate(r)]
+    rows = sort_rows(state, rows, sorts, lookup, obj["api_slug"])
     return rows[offset : offset + limit]
+
+
+def _narrowed(state: EmulatorState, obj: Document, lookup: Any, spec: Any) -> list[Document] | None:
+    """Records that may match an (already validated) filter, through an equality the indexes
+    answer — ``record_id`` or an ``$eq`` on a text/email/domain/phone value — else None.
+    Only a shortcut: the full predicate still runs on what this returns."""
+    if not isinstance(spec, dict) or "path" in spec:
+        return None
+    for key, condition in spec.items():
+        found: list[Document] | None = None
+        if key == "$and" and isinstance(condition, list):
+            found = next(
+                (n for n in (_narrowed(state, obj, lookup, c) for c in condition) if n is not None),
+                None,
+            )
+        elif key == "record_id" and isinstance(condition, str):
+            record = _records(state).get(condition)
+            found = [record] if record is not None else []
+        elif not key.startswith("$"):
+            attribute = lookup(key)
+            operand = _equality_operand(attribute, condition) if attribute else None
+            if attribute is not None and operand is not None:
+                index = record_index(state)
+                found = index.with_value(attribute["id"]["attribute_id"], operand)
+        if found is not None:
+            return [r for r in found if r["id"]["object_id"] == obj["id"]["object_id"]]
+    return None
+
+
+def _equality_operand(attribute: Document, condition: Any) -> str | None:
+    """The string a condition requires the attribute's main field to equal, if it does."""
+    field = INDEXED_FIELDS.get(attribute["type"])
+    if field is None:
+        return None
+    if isinstance(condition, dict) and field in condition:
+        condition = condition[field]
+    if isinstance(condition, dict):
+        condition = condition.get("$eq")
+    return condition if isinstance(condition, str) else None
 
 
 def object_for(state: EmulatorState, identifier: str) -> Document:
