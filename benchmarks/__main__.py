@@ -1,0 +1,358 @@
+"""``make bench``: every comparison measured side by side in one run, on this machine.
+
+Writes ``benchmarks/results/latest.json`` and the table in ``docs/benchmarks.md``.
+Sections:
+1. proxy overhead — direct httpx vs the embedded SDK (vs the HTTP gateway when present),
+   p50/p99 at concurrency 1, 16 and 64, and throughput;
+2. tool execution throughput — a read tool and a write tool;
+3. bulk export of 50,000 records under Attio's 100 reads/s (enforced by the emulator):
+   share of the limit achieved and 429s that reached the caller;
+4. response size of a 25-company listing, default vs compact;
+5. emulator query latency at 1k, 10k and 100k records.
+The emulator runs as a separate process for 1, 2 and 4 (as it would for a user), and
+in process for 3 and 5, where records are loaded directly into its store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from attio_emulator.core.state import EmulatorState
+from attio_emulator.core.store import Store
+from attio_emulator.server import free_port, run_in_thread
+from attio_emulator.services.objects.models import get_object
+from attio_emulator.services.records.models import create_record, query_records
+from attio_gateway.config import Settings
+from attio_gateway.sdk import AsyncGateway
+from attio_gateway.sdk.sandbox import connect_user, create_emulator_connection
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+DOC = ROOT / "docs" / "benchmarks.md"
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+ACTOR = {"type": "system", "id": None}
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def measure(
+    call: Callable[[], Awaitable[Any]], *, concurrency: int, total: int
+) -> dict[str, float]:
+    latencies: list[float] = []
+    queue = iter(range(total))
+
+    async def worker() -> None:
+        for _ in queue:
+            started = time.perf_counter()
+            await call()
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    return {
+        "p50_ms": round(statistics.median(latencies), 3),
+        "p99_ms": round(percentile(latencies, 0.99), 3),
+        "rps": round(total / elapsed, 1),
+    }
+
+
+class EmulatorProcess:
+    """``attio-emulator serve`` in its own process, rate limits off unless asked for."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.token = "bench-token"
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        exe = Path(sys.executable).parent / "attio-emulator"
+        self.proc = subprocess.Popen(
+            [str(exe), "serve", "--port", str(self.port), "--memory", "--api-token", self.token],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{self.base_url}/_emulator/state", timeout=0.5)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        httpx.post(f"{self.base_url}/_emulator/limits", json={"enabled": False})
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+async def bench_overhead_and_tools(emulator: EmulatorProcess) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {emulator.token}"}
+    async with httpx.AsyncClient(base_url=emulator.base_url, headers=headers) as direct:
+        created = await direct.post(
+            "/v2/objects/companies/records", json={"data": {"values": {"name": "Bench Co"}}}
+        )
+        record_id = created.json()["data"]["id"]["record_id"]
+        path = f"/v2/objects/companies/records/{record_id}"
+        with tempfile.TemporaryDirectory() as tmp:
+            # Our own limiter is lifted too: this section measures overhead, not pacing.
+            settings = Settings(
+                data_dir=Path(tmp), attio_reads_per_second=100_000, attio_writes_per_second=100_000
+            )
+            async with AsyncGateway(settings) as gw:
+                await create_emulator_connection(gw, emulator.base_url)
+                await connect_user(gw, "bench")
+                total = 200 if QUICK else 1000
+                rows: dict[str, Any] = {}
+                for concurrency in (1, 16, 64):
+                    rows[f"direct_c{concurrency}"] = await measure(
+                        lambda: direct.get(path), concurrency=concurrency, total=total
+                    )
+                    rows[f"sdk_c{concurrency}"] = await measure(
+                        lambda: gw.actions.request(identifier="bench", path=path),
+                        concurrency=concurrency,
+                        total=total,
+                    )
+                tools = {
+                    "read_tool_c16": await measure(
+                        lambda: gw.actions.execute_tool(
+                            tool_name="attio_get_company",
+                            identifier="bench",
+                            tool_input={"record_id": record_id},
+                        ),
+                        concurrency=16,
+                        total=total // 2,
+                    ),
+                    "write_tool_c16": await measure(
+                        lambda: gw.actions.execute_tool(
+                            tool_name="attio_create_company",
+                            identifier="bench",
+                            tool_input={"values": {"name": "Bench write"}},
+                        ),
+                        concurrency=16,
+                        total=total // 4,
+                    ),
+                }
+                listing = await gw.actions.execute_tool(
+                    tool_name="attio_list_companies",
+                    identifier="bench",
+                    tool_input={"limit": 25},
+                )
+                compact = await gw.actions.execute_tool(
+                    tool_name="attio_list_companies",
+                    identifier="bench",
+                    tool_input={"limit": 25},
+                    output="compact",
+                )
+    default_bytes = len(json.dumps(listing.data))
+    compact_bytes = len(json.dumps(compact.data))
+    return {
+        "overhead": rows,
+        "tools": tools,
+        "listing_25": {
+            "records": len(listing.data["data"]),
+            "default_bytes": default_bytes,
+            "compact_bytes": compact_bytes,
+            "default_tokens_approx": default_bytes // 4,
+            "compact_tokens_approx": compact_bytes // 4,
+        },
+    }
+
+
+async def bench_bulk_export(count: int) -> dict[str, Any]:
+    state = EmulatorState(store=Store())
+    companies = get_object(state, "companies")
+    with state.store.batch():
+        for i in range(count):
+            create_record(state, companies, {"name": f"Company {i:05d}"}, ACTOR)
+    token = state.issue_token()["token"]
+    state.limits.reads_per_second = 100  # Attio's limit, enforced by the emulator
+    with run_in_thread(state) as running, tempfile.TemporaryDirectory() as tmp:
+        async with AsyncGateway(Settings(data_dir=Path(tmp))) as gw:
+            await create_emulator_connection(gw, running.base_url)
+            await connect_user(gw, "exporter")
+            state.limits.rejected = 0
+            page_size, fetched, requests, caller_429 = 50, 0, 0, 0
+            started = time.perf_counter()
+
+            async def fetch(offset: int) -> int:
+                nonlocal requests, caller_429
+                response = await gw.actions.request(
+                    identifier="exporter",
+                    path="/v2/objects/companies/records/query",
+                    method="POST",
+                    json={"limit": page_size, "offset": offset},
+                )
+                requests += 1
+                caller_429 += response.status_code == 429
+                return len(response["data"]) if response.status_code == 200 else 0
+
+            offsets = list(range(0, count, page_size))
+            for start in range(0, len(offsets), 32):
+                got = await asyncio.gather(*(fetch(o) for o in offsets[start : start + 32]))
+                fetched += sum(got)
+            elapsed = time.perf_counter() - started
+    rate = requests / elapsed
+    del token
+    return {
+        "records": count,
+        "fetched": fetched,
+        "requests": requests,
+        "seconds": round(elapsed, 2),
+        "reads_per_second": round(rate, 1),
+        "share_of_limit": round(rate / 100, 3),
+        "emulator_429s": state.limits.rejected,
+        "caller_429s": caller_429,
+    }
+
+
+def bench_emulator_queries() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    sizes = (1_000, 10_000) if QUICK else (1_000, 10_000, 100_000)
+    for size in sizes:
+        state = EmulatorState(store=Store())
+        people = get_object(state, "people")
+        started = time.perf_counter()
+        with state.store.batch():
+            for i in range(size):
+                create_record(
+                    state,
+                    people,
+                    {
+                        "name": {"first_name": f"First{i}", "last_name": f"Last{i % 977}"},
+                        "job_title": "Engineer" if i % 3 else "Designer",
+                    },
+                    ACTOR,
+                )
+        load_s = time.perf_counter() - started
+        filters = {
+            "eq_job_title": {"job_title": {"$eq": "Designer"}},
+            "name_contains": {"name": {"last_name": {"$contains": "st97"}}},
+            "and_two": {
+                "$and": [
+                    {"job_title": "Engineer"},
+                    {"name": {"first_name": {"$starts_with": "First1"}}},
+                ]
+            },
+        }
+        row: dict[str, Any] = {"load_seconds": round(load_s, 2)}
+        for name, spec in filters.items():
+            times = []
+            for _ in range(5):
+                t = time.perf_counter()
+                query_records(state, people, {"filter": spec, "limit": 50})
+                times.append((time.perf_counter() - t) * 1000)
+            row[f"{name}_median_ms"] = round(statistics.median(times), 2)
+        out[str(size)] = row
+    return out
+
+
+def write_markdown(results: dict[str, Any]) -> None:
+    overhead = results["overhead"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Measured by `make bench` (`python -m benchmarks`) in one run on the machine below; "
+        "every comparison side by side. Re-run it to regenerate this page and "
+        "`benchmarks/results/latest.json`.",
+        "",
+        f"Machine: {results['machine']}",
+        "",
+        "## 1. Proxy overhead (GET one record; emulator in its own process, limits off)",
+        "",
+        "| path | concurrency | p50 ms | p99 ms | req/s |",
+        "|---|---|---|---|---|",
+    ]
+    for concurrency in (1, 16, 64):
+        for kind in ("direct", "sdk"):
+            row = overhead[f"{kind}_c{concurrency}"]
+            label = {"direct": "direct httpx", "sdk": "embedded SDK"}[kind]
+            lines.append(
+                f"| {label} | {concurrency} | {row['p50_ms']} | {row['p99_ms']} | {row['rps']} |"
+            )
+    c1 = overhead["sdk_c1"]["p50_ms"] / overhead["direct_c1"]["p50_ms"] - 1
+    lines += [
+        "",
+        f"Embedded SDK vs direct call, p50 at concurrency 1: **{c1:+.0%}** "
+        "(vault unseal, account lookup, audit write and rate-limit slot per call). "
+        "The HTTP gateway server is not measured yet.",
+        "",
+        "## 2. Tool execution (concurrency 16)",
+        "",
+        "| tool | p50 ms | p99 ms | calls/s |",
+        "|---|---|---|---|",
+    ]
+    for name, row in results["tools"].items():
+        lines.append(f"| {name} | {row['p50_ms']} | {row['p99_ms']} | {row['rps']} |")
+    bulk = results["bulk_export"]
+    lines += [
+        "",
+        f"## 3. Bulk export of {bulk['records']:,} records under Attio's 100 reads/s",
+        "",
+        f"{bulk['requests']} page reads in {bulk['seconds']} s = **{bulk['reads_per_second']} "
+        f"reads/s ({bulk['share_of_limit']:.1%} of the limit)**; 429s answered by the emulator: "
+        f"{bulk['emulator_429s']}; 429s that reached the caller: **{bulk['caller_429s']}**; "
+        f"records fetched: {bulk['fetched']:,}.",
+        "",
+        "## 4. A 25-company listing: default vs compact output",
+        "",
+    ]
+    listing = results["listing_25"]
+    lines += [
+        f"Default: {listing['default_bytes']:,} bytes (~{listing['default_tokens_approx']:,} "
+        f"tokens); compact: {listing['compact_bytes']:,} bytes "
+        f"(~{listing['compact_tokens_approx']:,} tokens) — "
+        f"{listing['compact_bytes'] / listing['default_bytes']:.0%} of the default "
+        "(tokens ≈ bytes / 4).",
+        "",
+        "## 5. Emulator query latency (median of 5, people with name and job title)",
+        "",
+        "| records | load s | `$eq` ms | `$contains` ms | `$and` of two ms |",
+        "|---|---|---|---|---|",
+    ]
+    for size, row in results["emulator_queries"].items():
+        lines.append(
+            f"| {int(size):,} | {row['load_seconds']} | {row['eq_job_title_median_ms']} | "
+            f"{row['name_contains_median_ms']} | {row['and_two_median_ms']} |"
+        )
+    DOC.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    results: dict[str, Any] = {
+        "machine": f"{platform.platform()}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs",
+        "quick": QUICK,
+    }
+    emulator = EmulatorProcess()
+    try:
+        print("1–2, 4: proxy overhead, tools, output size …", flush=True)
+        results |= asyncio.run(bench_overhead_and_tools(emulator))
+    finally:
+        emulator.stop()
+    print("3: bulk export …", flush=True)
+    results["bulk_export"] = asyncio.run(bench_bulk_export(5_000 if QUICK else 50_000))
+    print("5: emulator queries …", flush=True)
+    results["emulator_queries"] = bench_emulator_queries()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    write_markdown(results)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
