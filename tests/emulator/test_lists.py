@@ -162,3 +162,27 @@ async def test_list_scopes(client: httpx.AsyncClient, emulator_state: EmulatorSt
     assert "list_entry:read" in error(query, 403, "missing_scopes")
     create_list = await client.post("/v2/lists", json={"data": {}}, headers=headers)
     error(create_list, 403, "missing_scopes")
+
+
+async def test_entry_query_through_parent_record(client: httpx.AsyncClient) -> None:
+    await pipeline(client)
+    acme = (await create(client, "companies", {"name": "Acme"}))["id"]["record_id"]
+    globex = (await create(client, "companies", {"name": "Globex"}))["id"]["record_id"]
+    for record_id in (acme, globex):
+        body = {
+            "data": {
+                "parent_record_id": record_id,
+                "parent_object": "companies",
+                "entry_values": {},
+            }
+        }
+        assert (await client.post("/v2/lists/sales_pipeline/entries", json=body)).status_code == 200
+    path_filter = {
+        "path": [["sales_pipeline", "parent_record"], ["companies", "name"]],
+        "constraints": {"value": {"$starts_with": "Glo"}},
+    }
+    found = await client.post(
+        "/v2/lists/sales_pipeline/entries/query", json={"filter": path_filter}
+    )
+    assert found.status_code == 200, found.text
+    assert [e["parent_record_id"] for e in found.json()["data"]] == [globex]
