@@ -85,6 +85,23 @@ def _needs_refresh(credential: CredentialRow, now: datetime) -> bool:
 
 
 class AsyncGateway:
+    """The embedded gateway: ``async with AsyncGateway(settings) as gw: ...``.
+
+    The surface front ends (HTTP API, MCP, CLI, dashboard) call:
+
+    - connections: ``create_connection``, ``get_connection``, ``list_connections``,
+      ``update_connection``, ``delete_connection``, ``redirect_uri(connection_id)``;
+    - the OAuth callback: ``handle_callback(connection_id, query_params) -> CallbackResult``
+      (mount it at ``/sso/v1/oauth/{connection_id}/callback``; ``redirect_url`` set means
+      send the user to the app's verification page);
+    - ``actions`` (alias ``connect``): the hosted SDK's methods — links, user verification,
+      connected accounts, ``request`` (the proxy), ``execute_tool``, ``list_tools``;
+    - ``audit_events(**filters)``.
+
+    Errors are ``attio_gateway.errors.GatewayError`` subclasses; an account that may not act
+    raises ``AccountNotActiveError`` carrying ``status`` and a fresh ``authorization_link``.
+    """
+
     def __init__(
         self, settings: Settings | None = None, *, http: httpx.AsyncClient | None = None
     ) -> None:
