@@ -140,3 +140,24 @@ async def test_scopes_per_family(client: httpx.AsyncClient, emulator_state: Emul
     nothing = {"Authorization": f"Bearer {emulator_state.issue_token(scopes=[])['token']}"}
     for path in ("/v2/notes", "/v2/tasks", "/v2/webhooks", "/v2/workspace_members"):
         error(await client.get(path, headers=nothing), 403, "missing_scopes")
+
+
+async def test_note_links_an_existing_meeting(client: httpx.AsyncClient) -> None:
+    rid = (await create(client, "companies", {"name": "A"}))["id"]["record_id"]
+    meeting = await client.post(
+        "/v2/meetings",
+        json={
+            "data": {
+                "title": "Call",
+                "description": "",
+                "start": {"datetime": "2026-03-10T14:00:00Z", "timezone": "UTC"},
+                "end": {"datetime": "2026-03-10T15:00:00Z", "timezone": "UTC"},
+                "is_all_day": False,
+                "participants": [],
+                "external_ref": "call-1",
+            }
+        },
+    )
+    meeting_id = meeting.json()["data"]["id"]["meeting_id"]
+    linked = await note(client, rid, meeting_id=meeting_id)
+    assert linked.json()["data"]["meeting_id"] == meeting_id
