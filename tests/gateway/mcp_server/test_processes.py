@@ -250,14 +250,17 @@ async def test_http_refuses_missing_unknown_revoked_and_expired_tokens(
     assert not await revoke_session_token(gateway, revoked.token)  # already revoked
 
 
-async def test_http_answers_an_unconnected_account_with_the_link(
-    gateway: AsyncGateway, mcp_url: str
+async def test_http_answers_unconnected_and_expired_accounts_with_the_link(
+    gateway: AsyncGateway, mcp_url: str, running_emulator: RunningEmulator
 ) -> None:
     await gateway.actions.get_authorization_link(identifier="pending")
-    token = await create_session_token(gateway, identifier="pending")
-    async with http_client(mcp_url, token.token) as client:
-        result = await client.call_tool("attio_list_objects", {})
-    assert result.is_error
-    error = result.structured_content["error"]
-    assert error["code"] == "account_not_active" and error["status"] == "PENDING_AUTH"
-    assert "/authorize?" in error["authorization_link"]
+    await connect_user(gateway, "alice")
+    await revoke_grant(gateway, running_emulator.base_url, "alice")
+    for identifier, status in (("pending", "PENDING_AUTH"), ("alice", "EXPIRED")):
+        token = await create_session_token(gateway, identifier=identifier)
+        async with http_client(mcp_url, token.token) as client:
+            result = await client.call_tool("attio_list_objects", {})
+        assert result.is_error
+        error = result.structured_content["error"]
+        assert error["code"] == "account_not_active" and error["status"] == status
+        assert "/authorize?" in error["authorization_link"]
