@@ -260,6 +260,54 @@ async def test_sorts_and_pagination(client: httpx.AsyncClient, people: dict[str,
     error(bad_sort, 400, "validation_type")
 
 
+async def test_sort_by_path_through_a_reference(
+    client: httpx.AsyncClient, people: dict[str, str]
+) -> None:
+    by_company = {
+        "sorts": [
+            {"direction": "desc", "path": [["people", "company"], ["companies", "name"]]},
+            {"direction": "asc", "attribute": "name", "field": "first_name"},
+        ]
+    }
+    ordered = (await query(client, "people", by_company)).json()["data"]
+    # Beta (Alan) before Acme (Ada, Grace), then first names within Acme.
+    assert [r["id"]["record_id"] for r in ordered] == [
+        people["alan"],
+        people["ada"],
+        people["grace"],
+    ]
+    bad = {"sorts": [{"direction": "asc", "path": [["people", "job_title"], ["x", "y"]]}]}
+    assert "not a record reference" in error(
+        await query(client, "people", bad), 400, "filter_error"
+    )
+
+
+async def test_unsorted_pages_follow_creation_order(
+    client: httpx.AsyncClient, people: dict[str, str]
+) -> None:
+    firsts = [
+        (await query(client, "people", {"limit": 1, "offset": offset})).json()["data"]
+        for offset in range(4)
+    ]
+    assert [page[0]["id"]["record_id"] for page in firsts[:3]] == [
+        people["ada"],
+        people["alan"],
+        people["grace"],
+    ]
+    assert firsts[3] == []
+
+
+async def test_eq_through_the_value_index_matches_case_insensitively(
+    client: httpx.AsyncClient, people: dict[str, str]
+) -> None:
+    response = await query(client, "people", {"filter": {"email_addresses": "GRACE@acme.com"}})
+    assert ids(response) == {people["grace"]}
+    both = {"filter": {"$and": [{"email_addresses": "ada@acme.com"}, {"job_title": "CTO"}]}}
+    assert ids(await query(client, "people", both)) == {people["ada"]}
+    neither = {"filter": {"$and": [{"email_addresses": "ada@acme.com"}, {"job_title": "x"}]}}
+    assert ids(await query(client, "people", neither)) == set()
+
+
 async def test_search(client: httpx.AsyncClient, people: dict[str, str]) -> None:
     body = {
         "query": "acme",

@@ -196,6 +196,16 @@ class FilterCompiler:
 
     def _path(self, path: Any, constraints: Any) -> Predicate:
         """Follow record references pair by pair; constraints apply to the last attribute."""
+        hops = self.path_hops(path)
+        last = hops[-1]
+        if last is None:
+            raise filter_error('A path cannot end at "parent_record"; add the attribute to test.')
+        condition = self.attribute_condition(last, constraints)
+        return lambda row: any(condition(target) for target in self.reached(row, hops[:-1]))
+
+    def path_hops(self, path: Any) -> list[Document | None]:
+        """The attribute at each ``[object_or_list_slug, attribute_slug]`` step of a path
+        (None for an entry's ``parent_record``), or a ``filter_error`` naming the bad step."""
         from attio_emulator.services.objects.models import get_attribute, get_object
 
         if (
@@ -208,7 +218,7 @@ class FilterCompiler:
             raise filter_error(
                 f'A path must start at the queried "{self.target_slug}", not "{path[0][0]}".'
             )
-        hops: list[Document | None] = []  # attribute per hop; None = an entry's parent_record
+        hops: list[Document | None] = []
         for index, (parent, slug) in enumerate(path):
             if index == 0:
                 attribute = None if slug == "parent_record" else self.lookup(str(slug))
@@ -226,26 +236,22 @@ class FilterCompiler:
                     f'Path step "{slug}" is not a record reference, so the path cannot go on.'
                 )
             hops.append(attribute)
-        last = hops[-1]
-        if last is None:
-            raise filter_error('A path cannot end at "parent_record"; add the attribute to test.')
-        condition = self.attribute_condition(last, constraints)
+        return hops
+
+    def reached(self, row: Document, hops: list[Document | None]) -> list[Document]:
+        """The records reached from ``row`` by following each reference hop in turn."""
         records = self.state.store.table("records")
-
-        def reached(row: Document) -> list[Document]:
-            current = [row]
-            for attribute in hops[:-1]:
-                following: list[Document] = []
-                for item in current:
-                    if attribute is None:
-                        ids = [item.get("parent_record_id")]
-                    else:
-                        ids = [v.get("target_record_id") for v in _active(item, attribute)]
-                    following.extend(r for r in (records.get(str(i)) for i in ids if i) if r)
-                current = following
-            return current
-
-        return lambda row: any(condition(target) for target in reached(row))
+        current = [row]
+        for attribute in hops:
+            following: list[Document] = []
+            for item in current:
+                if attribute is None:
+                    ids = [item.get("parent_record_id")]
+                else:
+                    ids = [v.get("target_record_id") for v in _active(item, attribute)]
+                following.extend(r for r in (records.get(str(i)) for i in ids if i) if r)
+            current = following
+        return current
 
     def _record_id(self, value: Any) -> Predicate:
         def rid(row: Document) -> str:
@@ -367,18 +373,33 @@ def sort_rows(
                 "validation_type",
                 'Each sort needs "direction" ("asc" or "desc") and "attribute" or "path".',
             )
+        hops: list[Document | None] = []
         if "path" in spec:
-            raise filter_error("Sorting by path is not supported by the emulator yet.")
-        attribute = lookup(str(spec.get("attribute")))
-        if attribute is None:
-            raise filter_error(
-                f'Unknown sort attribute "{spec.get("attribute")}" on "{target_slug}".'
-            )
+            compiler = FilterCompiler(state, lookup, target_slug=target_slug)
+            *hops, last = compiler.path_hops(spec["path"])
+            if last is None:
+                raise filter_error('A sort path cannot end at "parent_record".')
+            attribute = last
+        else:
+            found = lookup(str(spec.get("attribute")))
+            if found is None:
+                raise filter_error(
+                    f'Unknown sort attribute "{spec.get("attribute")}" on "{target_slug}".'
+                )
+            attribute = found
         field = spec.get("field") or MAIN_FIELD[attribute["type"]]
         if field not in FIELDS[attribute["type"]]:
             raise filter_error(f'"{field}" is not a field of "{attribute["api_slug"]}".')
 
-        def key(row: Document, attribute: Document = attribute, field: str = field) -> Any:
+        def key(
+            row: Document,
+            attribute: Document = attribute,
+            field: str = field,
+            hops: list[Document | None] = hops,
+        ) -> Any:
+            if hops:
+                reached = FilterCompiler(state, lookup, target_slug=target_slug).reached(row, hops)
+                row = reached[0] if reached else {"values": {}}
             values = _active(row, attribute)
             return field_value(state, values[0], field) if values else None
 
