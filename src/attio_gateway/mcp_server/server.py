@@ -21,7 +21,7 @@ from mcp.shared.exceptions import MCPError
 
 from attio_gateway import __version__
 from attio_gateway.errors import AccountNotActiveError, GatewayError, NotFoundError
-from attio_gateway.sdk import AsyncGateway
+from attio_gateway.sdk import AccountStatus, AsyncGateway
 
 __all__ = [
     "SERVER_NAME",
@@ -232,6 +232,17 @@ def build_server(
             structured_content=structured,
         )
 
+    async def is_active(binding: AccountBinding) -> bool:
+        try:
+            details = await gateway.actions.get_connected_account_details(
+                connection_name=binding.connection_name,
+                identifier=binding.identifier,
+                connected_account_id=binding.connected_account_id,
+            )
+        except GatewayError:
+            return False
+        return details.connected_account.status == AccountStatus.ACTIVE
+
     async def attio_get(ctx: ServerRequestContext[Any, Any], path: str) -> Any:
         """GET an Attio path as the bound account; failures become MCP errors with our shape."""
         try:
@@ -279,11 +290,14 @@ def build_server(
                 mime_type="application/json",
             )
         ]
-        try:
-            objects = await attio_get(ctx, "/v2/objects")
-        except MCPError:
-            # Not connected yet: reading the objects resource answers with the link.
-            objects = []
+        objects: list[dict[str, Any]] = []
+        # Only an active account's objects are listed; otherwise reading the objects resource
+        # answers with the link (listing must not mint a new link on every call).
+        if await is_active(await account_of(ctx)):
+            try:
+                objects = await attio_get(ctx, "/v2/objects")
+            except MCPError:
+                objects = []
         for obj in objects:
             slug = obj.get("api_slug")
             if not slug:
