@@ -73,7 +73,11 @@ class CreateAttributeInput(TargetInput):
         "domain",
         "email-address",
         "phone-number",
-    ] = Field(description="Attribute type (multiselect = select with is_multiselect)")
+        "rating",
+    ] = Field(
+        description="Attribute type (multiselect = select with is_multiselect; interaction "
+        "attributes cannot be created)"
+    )
     description: str | None = Field(description="Description (may be null)")
     is_required: bool = Field(description="Required on new records")
     is_unique: bool = Field(description="Values must be unique")
@@ -145,6 +149,30 @@ async def create_attribute(ctx: ToolContext, args: CreateAttributeInput) -> Any:
     data = args.model_dump(exclude={"object", "list"})
     if data["type"] == "multiselect":
         data |= {"type": "select", "is_multiselect": True}
+    if data["type"] == "status" and args.object:
+        raise ToolInputError(
+            "Attio cannot create status attributes on objects (only on lists); use a select.",
+            field="type",
+        )
+    config = data["config"]
+    if data["type"] == "record-reference" and "record_reference" not in config:
+        # The document's advice, {"relationship": {"object": slug}}, is not Attio's shape.
+        target = (config.get("relationship") or {}).get("object") or config.get("object")
+        if not target:
+            raise ToolInputError(
+                "a record-reference needs the object it points at: config "
+                '{"record_reference": {"allowed_objects": ["companies"]}}.',
+                field="config",
+            )
+        data["config"] = {"record_reference": {"allowed_objects": [target]}}
+    if data["type"] == "currency":
+        currency = config.get("currency") or {}
+        if not {"default_currency_code", "display_type"} <= set(currency):
+            raise ToolInputError(
+                "a currency attribute needs config "
+                '{"currency": {"default_currency_code": "USD", "display_type": "symbol"}}.',
+                field="config",
+            )
     body = await ctx.attio.call("POST", f"{args.path()}/attributes", json={"data": data})
     ctx.schema.forget("attributes:")
     return body

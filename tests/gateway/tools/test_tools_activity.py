@@ -135,3 +135,12 @@ async def test_comment_targets_are_checked(run: Run, member_id: str) -> None:
         )
     with pytest.raises(ToolInputError, match="together"):
         await run("attio_list_threads", list_id="sales")
+
+
+async def test_list_tasks_sends_the_documents_default_of_20(run: Run) -> None:
+    for i in range(21):
+        await run("attio_create_task", content=f"Task {i}")
+    first = await run("attio_list_tasks")  # Attio alone would answer 500 at once
+    assert len(first["data"]) == 20 and first["next_offset"] == 20
+    rest = await run("attio_list_tasks", offset=20)
+    assert len(rest["data"]) == 1 and rest["next_offset"] is None

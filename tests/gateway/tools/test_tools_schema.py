@@ -125,3 +125,44 @@ async def test_token_info_has_the_documents_shape(run: Run) -> None:
     assert set(info["workspace"]) == {"id", "name"}
     assert set(info["actor"]) == {"type", "id", "name", "email"}
     assert "record_permission:read-write" in info["scopes"]
+
+
+async def test_create_attribute_resolves_the_documents_type_mismatches(run: Run) -> None:
+    base = {
+        "object": "people",
+        "description": None,
+        "is_required": False,
+        "is_unique": False,
+        "is_multiselect": False,
+    }
+    # The document's record-reference config becomes Attio's.
+    employer = await run(
+        "attio_create_attribute",
+        **base,
+        api_slug="employer",
+        title="Employer",
+        type="record-reference",
+        config={"relationship": {"object": "companies"}},
+    )
+    assert employer["data"]["type"] == "record-reference"
+    allowed = employer["data"]["config"]["record_reference"]["allowed_object_ids"]
+    assert len(allowed) == 1
+    rating = await run(
+        "attio_create_attribute", **base, api_slug="fit", title="Fit", type="rating", config={}
+    )
+    assert rating["data"]["type"] == "rating"
+    with pytest.raises(ToolInputError, match="status attributes on objects") as status:
+        await run(
+            "attio_create_attribute", **base, api_slug="st", title="St", type="status", config={}
+        )
+    assert status.value.field == "type"
+    with pytest.raises(ToolInputError, match="default_currency_code") as currency:
+        await run(
+            "attio_create_attribute",
+            **base,
+            api_slug="arr",
+            title="ARR",
+            type="currency",
+            config={},
+        )
+    assert currency.value.field == "config"
