@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 
 from attio_emulator.core.auth import Caller, get_state, require
 from attio_emulator.core.errors import validation_error
@@ -33,10 +34,11 @@ async def search_records(state: StateDep, _: Read, request: Request) -> dict[str
 
 
 @router.post("/{object}/records/query")
-async def query_records(state: StateDep, _: Read, object: str, request: Request) -> dict[str, Any]:
+async def query_records(state: StateDep, _: Read, object: str, request: Request) -> JSONResponse:
     obj = get_object(state, object)
     rows = models.query_records(state, obj, await json_body(request))
-    return {"data": [models.render_record(state, r) for r in rows]}
+    # Stored documents are plain JSON already: skip FastAPI's (slow) jsonable_encoder.
+    return JSONResponse({"data": [models.render_record(state, r) for r in rows]})
 
 
 @router.post("/{object}/records")
