@@ -10,7 +10,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from attio_gateway.errors import GatewayError
+from attio_gateway.errors import GatewayError, MissingScopesError, ToolInputError, UpstreamError
 from attio_gateway.tools.spec import ToolSpec
 
 if TYPE_CHECKING:
@@ -138,9 +138,22 @@ def result_json(result: Any) -> str:
     return json.dumps(result, ensure_ascii=False, default=str)
 
 
+def error_dict(error: GatewayError) -> dict[str, Any]:
+    """``{code, message, field, hint, …}``: what a model needs to correct its call."""
+    body = {"field": None, "hint": None, **error.to_dict()}
+    if body["hint"] is None:
+        if isinstance(error, MissingScopesError):
+            body["hint"] = "Ask the user's admin to enable these scopes on the Attio app."
+        elif isinstance(error, ToolInputError):
+            body["hint"] = "Correct the named parameter and call the tool again."
+        elif isinstance(error, UpstreamError) and error.status_code == 400:
+            body["hint"] = "Attio refused the request as sent; retrying it unchanged will fail."
+    return body
+
+
 def error_json(error: GatewayError) -> str:
-    """A tool error as JSON (code, message, field …), never a Python repr."""
-    return json.dumps({"error": error.to_dict()}, ensure_ascii=False, default=str)
+    """A tool error as JSON, never a Python repr."""
+    return json.dumps({"error": error_dict(error)}, ensure_ascii=False, default=str)
 
 
 async def call_as_json(call: ToolCaller, name: str, arguments: dict[str, Any]) -> str:

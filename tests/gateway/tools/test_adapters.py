@@ -115,6 +115,7 @@ async def test_openai_style_call_with_nulls_runs_the_tool(run: Run) -> None:
     error = json.loads(await call_as_json(call, "attio_create_task", {"content": ""}))
     assert error["error"]["code"] == "tool_input_error"
     assert error["error"]["field"] == "content"
+    assert error["error"]["hint"] and error["error"]["message"]
 
 
 async def test_langchain_structured_tools_run_on_the_emulator(run: Run) -> None:
