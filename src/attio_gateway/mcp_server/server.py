@@ -151,7 +151,8 @@ def build_server(
     """An MCP server offering the catalog's tools and the workspace schema as resources.
 
     ``read_only`` keeps only tools annotated read-only; ``tools`` keeps only the named ones
-    (an unknown name is reported when the tools are first listed, or by ``check_tools``).
+    (an unknown name is reported when the tools are first listed; ``offered_tools`` checks
+    it up front).
     """
     cache: dict[str, dict[str, types.Tool]] = {}
 
