@@ -144,3 +144,18 @@ async def test_list_tasks_sends_the_documents_default_of_20(run: Run) -> None:
     assert len(first["data"]) == 20 and first["next_offset"] == 20
     rest = await run("attio_list_tasks", offset=20)
     assert len(rest["data"]) == 1 and rest["next_offset"] is None
+
+
+async def test_list_threads_walks_every_page(run: Run, member_id: str) -> None:
+    person = await new_person(run)
+    for i in range(52):  # Attio pages threads by at most 50
+        await run(
+            "attio_create_comment",
+            author_actor_id=member_id,
+            content=f"Thread {i}",
+            record_object="people",
+            record_id=person,
+        )
+    threads = await run("attio_list_threads", record_object="people", record_id=person)
+    assert len(threads["data"]) == 52
+    assert len({t["id"]["thread_id"] for t in threads["data"]}) == 52
