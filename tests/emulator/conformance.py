@@ -52,9 +52,13 @@ def _open_error_code_enums(loaded: dict[str, Any]) -> None:
 
 
 def _allow_null_in_nullable_enums(node: Any) -> None:
-    """Spec erratum: ``type: [string, "null"]`` with an ``enum`` lacking null rejects the
-    nulls Attio really sends (e.g. ``config.currency.default_currency_code``); add null."""
+    """Spec errata about null: ``type: [string, "null"]`` with an ``enum`` lacking null
+    rejects the nulls Attio really sends (e.g. ``config.currency.default_currency_code``),
+    and OpenAPI 3.0's ``nullable: true`` (left in this 3.1 file, e.g. a comment's
+    ``resolved_by``) means nothing to a 3.1 validator. Both are read as allowing null."""
     if isinstance(node, dict):
+        if node.pop("nullable", None) is True and isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
         types = node.get("type")
         enum = node.get("enum")
         if isinstance(types, list) and "null" in types and isinstance(enum, list):
