@@ -10,7 +10,7 @@ other than by leaving a record out — hence every record write must go through 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document, Table
@@ -58,6 +58,14 @@ class RecordIndex:
         """The object's records in creation order."""
         get = self._table.get
         return [r for r in map(get, self._by_object.get(object_id, {})) if r is not None]
+
+    def iter_object(self, object_id: str) -> Iterator[Document]:
+        """Like ``of_object`` but lazy, for scans that may stop early."""
+        get = self._table.get
+        for record_id in list(self._by_object.get(object_id, {})):
+            record = get(record_id)
+            if record is not None:
+                yield record
 
     def with_value(self, attribute_id: str, value: str) -> list[Document]:
         """Records holding ``value`` (case-insensitively) as a current value of the attribute."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from attio_emulator.core import values as vals
@@ -367,9 +368,9 @@ def query_records(state: EmulatorState, obj: Document, body: dict[str, Any]) -> 
     predicate = compiler.compile(body.get("filter"))
     limit = int_param(body.get("limit"), "limit", default=500, minimum=1, maximum=None)
     offset = int_param(body.get("offset"), "offset", default=0, minimum=0, maximum=None)
-    candidates = _narrowed(state, obj, lookup, body.get("filter"))
+    candidates: Iterable[Document] | None = _narrowed(state, obj, lookup, body.get("filter"))
     if candidates is None:
-        candidates = records_of(state, object_id)
+        candidates = record_index(state).iter_object(object_id)
     sorts = body.get("sorts")
     if sorts is None:
         # Unsorted results come in creation order: stop once the page is full.
