@@ -123,7 +123,8 @@ class WorkspaceSchema:
             else ("status" if attribute["type"] == "status" else "option")
         )
         raise ToolInputError(
-            f"'{given}' is not a {noun} of '{attribute['api_slug']}'; valid: "
+            f"'{given}' is not {'an' if noun == 'option' else 'a'} {noun} of "
+            f"'{attribute['api_slug']}'; valid: "
             f"{', '.join(titles) or '(none)'}",
             field=field_name,
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from attio_gateway.errors import ToolInputError
+from attio_gateway.errors import ToolInputError, UpstreamError
 from attio_gateway.proxy import AttioClient
 from attio_gateway.tools.schema import WorkspaceSchema
 from attio_gateway.tools.values import coerce_values
@@ -185,3 +185,22 @@ async def test_reference_to_several_objects_needs_target_object(
             values={"name": "A", "related": "1f1b2d5e-0000-4000-8000-000000000001"},
         )
     assert caught.value.field == "values.related"
+
+
+async def test_a_refused_write_refreshes_the_cached_options(run: Run, attio: AttioClient) -> None:
+    option = await run(
+        "attio_create_select_option", object="companies", attribute="categories", title="Robotics"
+    )
+    await run("attio_create_company", values={"name": "A", "categories": "robotics"})  # cached
+    option_id = option["data"]["id"]["option_id"]
+    await attio.call(  # archived in Attio, behind the gateway's back
+        "PATCH",
+        f"/v2/objects/companies/attributes/categories/options/{option_id}",
+        json={"data": {"is_archived": True}},
+    )
+    with pytest.raises(UpstreamError) as refused:
+        await run("attio_create_company", values={"name": "B", "categories": "robotics"})
+    assert refused.value.status_code == 400
+    with pytest.raises(ToolInputError, match="'robotics' is not an option") as local:
+        await run("attio_create_company", values={"name": "B", "categories": "robotics"})
+    assert local.value.field == "values.categories"
