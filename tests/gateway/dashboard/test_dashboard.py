@@ -85,6 +85,7 @@ def test_set_up_flow_in_the_browser(
     page.get_by_role("button", name="Approve").click()
     expect(page.locator("h1")).to_contain_text("You're connected")
     shot(page, "06-callback-success")
+    callback_url = page.url
 
     # The account is ACTIVE, with its workspace and scopes.
     page.goto(f"{base}/dashboard/accounts")
@@ -116,3 +117,16 @@ def test_set_up_flow_in_the_browser(
     expect(rows.first).to_contain_text("success")
     assert execution
     shot(page, "09-audit")
+
+    # A replayed callback (the link is single use) gets a friendly failure page.
+    page.goto(callback_url)
+    expect(page.locator("h1")).to_have_text("We couldn't connect your Attio workspace")
+    expect(page.locator("main")).to_contain_text("new link")
+    shot(page, "10-callback-failure")
+
+    # API clients for apps calling the HTTP API: the secret is shown once.
+    page.goto(f"{base}/dashboard/api-clients")
+    page.fill("input[name=name]", "support-agent")
+    page.click("text=Create API client")
+    expect(page.locator("#new-client-secret")).to_contain_text("agcs_")
+    shot(page, "11-api-clients")
