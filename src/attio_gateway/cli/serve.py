@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 import uvicorn
 
-from attio_gateway.config import Settings
+from attio_gateway.cli.admin import load_settings
 from attio_gateway.sdk.admin import set_operator_password
 
 admin_app = typer.Typer(help="The dashboard's operators.", no_args_is_help=True)
@@ -20,7 +20,7 @@ def serve(
     dashboard, /healthz and /metrics."""
     from attio_gateway.api import create_app
 
-    settings = Settings()
+    settings = load_settings()
     if settings.base_url == "http://127.0.0.1:8000" and (host, port) != ("127.0.0.1", 8000):
         # Redirect URIs are built from base_url: keep it pointing at this server.
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
@@ -39,5 +39,5 @@ def create_admin(
     if len(password) < 8:
         typer.echo("The password needs at least 8 characters.", err=True)
         raise typer.Exit(2)
-    set_operator_password(Settings(), username, password)
+    set_operator_password(load_settings(), username, password)
     typer.echo(f"Operator {username!r} saved.")
