@@ -55,6 +55,9 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await gateway.open()
+        # Metric labels only take known tool names, so junk input cannot grow the series.
+        listing = await gateway.actions.list_tools(page_size=500)
+        app.state.metrics.known_tools = {t["definition"]["name"] for t in listing["tools"]}
         password = ensure_operator(settings)
         if password is not None:
             # Shown once, like the product document's generated credentials.

@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.known_tools: set[str] = set()
         self.requests = Counter(
             "attio_gateway_http_requests",
             "HTTP requests served, by route template and status.",
@@ -37,3 +38,6 @@ class Metrics:
             ["status"],
             registry=self.registry,
         )
+
+    def tool_label(self, name: str) -> str:
+        return name if name in self.known_tools else "unknown"

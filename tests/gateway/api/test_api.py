@@ -128,7 +128,11 @@ async def test_metrics_count_requests_tool_calls_and_account_states(connected: S
     await connected.client.post(
         "/api/v1/tools/execute", json={"tool_name": "attio_list_objects", "identifier": "bob"}
     )
+    await connected.client.post(
+        "/api/v1/tools/execute", json={"tool_name": "no_such_tool", "identifier": "alice"}
+    )
     text = (await connected.anonymous.get("/metrics")).text
+    assert 'attio_gateway_tool_calls_total{outcome="not_found",tool="unknown"} 1.0' in text
     assert 'attio_gateway_tool_calls_total{outcome="success",tool="attio_list_objects"} 1.0' in text
     assert (
         'attio_gateway_tool_calls_total{outcome="not_found",tool="attio_list_objects"} 1.0' in text

@@ -83,5 +83,5 @@ async def execute_tool(
             metrics.rate_limited.inc()
         raise
     finally:
-        metrics.tool_calls.labels(tool=body.tool_name[:100], outcome=outcome).inc()
+        metrics.tool_calls.labels(tool=metrics.tool_label(body.tool_name), outcome=outcome).inc()
         metrics.upstream_latency.labels(kind="tool").observe(time.perf_counter() - started)
