@@ -6,8 +6,8 @@ import typer
 
 from attio_gateway.cli.admin import db_app, vault_app
 from attio_gateway.cli.mcp import mcp_app
-from attio_gateway.cli.serve import admin_app, serve
 from attio_gateway.cli.quickstart import quickstart
+from attio_gateway.cli.serve import admin_app, serve
 from attio_gateway.cli.tools import tools_app
 
 app = typer.Typer(help="Self-hostable agent auth gateway for the Attio CRM.", no_args_is_help=True)
