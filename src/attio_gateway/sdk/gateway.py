@@ -38,6 +38,7 @@ from attio_gateway.proxy.ratelimit import (
     rate_limiter_from_settings,
 )
 from attio_gateway.sdk import models
+from attio_gateway.sdk.auditlog import AuditWriter
 from attio_gateway.sdk.callcache import CallCache
 from attio_gateway.sdk.models import AccountStatus, ConnectionStatus
 from attio_gateway.sdk.response import ProxyResponse
@@ -116,6 +117,7 @@ class AsyncGateway:
         self._schema_caches: dict[str, dict[str, Any]] = {}
         #: ACTIVE accounts and unsealed tokens for a few seconds; see ``callcache``.
         self.call_cache = CallCache()
+        self._audit_writer: AuditWriter | None = None
         from attio_gateway.sdk.actions import AsyncActions
 
         self.actions = AsyncActions(self)
@@ -131,6 +133,7 @@ class AsyncGateway:
         db = Database.from_settings(self.settings)
         await upgrade_database(db)
         self._db = db
+        self._audit_writer = AuditWriter(db)
         self._http = self._http_given or httpx.AsyncClient(timeout=30.0)
         self._limiter = rate_limiter_from_settings(self.settings)
         if isinstance(self._limiter, RedisRateLimiter):
@@ -139,6 +142,14 @@ class AsyncGateway:
         return self
 
     async def close(self) -> None:
+        try:
+            if self._audit_writer is not None:
+                writer, self._audit_writer = self._audit_writer, None
+                await writer.close()  # every queued audit event is stored first
+        finally:
+            await self._close_resources()
+
+    async def _close_resources(self) -> None:
         if self._db is not None:
             await self._db.dispose()
             self._db = None
@@ -877,12 +888,16 @@ class AsyncGateway:
     async def audit(self, **fields: Any) -> str:
         """Record one audit event (never tokens, never bodies); returns its id."""
         event_id = fields.pop("event_id", None) or q.new_id()
-        await q.record_audit_event(
-            self.db, event=AuditEventRow(event_id=event_id, at=_now(), **fields)
-        )
+        event = AuditEventRow(event_id=event_id, at=_now(), **fields)
+        if self._audit_writer is None:
+            raise ConfigurationError("The gateway is not open.")
+        # Queued, not awaited: stored within milliseconds, never dropped (see auditlog).
+        await self._audit_writer.put(event)
         return event_id
 
     async def audit_events(self, **filters: Any) -> list[models.AuditEvent]:
+        if self._audit_writer is not None:
+            await self._audit_writer.flush()  # this process always reads its own events
         rows = await q.list_audit_events(self.db, **filters)
         return [
             models.AuditEvent(**{k: getattr(r, k) for k in models.AuditEvent.model_fields})

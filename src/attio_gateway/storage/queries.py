@@ -525,6 +525,12 @@ async def record_audit_event(db: Database, *, event: AuditEventRow) -> None:
         await conn.execute(insert(audit_events).values(**event.__dict__))
 
 
+async def record_audit_events(db: Database, *, events: list[AuditEventRow]) -> None:
+    """Several events in one transaction, in order (all or none)."""
+    async with db.transaction() as conn:
+        await conn.execute(insert(audit_events), [event.__dict__ for event in events])
+
+
 async def list_audit_events(
     db: Database,
     *,

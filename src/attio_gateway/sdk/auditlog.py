@@ -1,0 +1,140 @@
+"""Audit events written off the caller's path, without losing any.
+
+An insert (a commit, an fsync on SQLite) used to cost more than the proxied call itself.
+``AuditWriter.put`` only queues the event; one background task inserts what is queued in
+batches, one transaction per batch, as soon as it can (no timer). Nothing is dropped:
+
+- the queue is bounded, and a full queue makes callers wait (back-pressure) rather than
+  discard;
+- a batch the database refuses stays queued and is retried (a duplicate ``event_id`` is
+  skipped: that event is already stored);
+- ``flush()`` returns once everything queued so far is stored: ``audit_events()`` calls
+  it before reading, so a process always reads its own events; ``close()`` flushes, and
+  raises naming how many events could not be stored if the database stays unusable.
+
+Another process reads an event once it is flushed, normally within milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import logging
+
+from attio_gateway.errors import ConflictError, StorageError
+from attio_gateway.storage import Database
+from attio_gateway.storage import queries as q
+from attio_gateway.storage.records import AuditEventRow
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUED = 10_000
+MAX_BATCH = 500
+#: Backoff between retries of a batch the database refused, in seconds.
+RETRY_DELAYS = (0.05, 0.2, 1.0, 2.0)
+#: How long ``close()`` waits for the last events to be stored.
+CLOSE_TIMEOUT = 10.0
+
+
+class AuditWriter:
+    def __init__(self, db: Database, *, max_queued: int = MAX_QUEUED) -> None:
+        self._db = db
+        self._queue: asyncio.Queue[AuditEventRow] = asyncio.Queue(max_queued)
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def put(self, event: AuditEventRow) -> None:
+        if self._task is None or self._task.done():
+            self._loop = asyncio.get_running_loop()
+            self._task = asyncio.create_task(self._run(), name="attio-gateway-audit")
+            atexit.register(self._flush_at_exit)
+            # Let the writer enter its loop: a task cancelled before it ever ran could not
+            # drain the queue when asyncio.run() ends without close().
+            await asyncio.sleep(0)
+        await self._queue.put(event)
+
+    async def flush(self) -> None:
+        """Wait until every event queued so far is stored."""
+        if self._task is not None:
+            await self._queue.join()
+
+    async def close(self) -> None:
+        """Flush, then stop the writer; raise if events could not be stored in time."""
+        if self._task is None:
+            return
+        atexit.unregister(self._flush_at_exit)
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self.flush()
+        except TimeoutError:
+            raise StorageError(
+                f"{self._queue.qsize()} audit event(s) could not be written to the database "
+                f"within {CLOSE_TIMEOUT:.0f} s of closing."
+            ) from None
+        finally:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def _flush_at_exit(self) -> None:
+        """The interpreter is exiting with the gateway still open (a script that raised, or
+        never closed a synchronous ``Gateway``, whose loop runs on a daemon thread)."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or not loop.is_running():
+            return  # asyncio.run() already ended: its cancellation drained the queue
+        try:
+            # close(): flush, then end the writer task (a pending task is reported at exit).
+            asyncio.run_coroutine_threadsafe(self.close(), loop).result(CLOSE_TIMEOUT + 1)
+        except Exception:
+            log.exception("audit: %d event(s) could not be stored at exit", self._queue.qsize())
+
+    async def _run(self) -> None:
+        batch: list[AuditEventRow] = []
+        try:
+            while True:
+                batch = [await self._queue.get()]
+                while len(batch) < MAX_BATCH and not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                await self._store(batch)
+                for _ in batch:
+                    self._queue.task_done()
+                batch = []
+        except asyncio.CancelledError:
+            # Stopped by close(), or by asyncio.run() ending without close(): store what
+            # was taken and what is still queued (a few tries only: the loop is ending).
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            if batch:
+                await self._store(batch, attempts=len(RETRY_DELAYS))
+                for _ in batch:
+                    self._queue.task_done()
+            raise
+
+    async def _store(self, batch: list[AuditEventRow], *, attempts: int | None = None) -> None:
+        """Insert ``batch``, retrying (forever unless ``attempts`` is given)."""
+        attempt = 0
+        while True:
+            try:
+                await q.record_audit_events(self._db, events=batch)
+                return
+            except ConflictError:
+                if len(batch) == 1:
+                    return  # this event_id is already stored: never written twice
+                for event in batch:  # find the duplicate; store the others
+                    await self._store([event], attempts=attempts)
+                return
+            except Exception as exc:  # retried, never dropped silently
+                attempt += 1
+                if attempts is not None and attempt >= attempts:
+                    log.error("audit: %d event(s) could not be stored: %s", len(batch), exc)
+                    return
+                delay = RETRY_DELAYS[min(attempt - 1, len(RETRY_DELAYS) - 1)]
+                log.warning(
+                    "audit: %d event(s) not stored yet (%s); retrying in %.2f s",
+                    len(batch),
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
