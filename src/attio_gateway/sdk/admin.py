@@ -92,7 +92,16 @@ def server_key(settings: Settings) -> bytes:
     """The key that signs bearer tokens and dashboard cookies; created on first use."""
     path = settings.data_dir / SERVER_KEY_FILE
     if not path.exists():
-        _private_file(path, secrets.token_bytes(32))
+        # Written aside then linked into place: two processes starting at once agree on
+        # one key, and nobody ever reads a half-written file.
+        candidate = path.with_name(f"{SERVER_KEY_FILE}.{secrets.token_hex(4)}")
+        _private_file(candidate, secrets.token_bytes(32))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
     return path.read_bytes()
 
 
