@@ -33,6 +33,7 @@ from attio_gateway.api.routes import (
 )
 from attio_gateway.api.sandbox import Sandbox
 from attio_gateway.config import Settings
+from attio_gateway.mcp_server import mount_mcp
 from attio_gateway.sdk import AccountStatus, AsyncGateway
 from attio_gateway.sdk.admin import ensure_operator
 
@@ -95,6 +96,9 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(callback.router)
+    # MCP over streamable HTTP for every user at /mcp, each session bound to one connected
+    # account by its session token (`attio-gateway mcp token --identifier ID`).
+    mount_mcp(app, gateway, path="/mcp")
 
     from attio_gateway.dashboard.routes import install_dashboard
 

@@ -77,3 +77,26 @@ async def test_mcp_mounted_in_a_host_app_serves_tools_and_leaves_other_routes_al
     assert health.json() == {"status": "ok"}
     assert missing.status_code == 404 and missing.json() == {"detail": "Not Found"}
     assert refused.status_code == 401
+
+
+async def test_the_gateway_server_serves_mcp_at_slash_mcp(
+    gateway: AsyncGateway, settings: Settings
+) -> None:
+    from attio_gateway.api import create_app
+
+    await connect_user(gateway, "alice")
+    token = await create_session_token(gateway, identifier="alice")
+    with serve(create_app(settings)) as base_url:
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token.token}"}) as http,
+            Client(streamable_http_client(f"{base_url}/mcp", http_client=http)) as client,
+        ):
+            listed = await client.list_tools()
+            result = await client.call_tool("attio_list_objects", {})
+        async with httpx.AsyncClient(base_url=base_url) as plain:
+            health = await plain.get("/healthz")
+            refused = await plain.post("/mcp", json={})
+    assert "attio_create_person" in {tool.name for tool in listed.tools}
+    assert not result.is_error
+    assert health.status_code == 200
+    assert refused.status_code == 401
