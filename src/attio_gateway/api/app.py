@@ -47,9 +47,13 @@ class Health(BaseModel):
     connections: int
 
 
-def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, http: httpx.AsyncClient | None = None, mcp: bool = False
+) -> FastAPI:
     """The server for ``settings``. ``http`` is the outbound client (tests pass one wired to
-    the in-process emulator)."""
+    the in-process emulator). ``mcp`` also serves MCP at ``/mcp`` (``attio-gateway serve``
+    does); its session manager runs in the app's lifespan, so the app must be entered and
+    left in one task, as a server does."""
     gateway = AsyncGateway(settings, http=http)
     sandbox = Sandbox()
 
@@ -96,9 +100,10 @@ def create_app(settings: Settings, *, http: httpx.AsyncClient | None = None) -> 
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(callback.router)
-    # MCP over streamable HTTP for every user at /mcp, each session bound to one connected
-    # account by its session token (`attio-gateway mcp token --identifier ID`).
-    mount_mcp(app, gateway, path="/mcp")
+    if mcp:
+        # MCP over streamable HTTP for every user at /mcp, each session bound to one
+        # connected account by its session token (`attio-gateway mcp token --identifier ID`).
+        mount_mcp(app, gateway, path="/mcp")
 
     from attio_gateway.dashboard.routes import install_dashboard
 

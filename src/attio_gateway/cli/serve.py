@@ -25,7 +25,7 @@ def serve(
         # Redirect URIs are built from base_url: keep it pointing at this server.
         settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
     typer.echo(f"attio-gateway: dashboard at {settings.base_url}/dashboard/connections")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, mcp=True), host=host, port=port, log_level="info")
 
 
 @admin_app.command("create")

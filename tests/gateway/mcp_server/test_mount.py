@@ -79,14 +79,14 @@ async def test_mcp_mounted_in_a_host_app_serves_tools_and_leaves_other_routes_al
     assert refused.status_code == 401
 
 
-async def test_the_gateway_server_serves_mcp_at_slash_mcp(
+async def test_the_served_gateway_offers_mcp_at_slash_mcp(
     gateway: AsyncGateway, settings: Settings
 ) -> None:
     from attio_gateway.api import create_app
 
     await connect_user(gateway, "alice")
     token = await create_session_token(gateway, identifier="alice")
-    with serve(create_app(settings)) as base_url:
+    with serve(create_app(settings, mcp=True)) as base_url:  # as `attio-gateway serve`
         async with (
             httpx2.AsyncClient(headers={"Authorization": f"Bearer {token.token}"}) as http,
             Client(streamable_http_client(f"{base_url}/mcp", http_client=http)) as client,
