@@ -267,6 +267,28 @@ def bench_emulator_queries() -> dict[str, Any]:
     return out
 
 
+def bar_chart(title: str, bars: list[tuple[str, float]], unit: str) -> list[str]:
+    """A text bar chart (renders anywhere Markdown does)."""
+    widest = max(value for _, value in bars) or 1.0
+    label_width = max(len(label) for label, _ in bars)
+    lines = [f"{title}:", "", "```"]
+    for label, value in bars:
+        bar = "█" * max(1, round(40 * value / widest))
+        lines.append(f"{label.ljust(label_width)}  {bar} {value:g} {unit}")
+    return [*lines, "```", ""]
+
+
+def overhead_chart(overhead: dict[str, Any]) -> list[str]:
+    bars = [("direct httpx", overhead["direct_c1"]["p50_ms"])]
+    if BEFORE.exists():
+        before = json.loads(BEFORE.read_text())
+        bars.append(
+            (f"embedded SDK, before ({before['commit']})", before["overhead"]["sdk_c1"]["p50_ms"])
+        )
+    bars.append(("embedded SDK", overhead["sdk_c1"]["p50_ms"]))
+    return bar_chart("p50 latency of one GET at concurrency 1", bars, "ms")
+
+
 def before_after(overhead: dict[str, Any]) -> list[str]:
     """Section 1 of this run next to the one recorded before issue #9's per-call work."""
     if not BEFORE.exists():
@@ -278,7 +300,12 @@ def before_after(overhead: dict[str, Any]) -> list[str]:
         "",
         "Before, every call also read the connection and the account (2 queries), read and "
         "unsealed the credential, wrote `last_used_at` and inserted its audit event (a "
-        "commit) before returning.",
+        "commit) before returning. The before numbers are in "
+        "`benchmarks/results/before-issue9.json` (`python -m benchmarks overhead FILE` run "
+        "with that commit's `src` first on `PYTHONPATH`). The two runs are minutes apart "
+        "on a shared machine: at concurrency 16 and 64 numbers move by tens of percent "
+        "between runs (the event loop's scheduling dominates there); concurrency 1 is the stable "
+        "comparison.",
         "",
         "| concurrency | direct p50 ms (before / after) | SDK p50 ms (before / after) | "
         "SDK p99 ms (before / after) | SDK req/s (before / after) | SDK over direct, p50 "
@@ -332,6 +359,7 @@ def write_markdown(results: dict[str, Any]) -> None:
         "dropped); `last_used_at` is written at most once a minute. "
         "The HTTP gateway server is not measured yet.",
         "",
+        *overhead_chart(overhead),
         *before_after(overhead),
         "## 2. Tool execution (concurrency 16)",
         "",
