@@ -916,6 +916,27 @@ class AsyncGateway:
         url = connection.token_url.removesuffix("/oauth/token") + "/oauth/revoke"
         await flow.revoke_token(self.http, revoke_url=url, token=token)
 
+    async def keep_account_secret(self, account: AccountRow, name: str, secret: str) -> None:
+        """Seal and keep a secret the provider shows once (a webhook's signing secret)."""
+        sealed = self.keyring.seal(
+            secret, purpose=purposes.account_secret(f"{account.id}|{name}")
+        ).to_text()
+        await q.put_account_secret(
+            self.db, account_id=account.id, name=name, secret_sealed=sealed, now=_now()
+        )
+
+    async def account_secret(
+        self, name: str, *, identifier: str, connection_name: str | None = None
+    ) -> SecretStr:
+        """A kept secret, e.g. ``webhook:<webhook_id>`` to verify ``Attio-Signature``."""
+        _, account = await self.find_account(connection_name=connection_name, identifier=identifier)
+        sealed = await q.get_account_secret(self.db, account_id=account.id, name=name)
+        if sealed is None:
+            raise NotFoundError(f"No secret {name!r} is kept for {identifier!r}.")
+        return self.keyring.unseal(
+            Sealed.from_text(sealed), purpose=purposes.account_secret(f"{account.id}|{name}")
+        )
+
     def schema_cache(self, workspace_key: str) -> dict[str, Any]:
         """The workspace schema cache the tools share (per workspace, per process)."""
         return self._schema_caches.setdefault(workspace_key, {})

@@ -45,6 +45,7 @@ async def execute(
             granted_scopes=frozenset(account.granted_scopes),
             output=output,
             schema_cache=gateway.schema_cache(account.workspace_id or account.id),
+            on_secret=lambda name, secret: gateway.keep_account_secret(account, name, secret),
         )
         outcome = "success"
         await q.touch_account_last_used(gateway.db, account_id=account.id, now=datetime.now(UTC))

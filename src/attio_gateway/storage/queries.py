@@ -22,6 +22,7 @@ from attio_gateway.storage.records import (
     SessionTokenRow,
 )
 from attio_gateway.storage.tables import (
+    account_secrets,
     api_clients,
     audit_events,
     authorization_requests,
@@ -460,11 +461,17 @@ async def reseal_all(
 
     ``kind`` is one of ``client_secret`` (key: connection id), ``access_token`` /
     ``refresh_token`` (key: account id), ``code_verifier`` (key: state) of requests not yet
-    used. Parked grants (``pending_token_sealed``) are left alone: they live minutes, and
-    rotation never drops the older keys that opened them. Storage knows nothing of keys;
+    used, ``account_secret`` (key: ``account id|name``). Parked grants
+    (``pending_token_sealed``) are left alone: they live minutes, and rotation never drops
+    the older keys that opened them. Storage knows nothing of keys;
     the caller decides what the new text is.
     """
-    counts = {"connections": 0, "credentials": 0, "authorization_requests": 0}
+    counts = {
+        "connections": 0,
+        "credentials": 0,
+        "authorization_requests": 0,
+        "account_secrets": 0,
+    }
     async with db.transaction() as conn:
         rows = (await conn.execute(select(connections).with_for_update())).all()
         for row in rows:
@@ -514,7 +521,54 @@ async def reseal_all(
                 )
             )
             counts["authorization_requests"] += 1
+        rows = (await conn.execute(select(account_secrets).with_for_update())).all()
+        for row in rows:
+            await conn.execute(
+                update(account_secrets)
+                .where(
+                    account_secrets.c.account_id == row.account_id,
+                    account_secrets.c.name == row.name,
+                )
+                .values(
+                    secret_sealed=reseal(
+                        "account_secret", f"{row.account_id}|{row.name}", row.secret_sealed
+                    )
+                )
+            )
+            counts["account_secrets"] += 1
     return ResealCounts(**counts)
+
+
+# --- account secrets ---------------------------------------------------------------------
+
+
+async def put_account_secret(
+    db: Database, *, account_id: str, name: str, secret_sealed: str, now: datetime
+) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            delete(account_secrets).where(
+                account_secrets.c.account_id == account_id, account_secrets.c.name == name
+            )
+        )
+        await conn.execute(
+            insert(account_secrets).values(
+                account_id=account_id, name=name, secret_sealed=secret_sealed, created_at=now
+            )
+        )
+
+
+async def get_account_secret(db: Database, *, account_id: str, name: str) -> str | None:
+    """The sealed text of a stored secret, or ``None``."""
+    async with db.transaction() as conn:
+        row = (
+            await conn.execute(
+                select(account_secrets.c.secret_sealed).where(
+                    account_secrets.c.account_id == account_id, account_secrets.c.name == name
+                )
+            )
+        ).first()
+    return str(row.secret_sealed) if row else None
 
 
 # --- audit -------------------------------------------------------------------------------

@@ -111,3 +111,4 @@ class ResealCounts:
     connections: int
     credentials: int
     authorization_requests: int
+    account_secrets: int = 0

@@ -184,3 +184,19 @@ session_tokens = Table(
     Column("revoked_at", UTCDateTime, nullable=True),
     Index("ix_session_tokens_account_id", "account_id"),
 )
+
+#: Secrets a provider shows once and the app needs later (a webhook's signing secret),
+#: sealed, per connected account and name (e.g. ``webhook:<webhook id>``).
+account_secrets = Table(
+    "account_secrets",
+    metadata,
+    Column(
+        "account_id",
+        String(36),
+        ForeignKey("connected_accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("name", String(200), primary_key=True),
+    Column("secret_sealed", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -27,3 +27,8 @@ def pending_token(state: str) -> str:
 
 def pending_refresh_token(state: str) -> str:
     return f"pending:{state}:refresh"
+
+
+def account_secret(key: str) -> str:
+    """A provider secret kept for an account; ``key`` is ``"<account id>|<name>"``."""
+    return f"account_secret:{key}"

@@ -17,6 +17,7 @@ _PURPOSES: dict[str, Callable[[str], str]] = {
     "access_token": purposes.access_token,
     "refresh_token": purposes.refresh_token,
     "code_verifier": purposes.code_verifier,
+    "account_secret": purposes.account_secret,
 }
 
 
@@ -26,6 +27,7 @@ class RotationReport:
     connections: int
     credentials: int
     authorization_requests: int = 0
+    account_secrets: int = 0
 
 
 async def rotate(db: Database, keyring: KeyRing) -> RotationReport:
@@ -44,4 +46,5 @@ async def rotate(db: Database, keyring: KeyRing) -> RotationReport:
         connections=counts.connections,
         credentials=counts.credentials,
         authorization_requests=counts.authorization_requests,
+        account_secrets=counts.account_secrets,
     )

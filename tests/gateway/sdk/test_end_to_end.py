@@ -172,3 +172,32 @@ async def test_bad_credentials_are_named(tmp_path: Path, emulator: RunningEmulat
         )
     assert connection.status == "INVALID_CREDENTIALS"
     assert connection.status_detail and "invalid_client" in connection.status_detail
+
+
+async def test_webhook_secret_is_sealed_kept_and_survives_rotation(
+    gateway: AsyncGateway, emulator: RunningEmulator
+) -> None:
+    from attio_gateway.vault.rotation import rotate
+
+    await connect_user(gateway, "u")
+    created = await gateway.actions.execute_tool(
+        tool_name="attio_create_webhook",
+        identifier="u",
+        tool_input={
+            "target_url": "https://hooks.example.com/attio",
+            "subscriptions": [{"event_type": "note.created"}],
+        },
+    )
+    webhook_id = created.data["data"]["id"]["webhook_id"]
+    assert "secret" not in created.data["data"]  # never in the agent's context
+    stored = emulator.state.store.table("webhooks").get(webhook_id)
+    assert stored is not None
+    kept = await gateway.account_secret(f"webhook:{webhook_id}", identifier="u")
+    assert kept.get_secret_value() == stored["secret"]
+
+    new_ring, _ = gateway.keyring.with_new_key()
+    report = await rotate(gateway.db, new_ring)
+    assert report.account_secrets == 1
+    gateway._keyring = new_ring
+    again = await gateway.account_secret(f"webhook:{webhook_id}", identifier="u")
+    assert again.get_secret_value() == stored["secret"]
