@@ -207,3 +207,29 @@ async def test_list_entry_event_is_delivered(
     assert event["id"]["list_id"] == made.json()["data"]["id"]["list_id"]
     assert event["id"]["entry_id"] == entry.json()["data"]["id"]["entry_id"]
     assert event["parent_record_id"] == company
+
+
+async def test_record_events_are_delivered(
+    client: httpx.AsyncClient, emulator_state: EmulatorState, receiver: Receiver
+) -> None:
+    await subscribe(client, receiver.url, "record.created", "record.updated", "record.deleted")
+    company = await create(client, "companies", {"name": "Acme", "domains": ["acme.com"]})
+    record_id = company["id"]["record_id"]
+    path = f"/v2/objects/companies/records/{record_id}"
+    await client.patch(path, json={"data": {"values": {"name": "Acme Inc"}}})
+    await client.put(
+        "/v2/objects/companies/records",
+        params={"matching_attribute": "domains"},
+        json={"data": {"values": {"domains": ["acme.com"], "description": "x"}}},
+    )
+    await client.delete(path)
+    await drain(emulator_state)
+    events = [json.loads(body)["events"][0] for _, body in receiver.received]
+    assert [e["event_type"] for e in events] == [
+        "record.created",
+        "record.updated",
+        "record.updated",
+        "record.deleted",
+    ]
+    assert {e["id"]["record_id"] for e in events} == {record_id}
+    assert events[0]["id"]["object_id"] == company["id"]["object_id"]

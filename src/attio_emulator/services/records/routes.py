@@ -14,6 +14,7 @@ from attio_emulator.core.wire import data_of, int_param, json_body
 from attio_emulator.services.objects.models import get_attribute, get_object
 from attio_emulator.services.records import models
 from attio_emulator.services.records.search import search
+from attio_emulator.services.webhooks.models import emit
 
 router = APIRouter(prefix="/v2/objects", tags=["records"])
 
@@ -48,6 +49,7 @@ async def create_record(
     obj = get_object(state, object)
     data = data_of(await json_body(request))
     record = models.create_record(state, obj, data.get("values"), caller.actor)
+    _emit(state, "record.created", record, caller)
     return {"data": models.render_record(state, record)}
 
 
@@ -59,7 +61,10 @@ async def assert_record(
         raise validation_error("The matching_attribute query parameter is required.")
     obj = get_object(state, object)
     data = data_of(await json_body(request))
+    before = len(state.store.table("records"))
     record = models.assert_record(state, obj, matching_attribute, data.get("values"), caller.actor)
+    created = len(state.store.table("records")) > before
+    _emit(state, "record.created" if created else "record.updated", record, caller)
     return {"data": models.render_record(state, record)}
 
 
@@ -76,6 +81,7 @@ async def _update(
     record = models.get_record(state, obj, record_id)
     data = data_of(await json_body(request))
     models.update_record(state, obj, record, data.get("values", {}), caller.actor, mode=mode)
+    _emit(state, "record.updated", record, caller)
     return {"data": models.render_record(state, record)}
 
 
@@ -94,10 +100,20 @@ async def put_record(
 
 
 @router.delete("/{object}/records/{record_id}")
-async def delete_record(state: StateDep, _: Write, object: str, record_id: str) -> dict[str, Any]:
+async def delete_record(
+    state: StateDep, caller: Write, object: str, record_id: str
+) -> dict[str, Any]:
     obj = get_object(state, object)
-    models.delete_record(state, obj, models.get_record(state, obj, record_id))
+    record = models.get_record(state, obj, record_id)
+    models.delete_record(state, obj, record)
+    _emit(state, "record.deleted", record, caller)
     return {}
+
+
+def _emit(state: EmulatorState, event_type: str, record: dict[str, Any], caller: Caller) -> None:
+    """Tell subscribed webhooks (Attio's record events carry object and record ids)."""
+    ids = {"object_id": record["id"]["object_id"], "record_id": record["id"]["record_id"]}
+    emit(state, event_type, ids, caller.actor)
 
 
 @router.get("/{object}/records/{record_id}/attributes/{attribute}/values")
