@@ -17,7 +17,7 @@ def serve(
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
 ) -> None:
     """Run the gateway's server: JSON API (/api/v1, docs at /api/docs), OAuth callback,
-    dashboard, /healthz and /metrics."""
+    dashboard, MCP (/mcp), /healthz and /metrics."""
     from attio_gateway.api import create_app
 
     settings = load_settings()
