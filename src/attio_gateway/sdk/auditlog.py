@@ -1,9 +1,11 @@
 """Audit events written off the caller's path, without losing any.
 
 An insert (a commit, an fsync on SQLite) used to cost more than the proxied call itself.
-``AuditWriter.put`` only queues the event; one background task inserts what is queued in
+``AuditWriter.put`` queues the event; with ``wait=True`` it also waits until the event is
+stored (``AsyncGateway.audit`` does, for the tools and every other caller; only the
+proxy's per-call event does not wait). One background task inserts what is queued in
 batches, one transaction per batch, at most ``LINGER_SECONDS`` after the first event of a
-batch was queued. Nothing is dropped:
+batch was queued (at once when someone waits). Nothing is dropped:
 
 - the queue is bounded, and a full queue makes callers wait (back-pressure) rather than
   discard;
@@ -13,8 +15,8 @@ batch was queued. Nothing is dropped:
   it before reading, so a process always reads its own events; ``close()`` flushes, and
   raises naming how many events could not be stored if the database stays unusable.
 
-Another process reads an event once it is stored, normally within ~50 ms; only a crash
-(``SIGKILL``, power loss) can lose the events of the batch being gathered.
+Another process reads a proxy event once it is stored, normally within ~50 ms; only a
+crash (``SIGKILL``, power loss) can lose the proxy events of the batch being gathered.
 """
 
 from __future__ import annotations
@@ -42,15 +44,20 @@ LINGER_SECONDS = 0.05
 CLOSE_TIMEOUT = 10.0
 
 
+_Item = tuple[AuditEventRow, "asyncio.Future[None] | None"]
+
+
 class AuditWriter:
     def __init__(self, db: Database, *, max_queued: int = MAX_QUEUED) -> None:
         self._db = db
-        self._queue: asyncio.Queue[AuditEventRow] = asyncio.Queue(max_queued)
+        #: Each event with the future of a caller waiting until it is stored, if any.
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue(max_queued)
         self._task: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._flush_requested = asyncio.Event()
 
-    async def put(self, event: AuditEventRow) -> None:
+    async def put(self, event: AuditEventRow, *, wait: bool = False) -> None:
+        """Queue ``event``; with ``wait``, return only once it is stored."""
         if self._task is None or self._task.done():
             self._loop = asyncio.get_running_loop()
             self._task = asyncio.create_task(self._run(), name="attio-gateway-audit")
@@ -58,7 +65,13 @@ class AuditWriter:
             # Let the writer enter its loop: a task cancelled before it ever ran could not
             # drain the queue when asyncio.run() ends without close().
             await asyncio.sleep(0)
-        await self._queue.put(event)
+        if not wait:
+            await self._queue.put((event, None))
+            return
+        stored = asyncio.get_running_loop().create_future()
+        await self._queue.put((event, stored))
+        self._flush_requested.set()  # someone waits: no lingering
+        await stored
 
     async def flush(self) -> None:
         """Wait until every event queued so far is stored."""
@@ -99,7 +112,7 @@ class AuditWriter:
             log.exception("audit: %d event(s) could not be stored at exit", self._queue.qsize())
 
     async def _run(self) -> None:
-        batch: list[AuditEventRow] = []
+        batch: list[_Item] = []
         try:
             while True:
                 batch = [await self._queue.get()]
@@ -108,9 +121,8 @@ class AuditWriter:
                         await self._flush_requested.wait()
                 while len(batch) < MAX_BATCH and not self._queue.empty():
                     batch.append(self._queue.get_nowait())
-                await self._store(batch)
-                for _ in batch:
-                    self._queue.task_done()
+                self._flush_requested.clear()
+                await self._store_batch(batch)
                 batch = []
         except asyncio.CancelledError:
             # Stopped by close(), or by asyncio.run() ending without close(): store what
@@ -118,29 +130,37 @@ class AuditWriter:
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             if batch:
-                await self._store(batch, attempts=len(RETRY_DELAYS))
-                for _ in batch:
-                    self._queue.task_done()
+                await self._store_batch(batch, attempts=len(RETRY_DELAYS))
             raise
 
-    async def _store(self, batch: list[AuditEventRow], *, attempts: int | None = None) -> None:
-        """Insert ``batch``, retrying (forever unless ``attempts`` is given)."""
+    async def _store_batch(self, batch: list[_Item], *, attempts: int | None = None) -> None:
+        stored = await self._store([event for event, _ in batch], attempts=attempts)
+        for _, waiter in batch:
+            if waiter is not None and not waiter.done():
+                if stored:
+                    waiter.set_result(None)
+                else:
+                    waiter.set_exception(StorageError("the audit event could not be stored"))
+            self._queue.task_done()
+
+    async def _store(self, batch: list[AuditEventRow], *, attempts: int | None = None) -> bool:
+        """Insert ``batch``, retrying (forever unless ``attempts`` is given); whether it is
+        stored."""
         attempt = 0
         while True:
             try:
                 await q.record_audit_events(self._db, events=batch)
-                return
+                return True
             except ConflictError:
                 if len(batch) == 1:
-                    return  # this event_id is already stored: never written twice
-                for event in batch:  # find the duplicate; store the others
-                    await self._store([event], attempts=attempts)
-                return
+                    return True  # this event_id is already stored: never written twice
+                results = [await self._store([event], attempts=attempts) for event in batch]
+                return all(results)
             except Exception as exc:  # retried, never dropped silently
                 attempt += 1
                 if attempts is not None and attempt >= attempts:
                     log.error("audit: %d event(s) could not be stored: %s", len(batch), exc)
-                    return
+                    return False
                 delay = RETRY_DELAYS[min(attempt - 1, len(RETRY_DELAYS) - 1)]
                 log.warning(
                     "audit: %d event(s) not stored yet (%s); retrying in %.2f s",

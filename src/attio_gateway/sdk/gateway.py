@@ -872,7 +872,9 @@ class AsyncGateway:
             error_code = error_code or exc.code
             raise
         finally:
+            # Not awaited: the proxied call would otherwise wait for a commit (see auditlog).
             await self.audit(
+                wait=False,
                 kind="proxy",
                 outcome=outcome,
                 connection_name=connection.name,
@@ -885,14 +887,14 @@ class AsyncGateway:
                 request_id=request_id,
             )
 
-    async def audit(self, **fields: Any) -> str:
-        """Record one audit event (never tokens, never bodies); returns its id."""
+    async def audit(self, *, wait: bool = True, **fields: Any) -> str:
+        """Record one audit event (never tokens, never bodies); returns its id. With
+        ``wait=False`` it is only queued (stored within ~50 ms, never dropped)."""
         event_id = fields.pop("event_id", None) or q.new_id()
         event = AuditEventRow(event_id=event_id, at=_now(), **fields)
         if self._audit_writer is None:
             raise ConfigurationError("The gateway is not open.")
-        # Queued, not awaited: stored within milliseconds, never dropped (see auditlog).
-        await self._audit_writer.put(event)
+        await self._audit_writer.put(event, wait=wait)
         return event_id
 
     async def audit_events(self, **filters: Any) -> list[models.AuditEvent]:

@@ -21,17 +21,27 @@ def _event(n: int) -> dict[str, object]:
     return {"kind": "proxy", "outcome": "success", "identifier": "u", "path": f"/v2/{n}"}
 
 
-async def test_every_event_is_readable_at_once_and_in_order(tmp_path: Path) -> None:
+async def test_queued_events_are_readable_at_once_and_in_order(tmp_path: Path) -> None:
     async with AsyncGateway(Settings(data_dir=tmp_path)) as gw:
-        ids = [await gw.audit(**_event(n)) for n in range(300)]
+        ids = [await gw.audit(wait=False, **_event(n)) for n in range(300)]
         events = await gw.audit_events(identifier="u", limit=1000)
     assert [e.event_id for e in events] == list(reversed(ids))  # newest first
+
+
+async def test_audit_returns_once_the_event_is_stored_for_every_process(tmp_path: Path) -> None:
+    async with (
+        AsyncGateway(Settings(data_dir=tmp_path)) as gw,
+        AsyncGateway(Settings(data_dir=tmp_path)) as other,
+    ):
+        await gw.audit(wait=False, **_event(0))
+        await gw.audit(**_event(1))  # waits, and takes the queued one along
+        assert len(await q.list_audit_events(other.db)) == 2
 
 
 async def test_close_stores_what_is_still_queued(tmp_path: Path) -> None:
     async with AsyncGateway(Settings(data_dir=tmp_path)) as gw:
         for n in range(200):
-            await gw.audit(**_event(n))
+            await gw.audit(wait=False, **_event(n))
     async with AsyncGateway(Settings(data_dir=tmp_path)) as reader:
         assert len(await q.list_audit_events(reader.db, limit=1000)) == 200
 
@@ -43,8 +53,8 @@ async def test_a_duplicate_event_id_is_stored_once_and_the_rest_of_its_batch_too
         await gw.audit(event_id="same", **_event(0))
         await gw.audit_events()  # stored
         for n in range(1, 4):
-            await gw.audit(**_event(n))
-        await gw.audit(event_id="same", **_event(4))
+            await gw.audit(wait=False, **_event(n))
+        await gw.audit(wait=False, event_id="same", **_event(4))
         await gw.audit(**_event(5))
         events = await gw.audit_events(limit=100)
     assert sorted(e.path or "" for e in events) == [f"/v2/{n}" for n in (0, 1, 2, 3, 5)]
@@ -61,7 +71,9 @@ async def test_a_duplicate_event_id_is_stored_once_and_the_rest_of_its_batch_too
         async def main():
             gw = await AsyncGateway().open()
             for n in range(100):
-                await gw.audit(kind="proxy", outcome="success", identifier="u", path=f"/{n}")
+                await gw.audit(
+                    wait=False, kind="proxy", outcome="success", identifier="u", path=f"/{n}"
+                )
             raise SystemExit(3)
 
         asyncio.run(main())
@@ -72,7 +84,7 @@ async def test_a_duplicate_event_id_is_stored_once_and_the_rest_of_its_batch_too
 
         gw = Gateway()
         for n in range(100):
-            gw.audit(kind="proxy", outcome="success", identifier="u", path=f"/{n}")
+            gw.audit(wait=False, kind="proxy", outcome="success", identifier="u", path=f"/{n}")
         raise KeyError("the script failed")
         """,
     ],
