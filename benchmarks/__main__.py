@@ -355,8 +355,8 @@ def write_markdown(results: dict[str, Any]) -> None:
         f"Embedded SDK vs direct call, p50 at concurrency 1: **{c1:+.0%}**. Per call the SDK "
         "takes the account and its unsealed token from an in-process cache (re-read after "
         "5 s, dropped on any change this process makes and on a 401), a rate-limit slot, "
-        "and queues the audit event (stored by a background task in batches, never "
-        "dropped); `last_used_at` is written at most once a minute. "
+        "and queues its audit event (stored by a background task in batches within ~50 ms, "
+        "never dropped); `last_used_at` is written at most once a minute. "
         "The HTTP gateway server is not measured yet.",
         "",
         *overhead_chart(overhead),
