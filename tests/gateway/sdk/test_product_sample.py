@@ -90,7 +90,7 @@ def test_document_sample_as_written_sees_exactly_what_attio_answers(data_dir: Pa
     assert re.search(r"Created company: [0-9a-f-]{36}", result.stdout)
     # The person's company reference lacks target_object: Attio's 400, quoted by the KeyError.
     last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("KeyError:") and "HTTP 400" in last_line
+    assert last_line.startswith("KeyError:") and "HTTP 400" in last_line, result.stderr
     assert 'record references need \\\\"target_object\\\\"' in last_line, last_line
     # Every call reached Attio as written, and stopped where the script stopped.
     assert asyncio.run(_proxy_events(data_dir)) == [

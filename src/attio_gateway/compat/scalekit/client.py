@@ -10,6 +10,7 @@ so it has nothing to check them against and only records that they were given.
 
 from __future__ import annotations
 
+import atexit
 from typing import Any
 
 from attio_gateway.config import Settings
@@ -39,12 +40,20 @@ class ScalekitClient:
         self.gateway = Gateway(base.model_copy(update=overrides))
         self.actions = self.gateway.actions
         self.connect = self.gateway.actions
+        self._closed = False
+        # Scripts written for the hosted SDK never close their client: do it at exit so
+        # pending audit writes are flushed and nothing is left running.
+        atexit.register(self.close)
 
     @property
     def env_url(self) -> str:
         return self.gateway.settings.base_url
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        atexit.unregister(self.close)
         self.gateway.close()
 
     def __enter__(self) -> ScalekitClient:
