@@ -11,8 +11,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-DOCUMENT = Path("/work/shared/seed/000_d55efa1f3eae915e.txt")
-TOOLS_MD = Path("/work/shared/attio/TOOLS.md")
+# shared/ sits beside the repository checkout (on developers' machines and in CI).
+SHARED = Path(__file__).resolve().parents[4] / "shared"
+DOCUMENT = SHARED / "seed" / "000_d55efa1f3eae915e.txt"
+TOOLS_MD = SHARED / "attio" / "TOOLS.md"
 TRANSCRIPTION = Path(__file__).with_name("document_tools.json")
 
 _ROW = re.compile(r"^([a-z_]+?)(string|object|array|integer|boolean|number)(Yes|No)(.*)$")
