@@ -146,16 +146,8 @@ class AsyncActions:
         connected_account_id: str | None = None,
     ) -> models.ConnectedAccountResponse:
         """The account including its tokens (for apps that must call Attio themselves)."""
-        gw = self._gateway
-        connection, account = await gw.find_account(
-            connection_name=connection_name,
-            identifier=identifier,
-            connected_account_id=connected_account_id,
-        )
-        return models.ConnectedAccountResponse(
-            connected_account=await gw.account_model(
-                account, connection=connection, with_tokens=True
-            )
+        return await self._account_response(
+            connection_name, identifier, connected_account_id, with_tokens=True
         )
 
     async def get_connected_account_details(
@@ -165,6 +157,18 @@ class AsyncActions:
         connected_account_id: str | None = None,
     ) -> models.ConnectedAccountResponse:
         """The account without tokens."""
+        return await self._account_response(
+            connection_name, identifier, connected_account_id, with_tokens=False
+        )
+
+    async def _account_response(
+        self,
+        connection_name: str | None,
+        identifier: str | None,
+        connected_account_id: str | None,
+        *,
+        with_tokens: bool,
+    ) -> models.ConnectedAccountResponse:
         gw = self._gateway
         connection, account = await gw.find_account(
             connection_name=connection_name,
@@ -173,7 +177,7 @@ class AsyncActions:
         )
         return models.ConnectedAccountResponse(
             connected_account=await gw.account_model(
-                account, connection=connection, with_tokens=False
+                account, connection=connection, with_tokens=with_tokens
             )
         )
 
