@@ -1,0 +1,331 @@
+"""``RemoteGateway``: the SDK's ``.actions`` over HTTP, for apps that talk to a running
+gateway server (``attio-gateway serve``) instead of embedding one.
+
+It authenticates with an API client's id and secret (client credentials, like the hosted
+service's ``SCALEKIT_CLIENT_ID``/``SCALEKIT_CLIENT_SECRET``), keeps the bearer token until
+shortly before it expires, and turns the server's one error shape back into the same
+``GatewayError`` subclasses the embedded SDK raises. This client is its own boundary: the
+transport failures of its calls to the server are translated here.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from attio_gateway import errors
+from attio_gateway.sdk import models
+from attio_gateway.sdk.response import ProxyResponse
+
+_API = "/api/v1"
+
+
+def _error_classes() -> dict[str, type[errors.GatewayError]]:
+    found: dict[str, type[errors.GatewayError]] = {}
+    pending: list[type[errors.GatewayError]] = [errors.GatewayError]
+    while pending:
+        cls = pending.pop()
+        found.setdefault(cls.code, cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def error_from_body(status: int, body: Any) -> errors.GatewayError:
+    """The server's ``{"error": {...}}`` as the ``GatewayError`` the embedded SDK raises."""
+    data = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        return errors.GatewayError(f"The gateway answered HTTP {status}.")
+    code, message = str(data.get("code", "")), str(data.get("message", ""))
+    cls = _error_classes().get(code, errors.GatewayError)
+    if issubclass(cls, errors.AccountNotActiveError):
+        return cls(
+            message,
+            status=str(data.get("status")),
+            authorization_link=data.get("authorization_link"),
+        )
+    if issubclass(cls, errors.MissingScopesError):
+        return cls(
+            message,
+            missing=list(data.get("missing") or []),
+            granted=list(data.get("granted") or []),
+        )
+    if issubclass(cls, errors.ToolInputError):
+        return cls(message, field=data.get("field"))
+    if issubclass(cls, errors.OAuthFlowError):
+        return cls(str(data.get("error") or code), data.get("error_description"))
+    if issubclass(cls, errors.UpstreamError):
+        return cls(
+            message,
+            status_code=data.get("status_code"),
+            type=data.get("type"),
+            upstream_code=data.get("upstream_code"),
+            request_id=data.get("request_id"),
+            retry_after=data.get("retry_after"),
+        )
+    return cls(message)
+
+
+class RemoteGateway:
+    """``RemoteGateway(env_url, client_id, client_secret).actions.request(...)``."""
+
+    def __init__(
+        self,
+        env_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=env_url.rstrip("/"), transport=transport, timeout=timeout
+        )
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self.actions = RemoteActions(self)
+        self.connect = self.actions
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> RemoteGateway:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise errors.ConfigurationError(
+                f"The gateway at {self._http.base_url} could not be reached: {exc}"
+            ) from exc
+
+    def _bearer(self) -> str:
+        if self._token is None or time.monotonic() >= self._token_expires:
+            response = self._send(
+                "POST",
+                f"{_API}/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self._client_id,
+                    "client_secret": self._client_secret,
+                },
+            )
+            body = response.json()
+            if not response.is_success:
+                raise error_from_body(response.status_code, body)
+            self._token = str(body["access_token"])
+            self._token_expires = time.monotonic() + float(body.get("expires_in", 300)) - 30
+        return self._token
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(
+            method,
+            f"{_API}{path}",
+            headers={"Authorization": f"Bearer {self._bearer()}"},
+            **kwargs,
+        )
+        if response.status_code == 204:
+            return None
+        body = response.json()
+        if not response.is_success:
+            raise error_from_body(response.status_code, body)
+        return body
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+class RemoteActions:
+    """The hosted service's method names, over the gateway's JSON API."""
+
+    def __init__(self, gateway: RemoteGateway) -> None:
+        self._gw = gateway
+
+    def get_authorization_link(
+        self,
+        identifier: str | None = None,
+        connection_name: str | None = None,
+        connected_account_id: str | None = None,
+        state: str | None = None,
+        user_verify_url: str | None = None,
+    ) -> models.AuthorizationLink:
+        body = _drop_none(
+            {
+                "identifier": identifier,
+                "connection_name": connection_name,
+                "connected_account_id": connected_account_id,
+                "state": state,
+                "user_verify_url": user_verify_url,
+            }
+        )
+        return models.AuthorizationLink.model_validate(
+            self._gw.call("POST", "/connected-accounts/authorization-link", json=body)
+        )
+
+    def verify_connected_account_user(
+        self, auth_request_id: str, identifier: str
+    ) -> models.VerifyUserResponse:
+        body = {"auth_request_id": auth_request_id, "identifier": identifier}
+        return models.VerifyUserResponse.model_validate(
+            self._gw.call("POST", "/connected-accounts/verify", json=body)
+        )
+
+    def list_connected_accounts(
+        self,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        provider: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> models.ListConnectedAccountsResponse:
+        params = _drop_none(
+            {
+                "connection_name": connection_name,
+                "identifier": identifier,
+                "provider": provider,
+                "page_size": page_size,
+                "page_token": page_token,
+            }
+        )
+        return models.ListConnectedAccountsResponse.model_validate(
+            self._gw.call("GET", "/connected-accounts", params=params)
+        )
+
+    def _account_id(
+        self, connection_name: str | None, identifier: str | None, connected_account_id: str | None
+    ) -> str:
+        if connected_account_id:
+            return connected_account_id
+        found = self.list_connected_accounts(connection_name=connection_name, identifier=identifier)
+        if not identifier or not found.connected_accounts:
+            raise errors.NotFoundError(
+                f"No connected account for identifier {identifier!r}"
+                + (f" on connection {connection_name!r}." if connection_name else ".")
+            )
+        return found.connected_accounts[0].id
+
+    def get_connected_account(
+        self,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+    ) -> models.ConnectedAccountResponse:
+        account_id = self._account_id(connection_name, identifier, connected_account_id)
+        return models.ConnectedAccountResponse.model_validate(
+            self._gw.call(
+                "GET", f"/connected-accounts/{account_id}", params={"include_tokens": "true"}
+            )
+        )
+
+    def get_connected_account_details(
+        self,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+    ) -> models.ConnectedAccountResponse:
+        account_id = self._account_id(connection_name, identifier, connected_account_id)
+        return models.ConnectedAccountResponse.model_validate(
+            self._gw.call("GET", f"/connected-accounts/{account_id}")
+        )
+
+    def delete_connected_account(
+        self,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+    ) -> None:
+        account_id = self._account_id(connection_name, identifier, connected_account_id)
+        self._gw.call("DELETE", f"/connected-accounts/{account_id}")
+
+    def request(
+        self,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        path: str = "/",
+        method: str = "GET",
+        query_params: dict[str, Any] | None = None,
+        body: Any = None,
+        json: Any = None,
+        connected_account_id: str | None = None,
+    ) -> ProxyResponse:
+        """Attio's answer as it came (a 404 from Attio is a 404 here), dict-indexable."""
+        if body is not None and json is not None:
+            raise errors.ToolInputError("give body or json, not both", field="json")
+        payload = _drop_none(
+            {
+                "connection_name": connection_name,
+                "identifier": identifier,
+                "connected_account_id": connected_account_id,
+                "path": path,
+                "method": method.upper(),
+                "query_params": {k: str(v) for k, v in (query_params or {}).items()} or None,
+                "body": json if json is not None else body,
+            }
+        )
+        result = self._gw.call("POST", "/proxy", json=payload)
+        headers = {
+            k: v
+            for k, v in result["headers"].items()
+            if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")
+        }
+        content = result["body"]
+        response = (
+            httpx.Response(result["status_code"], headers=headers, json=content)
+            if not isinstance(content, str)
+            else httpx.Response(result["status_code"], headers=headers, text=content)
+        )
+        return ProxyResponse(response)
+
+    def execute_tool(
+        self,
+        tool_input: dict[str, Any],
+        tool_name: str,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+        connection_name: str | None = None,
+        output: str = "default",
+    ) -> models.ExecuteToolResponse:
+        payload = _drop_none(
+            {
+                "tool_name": tool_name,
+                "tool_input": tool_input,
+                "identifier": identifier,
+                "connected_account_id": connected_account_id,
+                "connection_name": connection_name,
+                "output": output,
+            }
+        )
+        return models.ExecuteToolResponse.model_validate(
+            self._gw.call("POST", "/tools/execute", json=payload)
+        )
+
+    def list_tools(
+        self,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        provider: str | None = None,
+        tool_name: str | None = None,
+        query: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> Any:
+        params = _drop_none(
+            {
+                "connection_name": connection_name,
+                "identifier": identifier,
+                "provider": provider,
+                "tool_name": tool_name,
+                "query": query,
+                "page_size": page_size,
+                "page_token": page_token,
+            }
+        )
+        return self._gw.call("GET", "/tools", params=params)
