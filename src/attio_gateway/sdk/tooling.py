@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from attio_gateway.errors import GatewayError
@@ -27,12 +26,11 @@ async def execute(
     output: str,
 ) -> models.ExecuteToolResponse:
     spec = tool_catalog().get(tool_name)  # unknown tool: fails before touching the account
-    connection, account = await gateway.find_account(
+    connection, account = await gateway.account_for_call(
         connection_name=connection_name,
         identifier=identifier,
         connected_account_id=connected_account_id,
     )
-    account = await gateway.active_account(connection, account)
     execution_id = gateway.new_execution_id()
     started = time.perf_counter()
     outcome, error_code = "error", None
@@ -48,7 +46,7 @@ async def execute(
             on_secret=lambda name, secret: gateway.keep_account_secret(account, name, secret),
         )
         outcome = "success"
-        await q.touch_account_last_used(gateway.db, account_id=account.id, now=datetime.now(UTC))
+        await gateway.touch_last_used(account.id)
         return models.ExecuteToolResponse(data=data, execution_id=execution_id)
     except GatewayError as exc:
         error_code = exc.code
