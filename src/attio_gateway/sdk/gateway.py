@@ -37,6 +37,7 @@ from attio_gateway.proxy.ratelimit import (
     RedisRateLimiter,
     rate_limiter_from_settings,
 )
+from attio_gateway.proxy.retry import retry_policy_from_settings
 from attio_gateway.sdk import models
 from attio_gateway.sdk.auditlog import AuditWriter
 from attio_gateway.sdk.callcache import CallCache
@@ -112,6 +113,7 @@ class AsyncGateway:
         self._keyring: KeyRing | None = None
         self._http: httpx.AsyncClient | None = None
         self._limiter: RateLimiter | None = None
+        self._retry_policy = retry_policy_from_settings(self.settings)
         self._redis: aioredis.Redis | None = None
         self._refresh_locks: dict[str, asyncio.Lock] = {}
         self._schema_caches: dict[str, dict[str, Any]] = {}
@@ -801,6 +803,7 @@ class AsyncGateway:
             base_url=connection.api_base_url,
             rate_limiter=self._limiter,
             workspace_key=account.workspace_id or account.id,
+            retry_policy=self._retry_policy,
             http=self.http,
         )
 

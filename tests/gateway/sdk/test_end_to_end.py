@@ -9,9 +9,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from attio_emulator.core.limits import Limits
 from attio_emulator.server import RunningEmulator, run_in_thread
 from attio_gateway.config import Settings
-from attio_gateway.errors import AccountNotActiveError, OAuthFlowError, ToolInputError
+from attio_gateway.errors import (
+    AccountNotActiveError,
+    OAuthFlowError,
+    RateLimitedError,
+    ToolInputError,
+)
 from attio_gateway.sdk import AccountStatus, AsyncGateway
 from attio_gateway.sdk.sandbox import connect_user, consent, create_emulator_connection
 
@@ -201,3 +207,19 @@ async def test_webhook_secret_is_sealed_kept_and_survives_rotation(
     gateway._keyring = new_ring
     again = await gateway.account_secret(f"webhook:{webhook_id}", identifier="u")
     assert again.get_secret_value() == stored["secret"]
+
+
+async def test_retry_budget_setting_reaches_sdk_calls(
+    tmp_path: Path, emulator: RunningEmulator
+) -> None:
+    """ATTIO_GATEWAY_PROXY_MAX_TOTAL_WAIT bounds the SDK's retries (0: no waiting at all)."""
+    settings = Settings(data_dir=tmp_path, proxy_max_total_wait=0, attio_reads_per_second=1000)
+    async with AsyncGateway(settings) as gw:
+        await create_emulator_connection(gw, emulator.base_url)
+        await connect_user(gw, "u")
+        emulator.state.limits = Limits(reads_per_second=1)  # fresh windows, one read a second
+        first = await gw.actions.request(identifier="u", path="/v2/objects")
+        with pytest.raises(RateLimitedError) as caught:  # the default budget would wait ~1 s
+            await gw.actions.request(identifier="u", path="/v2/objects")
+    assert first.status_code == 200
+    assert caught.value.retry_after is not None
