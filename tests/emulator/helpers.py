@@ -6,24 +6,15 @@ from typing import Any
 
 import httpx
 
-from attio_emulator.core.clock import new_id
 from attio_emulator.core.state import EmulatorState
+from attio_emulator.services.members import models as members
 
 
 def add_member(state: EmulatorState, email: str = "ada@example.com") -> str:
-    member_id = new_id()
-    state.store.table("workspace_members").put(
-        member_id,
-        {
-            "id": {"workspace_id": state.workspace.workspace_id, "workspace_member_id": member_id},
-            "first_name": "Ada",
-            "last_name": "Admin",
-            "avatar_url": None,
-            "email_address": email,
-            "created_at": state.clock.timestamp(),
-            "access_level": "admin",
-        },
+    member = members.add_member(
+        state, first_name="Ada", last_name="Admin", email_address=email, access_level="admin"
     )
+    member_id: str = member["id"]["workspace_member_id"]
     return member_id
 
 

@@ -16,7 +16,6 @@ from attio_emulator.core.clock import format_timestamp, parse_timestamp
 from attio_emulator.core.errors import AttioError, validation_error, value_not_found
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document
-from attio_emulator.core.wire import is_uuid
 
 LOCATION_KEYS = (
     "line_1",
@@ -482,7 +481,6 @@ __all__ = [
     "MAIN_FIELD",
     "choice_ids",
     "field_value",
-    "is_uuid",
     "normalize",
     "render",
     "same_value",

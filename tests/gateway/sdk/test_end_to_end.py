@@ -14,6 +14,7 @@ from attio_emulator.server import RunningEmulator, run_in_thread
 from attio_gateway.config import Settings
 from attio_gateway.errors import (
     AccountNotActiveError,
+    NotFoundError,
     OAuthFlowError,
     RateLimitedError,
     ToolInputError,
@@ -101,14 +102,11 @@ async def test_revoked_token_moves_account_to_expired_with_a_fresh_link(
         await gateway.actions.execute_tool(
             tool_name="attio_list_objects", identifier="u", tool_input={}
         )
-    # The fresh link reconnects the user.
-    assert caused_link_works(caught.value.authorization_link)
+    # The fresh link (PKCE, single-use state) reconnects the user.
+    link = caught.value.authorization_link or ""
+    assert "code_challenge=" in link and "state=" in link
     result = await consent(gateway, caught.value.authorization_link or "")
     assert result.status == AccountStatus.ACTIVE
-
-
-def caused_link_works(link: str | None) -> bool:
-    return bool(link and "code_challenge=" in link and "state=" in link)
 
 
 async def test_state_replay_tamper_and_denial(gateway: AsyncGateway) -> None:
@@ -133,7 +131,7 @@ async def test_identifiers_never_share_tokens(gateway: AsyncGateway) -> None:
     a = alice.connected_account.authorization_details["oauth_token"]["access_token"]
     b = bob.connected_account.authorization_details["oauth_token"]["access_token"]
     assert a != b
-    with pytest.raises(Exception, match="No connected account for identifier 'carol'"):
+    with pytest.raises(NotFoundError, match="No connected account for identifier 'carol'"):
         await gateway.actions.request(identifier="carol", path="/v2/objects")
 
 

@@ -12,7 +12,7 @@ from attio_emulator.core.clock import new_id
 from attio_emulator.core.errors import not_found, slug_conflict, validation_error
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document
-from attio_emulator.core.wire import check_slug, is_uuid
+from attio_emulator.core.wire import check_slug
 from attio_emulator.services.objects.standard import (
     COMPANY_CATEGORIES,
     DEAL_STAGES,
@@ -548,8 +548,3 @@ def update_choice(
             doc[field] = data[field]
     key = "option_id" if kind == "select_options" else "status_id"
     return state.store.table(kind).put(doc["id"][key], doc)
-
-
-def object_by_id(state: EmulatorState, object_id: str) -> Document | None:
-    doc = state.store.table("objects").get(object_id)
-    return doc if doc is not None or not is_uuid(object_id) else None
