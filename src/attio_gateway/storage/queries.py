@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, Table, delete, insert, select, update
 
 from attio_gateway.errors import ConflictError, NotFoundError
 from attio_gateway.storage.database import Database
@@ -103,24 +103,41 @@ async def list_connections(db: Database) -> list[ConnectionRow]:
     return [_connection(row) for row in rows]
 
 
+async def _update_by_id(
+    db: Database,
+    table: Table,
+    *,
+    row_id: str,
+    now: datetime,
+    fixed: set[str],
+    noun: str,
+    changes: dict[str, Any],
+) -> Row[Any]:
+    """Set ``changes`` (and ``updated_at``) on one row by id; return the row as it is now."""
+    unknown = set(changes) - (set(table.c.keys()) - fixed - {"id", "created_at", "updated_at"})
+    if unknown:
+        raise ValueError(f"not {noun} columns: {sorted(unknown)}")
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            update(table).where(table.c.id == row_id).values(**changes, updated_at=now)
+        )
+        if result.rowcount == 0:
+            raise NotFoundError(f"No {noun} with id {row_id!r}.")
+        return (await conn.execute(select(table).where(table.c.id == row_id))).one()
+
+
 async def update_connection(
     db: Database, *, connection_id: str, now: datetime, **changes: Any
 ) -> ConnectionRow:
-    allowed = set(connections.c.keys()) - {"id", "created_at", "updated_at"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValueError(f"not connection columns: {sorted(unknown)}")
-    async with db.transaction() as conn:
-        result = await conn.execute(
-            update(connections)
-            .where(connections.c.id == connection_id)
-            .values(**changes, updated_at=now)
-        )
-        if result.rowcount == 0:
-            raise NotFoundError(f"No connection with id {connection_id!r}.")
-        row = (
-            await conn.execute(select(connections).where(connections.c.id == connection_id))
-        ).one()
+    row = await _update_by_id(
+        db,
+        connections,
+        row_id=connection_id,
+        now=now,
+        fixed=set(),
+        noun="connection",
+        changes=changes,
+    )
     return _connection(row)
 
 
@@ -207,23 +224,15 @@ async def list_accounts(
 async def update_account(
     db: Database, *, account_id: str, now: datetime, **changes: Any
 ) -> AccountRow:
-    allowed = set(connected_accounts.c.keys()) - {"id", "connection_id", "created_at"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValueError(f"not account columns: {sorted(unknown)}")
-    async with db.transaction() as conn:
-        result = await conn.execute(
-            update(connected_accounts)
-            .where(connected_accounts.c.id == account_id)
-            .values(**changes, updated_at=now)
-        )
-        if result.rowcount == 0:
-            raise NotFoundError(f"No connected account with id {account_id!r}.")
-        row = (
-            await conn.execute(
-                select(connected_accounts).where(connected_accounts.c.id == account_id)
-            )
-        ).one()
+    row = await _update_by_id(
+        db,
+        connected_accounts,
+        row_id=account_id,
+        now=now,
+        fixed={"connection_id"},
+        noun="connected account",
+        changes=changes,
+    )
     return _account(row)
 
 
