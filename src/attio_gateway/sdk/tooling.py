@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from attio_gateway.errors import GatewayError
+from attio_gateway.errors import GatewayError, ToolInputError
 from attio_gateway.sdk import models
 from attio_gateway.storage import queries as q
 from attio_gateway.tools import catalog as tool_catalog
@@ -86,7 +86,9 @@ async def list_tools(
         )
         granted = frozenset(account.granted_scopes)
     specs = tool_catalog().search(name=tool_name, query=query)
-    offset = int(page_token) if page_token and page_token.isdigit() else 0
+    if page_token and not page_token.isdigit():
+        raise ToolInputError("page_token is not one this API returned.", field="page_token")
+    offset = int(page_token) if page_token else 0
     size = min(max(page_size or 100, 1), 500)
     page = specs[offset : offset + size]
     tools = []

@@ -221,3 +221,14 @@ async def test_retry_budget_setting_reaches_sdk_calls(
             await gw.actions.request(identifier="u", path="/v2/objects")
     assert first.status_code == 200
     assert caught.value.retry_after is not None
+
+
+async def test_list_tools_pages_and_refuses_a_forged_page_token(gateway: AsyncGateway) -> None:
+    first = await gateway.actions.list_tools(page_size=10)
+    assert len(first["tools"]) == 10 and first["next_page_token"] == "10"
+    second = await gateway.actions.list_tools(page_size=10, page_token=first["next_page_token"])
+    assert {t["definition"]["name"] for t in second["tools"]}.isdisjoint(
+        t["definition"]["name"] for t in first["tools"]
+    )
+    with pytest.raises(ToolInputError, match="page_token"):
+        await gateway.actions.list_tools(page_token="garbage")
