@@ -210,6 +210,12 @@ class RemoteActions:
                 f"No connected account for identifier {identifier!r}"
                 + (f" on connection {connection_name!r}." if connection_name else ".")
             )
+        if len(found.connected_accounts) > 1:
+            raise errors.NotFoundError(
+                f"{identifier!r} has accounts on several connections "
+                f"({', '.join(a.connector for a in found.connected_accounts)}); say which with "
+                "connection_name."
+            )
         return found.connected_accounts[0].id
 
     def get_connected_account(
