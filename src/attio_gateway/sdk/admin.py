@@ -152,7 +152,9 @@ async def list_api_clients(gateway: AsyncGateway) -> list[ApiClient]:
 
 async def revoke_api_client(gateway: AsyncGateway, client_id: str) -> None:
     """Raises: NotFoundError if there is no such client (or it is already revoked)."""
-    if not await q.revoke_api_client(gateway.db, client_id=client_id, now=datetime.now(UTC)):
+    revoked = await q.revoke_api_client(gateway.db, client_id=client_id, now=datetime.now(UTC))
+    gateway.call_cache.forget()  # its tokens stop working at once, not after the cache's TTL
+    if not revoked:
         raise NotFoundError(f"No active API client {client_id!r}.")
 
 
@@ -188,9 +190,15 @@ async def verify_access_token(gateway: AsyncGateway, token: str) -> ApiClient:
     claims = json.loads(payload)
     if claims["exp"] < time.time():
         raise AuthenticationError("The bearer token has expired; request a new one.")
-    row = await q.get_api_client(gateway.db, client_id=claims["sub"])
-    if row is None or row.revoked_at is not None:
-        raise AuthenticationError("The API client of this token was revoked.")
+    # Every API request is checked, so an active client is remembered for a few seconds
+    # (the per-call cache; revoking a client drops it).
+    row = gateway.call_cache.api_client(claims["sub"])
+    if row is None:
+        generation = gateway.call_cache.generation
+        row = await q.get_api_client(gateway.db, client_id=claims["sub"])
+        if row is None or row.revoked_at is not None:
+            raise AuthenticationError("The API client of this token was revoked.")
+        gateway.call_cache.put_api_client(row, generation=generation)
     return _client_model(row)
 
 

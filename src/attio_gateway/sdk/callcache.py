@@ -1,12 +1,13 @@
-"""The per-call fast path's in-process cache: ACTIVE account rows and unsealed access
-tokens for a few seconds, and when an account's ``last_used_at`` was last written.
+"""The per-call fast path's in-process cache: ACTIVE account rows, unsealed access tokens
+and active API clients (the HTTP API's bearer check) for a few seconds, and when an
+account's ``last_used_at`` was last written.
 
 Without it every proxied call costs two lookups, a credential read and an AES-GCM unseal,
 and a ``last_used_at`` write before the audit insert. Correctness rules:
 
 - Only ACTIVE accounts are cached; any other status is read from the database each time.
-- Every change this process makes to a connection, an account or a credential calls
-  ``forget()``, which drops everything; so does a 401 from Attio. A bumped generation
+- Every change this process makes to a connection, an account, a credential or an API
+  client calls ``forget()``, which drops everything; so does a 401 from Attio. A bumped generation
   keeps a lookup that was in flight during the change from storing what it read.
 - A change made by *another* process is seen within ``ttl`` seconds (see docs/scaling.md).
 """
@@ -17,7 +18,12 @@ import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-from attio_gateway.storage.records import AccountRow, ConnectionRow, CredentialRow
+from attio_gateway.storage.records import (
+    AccountRow,
+    ApiClientRow,
+    ConnectionRow,
+    CredentialRow,
+)
 
 #: How long a cached row or token is used before it is read again.
 DEFAULT_TTL_SECONDS = 5.0
@@ -43,6 +49,11 @@ class CachedToken(_Entry):
     credential: CredentialRow
 
 
+@dataclass(frozen=True)
+class CachedApiClient(_Entry):
+    row: ApiClientRow
+
+
 class CallCache:
     def __init__(
         self, ttl: float = DEFAULT_TTL_SECONDS, touch_every: float = TOUCH_EVERY_SECONDS
@@ -52,6 +63,7 @@ class CallCache:
         self.generation = 0
         self._accounts: dict[Hashable, CachedAccount] = {}
         self._tokens: dict[str, CachedToken] = {}
+        self._api_clients: dict[str, CachedApiClient] = {}
         self._touched: dict[str, float] = {}
 
     def _live(self, entry: _Entry | None) -> bool:
@@ -88,11 +100,23 @@ class CallCache:
                 generation, time.monotonic() + self.ttl, token, credential
             )
 
+    def api_client(self, client_id: str) -> ApiClientRow | None:
+        entry = self._api_clients.get(client_id)
+        return entry.row if entry is not None and self._live(entry) else None
+
+    def put_api_client(self, row: ApiClientRow, *, generation: int) -> None:
+        """Store an active (not revoked) client read while ``generation`` was current."""
+        if generation == self.generation and row.revoked_at is None:
+            self._api_clients[row.client_id] = CachedApiClient(
+                generation, time.monotonic() + self.ttl, row
+            )
+
     def forget(self) -> None:
         """Something changed: drop every cached row and token."""
         self.generation += 1
         self._accounts.clear()
         self._tokens.clear()
+        self._api_clients.clear()
 
     def due_for_touch(self, account_id: str) -> bool:
         """Whether ``last_used_at`` should be written now (and note that it will be)."""

@@ -56,7 +56,12 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
+        # A pre-ping checks a pooled server connection before use (PostgreSQL restarts,
+        # idle timeouts); a SQLite file cannot go away, and the ping costs a round trip
+        # through aiosqlite's thread on every transaction.
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_pre_ping=not url.startswith("sqlite")
+        )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
