@@ -297,6 +297,20 @@ async def test_unsorted_pages_follow_creation_order(
     assert firsts[3] == []
 
 
+async def test_unfiltered_pages_skip_deleted_records(
+    client: httpx.AsyncClient, people: dict[str, str]
+) -> None:
+    """An unfiltered, unsorted page is cut straight from the creation order (the bulk
+    export path); a deleted record leaves no gap and is never returned."""
+    deleted = await client.delete(f"/v2/objects/people/records/{people['alan']}")
+    assert deleted.status_code == 200
+    for body in ({"limit": 2}, {"limit": 2, "filter": {}}):
+        page = (await query(client, "people", body)).json()["data"]
+        assert [r["id"]["record_id"] for r in page] == [people["ada"], people["grace"]]
+    rest = (await query(client, "people", {"limit": 5, "offset": 1})).json()["data"]
+    assert [r["id"]["record_id"] for r in rest] == [people["grace"]]
+
+
 async def test_eq_through_the_value_index_matches_case_insensitively(
     client: httpx.AsyncClient, people: dict[str, str]
 ) -> None:

@@ -9,6 +9,7 @@ other than by leaving a record out — hence every record write must go through 
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from collections.abc import Iterable, Iterator
 
@@ -66,6 +67,12 @@ class RecordIndex:
             record = get(record_id)
             if record is not None:
                 yield record
+
+    def page_of_object(self, object_id: str, offset: int, limit: int) -> list[Document]:
+        """Records ``offset`` to ``offset + limit`` in creation order, skipping the ones
+        before without reading them (an unfiltered, unsorted page: a bulk export)."""
+        ids = list(itertools.islice(self._by_object.get(object_id, {}), offset, offset + limit))
+        return [r for r in map(self._table.get, ids) if r is not None]
 
     def with_value(self, attribute_id: str, value: str) -> list[Document]:
         """Records holding ``value`` (case-insensitively) as a current value of the attribute."""

@@ -41,12 +41,17 @@ def get_record(state: EmulatorState, obj: Document, record_id: str) -> Document:
     return record
 
 
-def render_record(state: EmulatorState, record: Document) -> Document:
-    """A record exactly as Attio reads it: every attribute slug present, current values only."""
+def render_record(
+    state: EmulatorState, record: Document, *, attributes: list[Document] | None = None
+) -> Document:
+    """A record exactly as Attio reads it: every attribute slug present, current values only.
+    ``attributes`` are its object's live attributes, when the caller already has them."""
     obj = state.store.table("objects").get(record["id"]["object_id"])
     assert obj is not None
+    if attributes is None:
+        attributes = attributes_of(state, obj["id"]["object_id"], archived=False)
     rendered: dict[str, list[Document]] = {}
-    for attribute in attributes_of(state, obj["id"]["object_id"], archived=False):
+    for attribute in attributes:
         stored = record["values"].get(attribute["id"]["attribute_id"], [])
         rendered[attribute["api_slug"]] = [
             vals.render(state, v) for v in stored if v["active_until"] is None
@@ -58,6 +63,18 @@ def render_record(state: EmulatorState, record: Document) -> Document:
         "web_url": f"https://app.attio.com/{state.workspace.slug}/{noun}/{record['id']['record_id']}",
         "values": rendered,
     }
+
+
+def render_records(state: EmulatorState, records: list[Document]) -> list[Document]:
+    """Many records (a query's page), reading each object's attribute list once."""
+    attributes: dict[str, list[Document]] = {}
+    rendered = []
+    for record in records:
+        object_id = record["id"]["object_id"]
+        if object_id not in attributes:
+            attributes[object_id] = attributes_of(state, object_id, archived=False)
+        rendered.append(render_record(state, record, attributes=attributes[object_id]))
+    return rendered
 
 
 def _resolve_values(
@@ -368,10 +385,12 @@ def query_records(state: EmulatorState, obj: Document, body: dict[str, Any]) -> 
     predicate = compiler.compile(body.get("filter"))
     limit = int_param(body.get("limit"), "limit", default=500, minimum=1, maximum=None)
     offset = int_param(body.get("offset"), "offset", default=0, minimum=0, maximum=None)
+    sorts = body.get("sorts")
+    if body.get("filter") in (None, {}) and sorts is None:
+        return record_index(state).page_of_object(object_id, offset, limit)
     candidates: Iterable[Document] | None = _narrowed(state, obj, lookup, body.get("filter"))
     if candidates is None:
         candidates = record_index(state).iter_object(object_id)
-    sorts = body.get("sorts")
     if sorts is None:
         # Unsorted results come in creation order: stop once the page is full.
         rows = list(itertools.islice(filter(predicate, candidates), offset + limit))

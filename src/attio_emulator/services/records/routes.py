@@ -39,7 +39,7 @@ async def query_records(state: StateDep, _: Read, object: str, request: Request)
     obj = get_object(state, object)
     rows = models.query_records(state, obj, await json_body(request))
     # Stored documents are plain JSON already: skip FastAPI's (slow) jsonable_encoder.
-    return JSONResponse({"data": [models.render_record(state, r) for r in rows]})
+    return JSONResponse({"data": models.render_records(state, rows)})
 
 
 @router.post("/{object}/records")
