@@ -383,11 +383,10 @@ async def test_requests_whose_slot_passed_during_a_stall_do_not_leave_together(
     overfill Attio's one-second window."""
     limits = Limits(reads_per_second=100, headroom=1.0)
     redis = None
+    limiter: RedisRateLimiter | InProcessRateLimiter = InProcessRateLimiter(limits)
     if shared:
         redis = aioredis.Redis.from_url(request.getfixturevalue("redis_url"))
-        limiter: Any = RedisRateLimiter(redis, limits, prefix=f"attio-gw-test-{time.time_ns()}")
-    else:
-        limiter = InProcessRateLimiter(limits)
+        limiter = RedisRateLimiter(redis, limits, prefix=f"attio-gw-test-{time.time_ns()}")
     sent: list[float] = []
 
     async def send() -> None:
@@ -396,7 +395,8 @@ async def test_requests_whose_slot_passed_during_a_stall_do_not_leave_together(
 
     async def stall() -> None:
         await asyncio.sleep(0.05)
-        time.sleep(0.15)  # the whole event loop is blocked, as by a slow synchronous call
+        # The whole event loop is blocked, as by a slow synchronous call.
+        time.sleep(0.15)  # noqa: ASYNC251
 
     try:
         await asyncio.gather(stall(), *(send() for _ in range(40)))
