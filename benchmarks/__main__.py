@@ -112,6 +112,31 @@ class EmulatorProcess:
         self.proc.wait(timeout=10)
 
 
+class LoopbackProcess:
+    """``benchmarks/loopback.py``: the smallest server on the same HTTP stack."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.loopback", str(self.port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(self.base_url, timeout=0.5)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
 class GatewayServerProcess:
     """``attio-gateway serve`` in its own process on the benchmark's state (same data dir)."""
 
@@ -183,6 +208,14 @@ async def bench_overhead_and_tools(
                 server = GatewayServerProcess(settings)
                 total = 200 if QUICK else 1000
                 rows: dict[str, Any] = {}
+                loopback = LoopbackProcess()
+                try:
+                    async with httpx.AsyncClient(base_url=loopback.base_url) as echo:
+                        rows["loopback_c1"] = await measure(
+                            lambda: echo.get("/"), concurrency=1, total=total
+                        )
+                finally:
+                    loopback.stop()
                 try:
                     gateway_http = await server.client(credentials)
                     proxy_body = {"identifier": "bench", "path": path}
@@ -432,11 +465,12 @@ def write_markdown(results: dict[str, Any]) -> None:
         "|---|---|---|---|---|",
     ]
     for concurrency in (1, 16, 64):
-        for kind in ("direct", "sdk", "http"):
+        for kind in ("loopback", "direct", "sdk", "http"):
             row = overhead.get(f"{kind}_c{concurrency}")
             if row is None:
                 continue
             label = {
+                "loopback": "one loopback round trip (`benchmarks/loopback.py`)",
                 "direct": "direct httpx",
                 "sdk": "embedded SDK",
                 "http": "HTTP gateway (`/api/v1/proxy`)",
@@ -456,7 +490,14 @@ def write_markdown(results: dict[str, Any]) -> None:
             f"Through the HTTP gateway (`attio-gateway serve` in its own process, one more "
             f"loopback hop): p50 at concurrency 1 is "
             f"{overhead['http_c1']['p50_ms'] - overhead['direct_c1']['p50_ms']:+.2f} ms over "
-            "the direct call."
+            "the direct call"
+            + (
+                f"; one loopback round trip to the smallest server on the same stack "
+                f"(`benchmarks/loopback.py`: uvicorn, httptools, uvloop) takes "
+                f"{overhead['loopback_c1']['p50_ms']:.2f} ms."
+                if "loopback_c1" in overhead
+                else "."
+            )
             if "http_c1" in overhead
             else ""
         ),
