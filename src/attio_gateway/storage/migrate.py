@@ -9,6 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from attio_gateway.config import Settings
@@ -16,6 +17,8 @@ from attio_gateway.storage.database import Database
 from attio_gateway.storage.tables import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The PostgreSQL advisory lock held while migrating: the bytes of "attiogw!" as a bigint.
+MIGRATION_LOCK_KEY = int.from_bytes(b"attiogw!", "big")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -27,7 +30,13 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 async def upgrade_database(target: Database | Settings, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (idempotent). Given ``Settings``, opens and closes
-    its own ``Database``; given a ``Database``, uses it."""
+    its own ``Database``; given a ``Database``, uses it.
+
+    Safe when many processes start together: on PostgreSQL the migration runs under a
+    transaction-level advisory lock, so the others wait and then find the schema current
+    (without it, two creating ``alembic_version`` at once fail or block each other). SQLite
+    needs no lock: every transaction there starts with ``BEGIN IMMEDIATE`` (see
+    ``storage.database``), which already lets one writer in at a time."""
     if isinstance(target, Settings):
         db = Database.from_settings(target)
         try:
@@ -40,6 +49,11 @@ async def upgrade_database(target: Database | Settings, revision: str = "head") 
         command.upgrade(alembic_config(connection), revision)
 
     async with target.transaction() as conn:
+        if target.dialect == "postgresql":
+            # Released by the commit or rollback that ends this transaction.
+            await conn.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         await conn.run_sync(run)
 
 
