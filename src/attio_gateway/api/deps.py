@@ -15,12 +15,14 @@ from attio_gateway.sdk.admin import ApiClient, verify_access_token
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/oauth/token")
 
 
-def get_gateway(request: Request) -> AsyncGateway:
+# Async on purpose: FastAPI runs a plain ``def`` dependency in a worker thread, a thread
+# hop per request for a dictionary lookup.
+async def get_gateway(request: Request) -> AsyncGateway:
     gateway: AsyncGateway = request.app.state.gateway
     return gateway
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
