@@ -51,3 +51,26 @@ async def test_eq_lookup_after_restart_update_and_delete(tmp_path: Path) -> None
         again = await create(client, "people", {"email_addresses": ["ada@acme.com"]})
         found = await query(client, "people", {"filter": {"email_addresses": "ada@acme.com"}})
         assert ids(found) == {again["id"]["record_id"]}
+
+
+async def test_a_value_most_records_hold_pages_the_same_with_or_without_the_index() -> None:
+    """A dense value (an unsorted query scans in creation order instead of ordering every
+    holder) and a sparse one (narrowed through the index) give the same pages as sorting by
+    creation would."""
+    state = EmulatorState(store=Store())
+    state.limits.enabled = False  # 60 writes in a row
+    async with _client(state) as client:
+        made = [
+            await create(client, "people", {"job_title": "Designer" if i % 30 == 0 else "Engineer"})
+            for i in range(60)
+        ]
+        for title in ("Engineer", "Designer"):
+            holders = [
+                p["id"]["record_id"] for p in made if p["values"]["job_title"][0]["value"] == title
+            ]
+            pages = []
+            for offset in (0, 7, 40):
+                body = {"filter": {"job_title": title}, "limit": 7, "offset": offset}
+                page = (await query(client, "people", body)).json()["data"]
+                pages.append([r["id"]["record_id"] for r in page])
+            assert pages == [holders[0:7], holders[7:14], holders[40:47]]

@@ -74,6 +74,13 @@ class RecordIndex:
         ids = list(itertools.islice(self._by_object.get(object_id, {}), offset, offset + limit))
         return [r for r in map(self._table.get, ids) if r is not None]
 
+    def object_count(self, object_id: str) -> int:
+        return len(self._by_object.get(object_id, {}))
+
+    def value_count(self, attribute_id: str, value: str) -> int:
+        """How many records hold ``value`` (an upper bound: records of any object)."""
+        return len(self._by_value.get((attribute_id, value.lower()), ()))
+
     def with_value(self, attribute_id: str, value: str) -> list[Document]:
         """Records holding ``value`` (case-insensitively) as a current value of the attribute."""
         ids = self._by_value.get((attribute_id, value.lower()), set())

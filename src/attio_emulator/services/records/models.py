@@ -388,7 +388,9 @@ def query_records(state: EmulatorState, obj: Document, body: dict[str, Any]) -> 
     sorts = body.get("sorts")
     if body.get("filter") in (None, {}) and sorts is None:
         return record_index(state).page_of_object(object_id, offset, limit)
-    candidates: Iterable[Document] | None = _narrowed(state, obj, lookup, body.get("filter"))
+    candidates: Iterable[Document] | None = _narrowed(
+        state, obj, lookup, body.get("filter"), unsorted=sorts is None
+    )
     if candidates is None:
         candidates = record_index(state).iter_object(object_id)
     if sorts is None:
@@ -400,19 +402,26 @@ def query_records(state: EmulatorState, obj: Document, body: dict[str, Any]) -> 
     return rows[offset : offset + limit]
 
 
-def _narrowed(state: EmulatorState, obj: Document, lookup: Any, spec: Any) -> list[Document] | None:
+#: A value held by more than one record in this many is "dense" (see ``_narrowed``).
+DENSE_SHARE = 20
+
+
+def _narrowed(
+    state: EmulatorState, obj: Document, lookup: Any, spec: Any, *, unsorted: bool
+) -> list[Document] | None:
     """Records that may match an (already validated) filter, through an equality the indexes
     answer — ``record_id`` or an ``$eq`` on a text/email/domain/phone value — else None.
-    Only a shortcut: the full predicate still runs on what this returns."""
+    Only a shortcut: the full predicate still runs on what this returns.
+
+    For an ``unsorted`` query a value held by many of the object's records is not narrowed
+    (None): scanning in creation order finds a page of them sooner than ordering them all."""
     if not isinstance(spec, dict) or "path" in spec:
         return None
     for key, condition in spec.items():
         found: list[Document] | None = None
         if key == "$and" and isinstance(condition, list):
-            found = next(
-                (n for n in (_narrowed(state, obj, lookup, c) for c in condition) if n is not None),
-                None,
-            )
+            narrowed = (_narrowed(state, obj, lookup, c, unsorted=unsorted) for c in condition)
+            found = next((n for n in narrowed if n is not None), None)
         elif key == "record_id" and isinstance(condition, str):
             record = _records(state).get(condition)
             found = [record] if record is not None else []
@@ -421,7 +430,12 @@ def _narrowed(state: EmulatorState, obj: Document, lookup: Any, spec: Any) -> li
             operand = _equality_operand(attribute, condition) if attribute else None
             if attribute is not None and operand is not None:
                 index = record_index(state)
-                found = index.with_value(attribute["id"]["attribute_id"], operand)
+                attribute_id = attribute["id"]["attribute_id"]
+                dense = index.value_count(attribute_id, operand) * DENSE_SHARE > index.object_count(
+                    obj["id"]["object_id"]
+                )
+                if not (unsorted and dense):
+                    found = index.with_value(attribute_id, operand)
         if found is not None:
             return [r for r in found if r["id"]["object_id"] == obj["id"]["object_id"]]
     return None
