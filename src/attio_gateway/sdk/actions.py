@@ -121,7 +121,7 @@ class AsyncActions:
             account = await q.update_account(
                 gw.db, account_id=account.id, now=_now(), api_config=api_config
             )
-            gw.call_cache.forget()
+            await gw.forget_cached()
         if authorization_details:
             account = await self._apply_details(connection, account, authorization_details)
         return models.ConnectedAccountResponse(
@@ -233,7 +233,7 @@ class AsyncActions:
         )
         await gw.revoke_at_provider(connection, account)
         await q.delete_account(gw.db, account_id=account.id)
-        gw.call_cache.forget()
+        await gw.forget_cached()
 
     async def disconnect_connected_account(
         self,
@@ -253,7 +253,7 @@ class AsyncActions:
         account = await q.update_account(
             gw.db, account_id=account.id, now=_now(), status=AccountStatus.DISCONNECTED
         )
-        gw.call_cache.forget()
+        await gw.forget_cached()
         return models.ConnectedAccountResponse(
             connected_account=await gw.account_model(
                 account, connection=connection, with_tokens=False

@@ -153,7 +153,8 @@ async def list_api_clients(gateway: AsyncGateway) -> list[ApiClient]:
 async def revoke_api_client(gateway: AsyncGateway, client_id: str) -> None:
     """Raises: NotFoundError if there is no such client (or it is already revoked)."""
     revoked = await q.revoke_api_client(gateway.db, client_id=client_id, now=datetime.now(UTC))
-    gateway.call_cache.forget()  # its tokens stop working at once, not after the cache's TTL
+    # Its tokens stop working at once (in every process sharing Redis), not after the TTL.
+    await gateway.forget_cached()
     if not revoked:
         raise NotFoundError(f"No active API client {client_id!r}.")
 

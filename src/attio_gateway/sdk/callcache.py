@@ -9,7 +9,9 @@ and a ``last_used_at`` write before the audit insert. Correctness rules:
 - Every change this process makes to a connection, an account, a credential or an API
   client calls ``forget()``, which drops everything; so does a 401 from Attio. A bumped generation
   keeps a lookup that was in flight during the change from storing what it read.
-- A change made by *another* process is seen within ``ttl`` seconds (see docs/scaling.md).
+- A change made by *another* process is seen at once when the processes share Redis
+  (``AsyncGateway.forget_cached`` announces it, see ``invalidation``), and within ``ttl``
+  seconds otherwise or while Redis is unreachable (see docs/scaling.md).
 """
 
 from __future__ import annotations

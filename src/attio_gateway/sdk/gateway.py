@@ -41,6 +41,7 @@ from attio_gateway.proxy.retry import retry_policy_from_settings
 from attio_gateway.sdk import models
 from attio_gateway.sdk.auditlog import AuditWriter
 from attio_gateway.sdk.callcache import CallCache
+from attio_gateway.sdk.invalidation import CacheInvalidation
 from attio_gateway.sdk.models import AccountStatus, ConnectionStatus
 from attio_gateway.sdk.response import ProxyResponse
 from attio_gateway.storage import Database, upgrade_database
@@ -119,6 +120,8 @@ class AsyncGateway:
         self._schema_caches: dict[str, dict[str, Any]] = {}
         #: ACTIVE accounts and unsealed tokens for a few seconds; see ``callcache``.
         self.call_cache = CallCache()
+        #: With Redis: tells the other processes to drop their caches; see ``invalidation``.
+        self.invalidation: CacheInvalidation | None = None
         self._audit_writer: AuditWriter | None = None
         from attio_gateway.sdk.actions import AsyncActions
 
@@ -139,8 +142,11 @@ class AsyncGateway:
         self._http = self._http_given or httpx.AsyncClient(timeout=30.0)
         self._limiter = rate_limiter_from_settings(self.settings)
         if isinstance(self._limiter, RedisRateLimiter):
-            # One Redis pool for the shared limiter and the refresh locks; closed in close().
+            # One Redis pool for the shared limiter, the refresh locks and the cache
+            # invalidation messages; closed in close().
             self._redis = self._limiter.client
+            self.invalidation = CacheInvalidation(self._redis, self._drop_caches)
+            self.invalidation.start()
         return self
 
     async def close(self) -> None:
@@ -152,6 +158,9 @@ class AsyncGateway:
             await self._close_resources()
 
     async def _close_resources(self) -> None:
+        if self.invalidation is not None:
+            await self.invalidation.close()
+            self.invalidation = None
         if self._db is not None:
             await self._db.dispose()
             self._db = None
@@ -185,6 +194,22 @@ class AsyncGateway:
         if self._http is None:
             raise ConfigurationError("The gateway is not open.")
         return self._http
+
+    # --- caches ---------------------------------------------------------------------------
+
+    async def forget_cached(self, *, connections: bool = False) -> None:
+        """Something changed (``connections``: a connection, not only an account): drop this
+        process's caches and, with Redis, tell the other processes to drop theirs."""
+        self._drop_caches(connections)
+        if self.invalidation is not None:
+            await self.invalidation.publish(connections=connections)
+
+    def _drop_caches(self, connections: bool) -> None:
+        self.call_cache.forget()
+        if connections:
+            # Schemas are kept per workspace; a connection that changed or went away may
+            # leave ones no account uses any more: cheap to read again.
+            self._schema_caches.clear()
 
     # --- connections ----------------------------------------------------------------------
 
@@ -260,7 +285,8 @@ class AsyncGateway:
             now=_now(),
             **urls,
         )
-        self.call_cache.forget()  # "the only connection" may no longer be the only one
+        # "the only connection" may no longer be the only one
+        await self.forget_cached(connections=True)
         return self._connection_model(row)
 
     async def _check_credentials(
@@ -306,7 +332,7 @@ class AsyncGateway:
             )
             changes |= {"status": status, "status_detail": detail}
         updated = await q.update_connection(self.db, connection_id=row.id, now=_now(), **changes)
-        self.call_cache.forget()
+        await self.forget_cached(connections=True)
         return self._connection_model(updated)
 
     async def get_connection(self, name: str) -> models.Connection:
@@ -318,7 +344,7 @@ class AsyncGateway:
     async def delete_connection(self, name: str) -> None:
         row = await self._connection_row(name)
         await q.delete_connection(self.db, connection_id=row.id)
-        self.call_cache.forget()
+        await self.forget_cached(connections=True)
 
     async def _connection_row(
         self, name: str | None = None, *, connection_id: str | None = None
@@ -631,7 +657,7 @@ class AsyncGateway:
             authorized_by_member_id=info.member_id,
             token_expires_at=grant.expires_at,
         )
-        self.call_cache.forget()  # a new token, maybe a new workspace
+        await self.forget_cached()  # a new token, maybe a new workspace
         return activated
 
     async def _introspect(
@@ -781,14 +807,14 @@ class AsyncGateway:
             await q.update_account(
                 self.db, account_id=account.id, now=now, token_expires_at=grant.expires_at
             )
-            self.call_cache.forget()
+            await self.forget_cached()
             return grant.access_token.get_secret_value()
 
     async def mark_expired(self, account: AccountRow) -> AccountRow:
         expired = await q.update_account(
             self.db, account_id=account.id, now=_now(), status=AccountStatus.EXPIRED
         )
-        self.call_cache.forget()
+        await self.forget_cached()
         return expired
 
     def attio_client(self, connection: ConnectionRow, account: AccountRow) -> AttioClient:
@@ -858,7 +884,9 @@ class AsyncGateway:
             status = response.status_code
             request_id = response.headers.get("x-request-id")
             if status == 401:
-                self.call_cache.forget()  # the token may have been replaced or revoked elsewhere
+                # The token may have been replaced or revoked elsewhere. Only this process:
+                # a revocation found below is announced by mark_expired.
+                self.call_cache.forget()
             revoked = status == 401 and await self.check_revoked(connection, account)
             if not revoked and _says_inactive(connection, path, response):
                 # A revoked token still answers /v2/self with 200 {"active": false}.
