@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.emulator.helpers import error
+from attio_emulator.core.state import EmulatorState
+from tests.emulator.helpers import create, error
 
 
 async def test_standard_objects_exist_in_a_fresh_workspace(client: httpx.AsyncClient) -> None:
@@ -143,3 +144,240 @@ async def test_missing_scope_and_bad_token(
     assert "object_configuration:read" in error(denied, 403, "missing_scopes")
     unknown = await client.get("/v2/objects", headers={"Authorization": "Bearer nope"})
     error(unknown, 401, "invalid_token")
+
+
+def text_attribute(slug: str, **extra: object) -> dict[str, object]:
+    return {
+        "data": {
+            "title": slug.title(),
+            "description": None,
+            "api_slug": slug,
+            "type": "text",
+            "is_required": False,
+            "is_unique": False,
+            "is_multiselect": False,
+            "config": {},
+            **extra,
+        }
+    }
+
+
+async def test_object_update_checks_the_payload(client: httpx.AsyncClient) -> None:
+    body = {"data": {"api_slug": "projects", "singular_noun": "Project", "plural_noun": "Projects"}}
+    assert (await client.post("/v2/objects", json=body)).status_code == 200
+    empty = await client.patch("/v2/objects/projects", json={"data": {}})
+    assert "empty payload" in error(empty, 400, "validation_type")
+    unknown = await client.patch("/v2/objects/projects", json={"data": {"colour": "red"}})
+    assert "colour" in error(unknown, 400, "validation_type")
+    blank = await client.patch("/v2/objects/projects", json={"data": {"singular_noun": ""}})
+    assert "singular_noun" in error(blank, 400, "validation_type")
+    bad_slug = await client.patch("/v2/objects/projects", json={"data": {"api_slug": "Bad"}})
+    assert "snake_case" in error(bad_slug, 400, "validation_type")
+    taken = await client.patch("/v2/objects/projects", json={"data": {"api_slug": "people"}})
+    error(taken, 409, "slug_conflict")
+    same = await client.patch("/v2/objects/projects", json={"data": {"api_slug": "projects"}})
+    assert same.status_code == 200
+    error(
+        await client.patch("/v2/objects/nope", json={"data": {"plural_noun": "X"}}),
+        404,
+        "not_found",
+    )
+
+
+async def test_object_rename_keeps_lists_and_references_pointing_at_it(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"data": {"api_slug": "projects", "singular_noun": "Project", "plural_noun": "Projects"}}
+    project_id = (await client.post("/v2/objects", json=body)).json()["data"]["id"]["object_id"]
+    link = {"config": {"record_reference": {"allowed_objects": ["projects"]}}}
+    made = await client.post(
+        "/v2/objects/companies/attributes",
+        json=text_attribute("main_project", **{**link, "type": "record-reference"}),
+    )
+    assert made.status_code == 200, made.text
+    project = await create(client, "projects", {})
+    project_record = project["id"]["record_id"]
+    acme = await create(
+        client,
+        "companies",
+        {"main_project": [{"target_object": "projects", "target_record_id": project_record}]},
+    )
+    board = {
+        "data": {
+            "name": "Board",
+            "api_slug": "board",
+            "parent_object": "projects",
+            "workspace_access": "full-access",
+            "workspace_member_access": [],
+        }
+    }
+    assert (await client.post("/v2/lists", json=board)).status_code == 200
+
+    renamed = await client.patch(
+        "/v2/objects/projects", json={"data": {"api_slug": "initiatives", "plural_noun": "Bets"}}
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["data"]["id"]["object_id"] == project_id
+    assert renamed.json()["data"]["plural_noun"] == "Bets"
+    error(await client.get("/v2/objects/projects"), 404, "not_found")
+    assert (await client.get(f"/v2/objects/{project_id}")).json()["data"]["api_slug"] == (
+        "initiatives"
+    )
+    assert (await client.get("/v2/lists/board")).json()["data"]["parent_object"] == ["initiatives"]
+    entry = await client.post(
+        "/v2/lists/board/entries",
+        json={
+            "data": {
+                "parent_record_id": project_record,
+                "parent_object": "initiatives",
+                "entry_values": {},
+            }
+        },
+    )
+    assert entry.status_code == 200, entry.text
+    read = await client.get(f"/v2/objects/companies/records/{acme['id']['record_id']}")
+    assert read.json()["data"]["values"]["main_project"][0]["target_object"] == "initiatives"
+
+
+async def test_attribute_update_renames_and_checks_fields(client: httpx.AsyncClient) -> None:
+    path = "/v2/objects/people/attributes"
+    assert (await client.post(path, json=text_attribute("nickname"))).status_code == 200
+    renamed = await client.patch(
+        f"{path}/nickname",
+        json={
+            "data": {"title": "Known as", "description": "What friends say", "api_slug": "alias"}
+        },
+    )
+    assert renamed.status_code == 200, renamed.text
+    data = renamed.json()["data"]
+    assert (data["title"], data["description"], data["api_slug"]) == (
+        "Known as",
+        "What friends say",
+        "alias",
+    )
+    error(await client.get(f"{path}/nickname"), 404, "not_found")
+    assert (await client.get(f"{path}/alias")).json()["data"] == data
+    by_id = await client.patch(
+        f"{path}/{data['id']['attribute_id']}", json={"data": {"is_required": True}}
+    )
+    assert by_id.json()["data"]["is_required"] is True
+
+    error(
+        await client.patch(f"{path}/alias", json={"data": {"api_slug": "job_title"}}),
+        409,
+        "slug_conflict",
+    )
+    system = await client.patch(f"{path}/email_addresses", json={"data": {"title": "Mail"}})
+    error(system, 400, "system_edit_unauthorized")
+    for body, named in (
+        ({}, "empty payload"),
+        ({"type": "number"}, "type"),
+        ({"is_multiselect": True}, "is_multiselect"),
+        ({"colour": "red"}, "colour"),
+        ({"title": ""}, "title"),
+        ({"is_unique": "yes"}, "is_unique"),
+        ({"description": 5}, "description"),
+        ({"default_value": {"type": "static", "template": "x"}}, "default_value"),
+        (
+            {"config": {"currency": {"default_currency_code": "USD", "display_type": "symbol"}}},
+            "currency",
+        ),
+    ):
+        refused = await client.patch(f"{path}/alias", json={"data": body})
+        assert named in error(refused, 400, "validation_type"), body
+    error(await client.patch(f"{path}/nope", json={"data": {"title": "X"}}), 404, "not_found")
+    error(
+        await client.patch("/v2/objects/nope/attributes/alias", json={"data": {"title": "X"}}),
+        404,
+        "not_found",
+    )
+
+
+async def test_archived_attribute_is_hidden_from_record_reads(client: httpx.AsyncClient) -> None:
+    path = "/v2/objects/people/attributes"
+    assert (await client.post(path, json=text_attribute("nickname"))).status_code == 200
+    person = await create(client, "people", {"nickname": "Ada"})
+    record_path = f"/v2/objects/people/records/{person['id']['record_id']}"
+    archived = await client.patch(f"{path}/nickname", json={"data": {"is_archived": True}})
+    assert archived.json()["data"]["is_archived"] is True
+    assert "nickname" not in (await client.get(record_path)).json()["data"]["values"]
+    listed = [a["api_slug"] for a in (await client.get(path)).json()["data"]]
+    assert "nickname" not in listed
+    every = await client.get(path, params={"show_archived": "true"})
+    assert "nickname" in [a["api_slug"] for a in every.json()["data"]]
+    write = await client.patch(record_path, json={"data": {"values": {"nickname": "Bo"}}})
+    assert "archived" in error(write, 400, "validation_type")
+    restored = await client.patch(f"{path}/nickname", json={"data": {"is_archived": False}})
+    assert restored.json()["data"]["is_archived"] is False
+    values = (await client.get(record_path)).json()["data"]["values"]
+    assert values["nickname"][0]["value"] == "Ada"
+
+
+async def test_attribute_config_and_default_value_updates(client: httpx.AsyncClient) -> None:
+    path = "/v2/objects/deals/attributes"
+    price = text_attribute(
+        "list_price",
+        type="currency",
+        config={"currency": {"default_currency_code": "USD", "display_type": "symbol"}},
+    )
+    assert (await client.post(path, json=price)).status_code == 200
+    euro = {"currency": {"default_currency_code": "EUR", "display_type": "code"}}
+    patched = await client.patch(f"{path}/list_price", json={"data": {"config": euro}})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["data"]["config"]["currency"] == euro["currency"]
+    bad_code = {"currency": {"default_currency_code": "XXX", "display_type": "code"}}
+    refused = await client.patch(f"{path}/list_price", json={"data": {"config": bad_code}})
+    assert "default_currency_code" in error(refused, 400, "validation_type")
+    default = {"type": "static", "template": [{"currency_value": 5}]}
+    with_default = await client.patch(
+        f"{path}/list_price", json={"data": {"default_value": default}}
+    )
+    assert with_default.json()["data"]["is_default_value_enabled"] is True
+    cleared = await client.patch(f"{path}/list_price", json={"data": {"default_value": None}})
+    assert cleared.json()["data"]["is_default_value_enabled"] is False
+
+
+async def test_relationship_rename_shows_on_the_other_side(client: httpx.AsyncClient) -> None:
+    body = text_attribute(
+        "mentor",
+        type="record-reference",
+        config={"record_reference": {"allowed_objects": ["people"]}},
+        relationship={
+            "object": "people",
+            "title": "Mentees",
+            "api_slug": "mentees",
+            "is_multiselect": True,
+        },
+    )
+    made = await client.post("/v2/objects/people/attributes", json=body)
+    assert made.status_code == 200, made.text
+    renamed = await client.patch(
+        "/v2/objects/people/attributes/mentor",
+        json={"data": {"api_slug": "coach", "title": "Coach"}},
+    )
+    assert renamed.status_code == 200, renamed.text
+    other = (await client.get("/v2/objects/people/attributes/mentees")).json()["data"]
+    assert (other["relationship"]["api_slug"], other["relationship"]["title"]) == ("coach", "Coach")
+    elsewhere = {"record_reference": {"allowed_objects": ["companies"]}}
+    refused = await client.patch(
+        "/v2/objects/people/attributes/coach", json={"data": {"config": elsewhere}}
+    )
+    assert "relationship" in error(refused, 400, "validation_type")
+
+
+async def test_attribute_update_needs_configuration_write(
+    client: httpx.AsyncClient, emulator_state: EmulatorState
+) -> None:
+    assert (
+        await client.post("/v2/objects/people/attributes", json=text_attribute("nickname"))
+    ).status_code == 200
+    read_only = emulator_state.issue_token(scopes=["object_configuration:read"])["token"]
+    headers = {"Authorization": f"Bearer {read_only}"}
+    denied = await client.patch(
+        "/v2/objects/people/attributes/nickname", json={"data": {"title": "X"}}, headers=headers
+    )
+    assert "object_configuration:read-write" in error(denied, 403, "missing_scopes")
+    object_denied = await client.patch(
+        "/v2/objects/people", json={"data": {"plural_noun": "Folk"}}, headers=headers
+    )
+    error(object_denied, 403, "missing_scopes")

@@ -45,6 +45,9 @@ class Table:
     def values(self) -> list[Document]:
         return list(self._docs.values())
 
+    def items(self) -> list[tuple[str, Document]]:
+        return list(self._docs.items())
+
     def __iter__(self) -> Iterator[Document]:
         return iter(list(self._docs.values()))
 

@@ -12,16 +12,28 @@ from typing import Any
 
 from attio_emulator.core import values as vals
 from attio_emulator.core.clock import new_id
-from attio_emulator.core.errors import AttioError, not_found, slug_conflict, validation_error
+from attio_emulator.core.errors import (
+    AttioError,
+    not_found,
+    slug_conflict,
+    validation_error,
+    value_not_found,
+)
 from attio_emulator.core.filters import FilterCompiler, sort_rows
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document
 from attio_emulator.core.wire import check_slug, int_param
-from attio_emulator.services.objects.models import attributes_of, get_attribute, get_object
+from attio_emulator.services.objects.models import (
+    attributes_of,
+    check_patch,
+    get_attribute,
+    get_object,
+)
 from attio_emulator.services.records.models import _apply, _resolve_values, get_record
 from attio_emulator.services.webhooks.models import emit
 
 ACCESS = ("full-access", "read-and-write", "read-only")
+LIST_FIELDS = ("name", "api_slug", "workspace_access", "workspace_member_access")
 
 
 def _lists(state: EmulatorState) -> Any:
@@ -44,7 +56,7 @@ def get_list(state: EmulatorState, ref: str) -> Document:
     return doc
 
 
-def _access(data: dict[str, Any], doc: Document) -> None:
+def _access(state: EmulatorState, data: dict[str, Any], doc: Document) -> None:
     if "workspace_access" in data:
         if data["workspace_access"] not in (*ACCESS, None):
             raise validation_error(
@@ -62,6 +74,11 @@ def _access(data: dict[str, Any], doc: Document) -> None:
             raise validation_error(
                 "workspace_member_access must be a list of {workspace_member_id, level}."
             )
+        for member in members:
+            if member["workspace_member_id"] not in state.store.table("workspace_members"):
+                raise value_not_found(
+                    f'Workspace member with ID "{member["workspace_member_id"]}" not found.'
+                )
         doc["workspace_member_access"] = members
 
 
@@ -86,7 +103,7 @@ def create_list(state: EmulatorState, data: dict[str, Any], actor: Document) -> 
         "created_by_actor": actor,
         "created_at": state.clock.timestamp(),
     }
-    _access(data, doc)
+    _access(state, data, doc)
     _lists(state).put(list_id, doc)
     emit(state, "list.created", {"list_id": list_id}, actor)
     return doc
@@ -96,18 +113,17 @@ def update_list(state: EmulatorState, ref: str, data: dict[str, Any], actor: Doc
     doc = dict(get_list(state, ref))
     if "parent_object" in data:
         raise validation_error("parent_object cannot be changed through the API.")
+    check_patch(data, LIST_FIELDS)
     if "name" in data:
         if not isinstance(data["name"], str) or not data["name"]:
             raise validation_error("name must be a non-empty string.")
         doc["name"] = data["name"]
     if "api_slug" in data:
         slug = check_slug(data["api_slug"], "api_slug")
-        if any(
-            x["api_slug"] == slug and x is not doc for x in _lists(state) if x["id"] != doc["id"]
-        ):
+        if any(x["api_slug"] == slug and x["id"] != doc["id"] for x in _lists(state)):
             raise slug_conflict(f'A list with slug "{slug}" already exists.')
         doc["api_slug"] = slug
-    _access(data, doc)
+    _access(state, data, doc)
     _lists(state).put(doc["id"]["list_id"], doc)
     emit(state, "list.updated", {"list_id": doc["id"]["list_id"]}, actor)
     return doc
@@ -279,5 +295,10 @@ def entry_attribute_values(
     entry = get_entry(state, lst, entry_id)
     attribute = get_attribute(state, lst["id"]["list_id"], attribute_ref)
     history = entry["values"].get(attribute["id"]["attribute_id"], [])
-    chosen = history if historic else [v for v in history if v["active_until"] is None]
+    if historic:
+        # Stored newest first; Attio answers oldest first (by active_from). Reversing first
+        # keeps values written in the same instant in the order they were written.
+        chosen = sorted(reversed(history), key=lambda v: v["active_from"])
+    else:
+        chosen = [v for v in history if v["active_until"] is None]
     return [vals.render(state, v) for v in chosen]

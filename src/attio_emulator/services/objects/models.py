@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from attio_emulator.core import values as vals
 from attio_emulator.core.clock import new_id
-from attio_emulator.core.errors import not_found, slug_conflict, validation_error
+from attio_emulator.core.errors import AttioError, not_found, slug_conflict, validation_error
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document
 from attio_emulator.core.wire import check_slug
@@ -216,14 +217,46 @@ def create_object(state: EmulatorState, data: dict[str, Any]) -> Document:
     return doc
 
 
+OBJECT_FIELDS = ("api_slug", "singular_noun", "plural_noun")
+ATTRIBUTE_FIELDS = (
+    "title",
+    "description",
+    "api_slug",
+    "is_required",
+    "is_unique",
+    "default_value",
+    "config",
+    "is_archived",
+)
+DISPLAY_TYPES = ("code", "name", "narrowSymbol", "symbol")
+# Where other documents keep an object's slug (not its id); renaming the object rewrites them.
+_SLUG_KEYS = ("parent_object", "target_object", "object_slug")
+_SLUG_TABLES = ("attributes", "lists", "entries", "records", "notes", "meetings")
+
+
+def check_patch(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """A PATCH body must change something, and only what the endpoint accepts."""
+    if not data:
+        raise validation_error(
+            "You passed an empty payload. Please ensure you are updating at least one property "
+            "in your request."
+        )
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise validation_error(
+            f"data.{unknown[0]} cannot be updated; updatable: {', '.join(allowed)}."
+        )
+
+
 def update_object(state: EmulatorState, identifier: str, data: dict[str, Any]) -> Document:
+    check_patch(data, OBJECT_FIELDS)
     doc = dict(get_object(state, identifier))
+    old_slug = doc["api_slug"]
     if "api_slug" in data:
         slug = check_slug(data["api_slug"], "data.api_slug")
         if any(
-            o["api_slug"] == slug and o is not doc
+            o["api_slug"] == slug and o["id"]["object_id"] != doc["id"]["object_id"]
             for o in state.store.table("objects")
-            if o["id"]["object_id"] != doc["id"]["object_id"]
         ):
             raise slug_conflict(f'An object with slug "{slug}" already exists.')
         doc["api_slug"] = slug
@@ -232,7 +265,37 @@ def update_object(state: EmulatorState, identifier: str, data: dict[str, Any]) -
             if not isinstance(data[field], str) or not data[field].strip():
                 raise validation_error(f"data.{field} must be a non-empty string.")
             doc[field] = data[field]
-    return state.store.table("objects").put(doc["id"]["object_id"], doc)
+    with state.store.batch():
+        state.store.table("objects").put(doc["id"]["object_id"], doc)
+        if doc["api_slug"] != old_slug:
+            _rename_object_slug(state, old_slug, doc["api_slug"])
+    return doc
+
+
+def _rename_object_slug(state: EmulatorState, old: str, new: str) -> None:
+    """Rewrite the object's old slug wherever a document stored it, so lists, entries,
+    relationships and record references keep pointing at the renamed object."""
+
+    def rewrite(node: Any) -> bool:
+        changed = False
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _SLUG_KEYS and value == old:
+                    node[key], changed = new, True
+                elif key in _SLUG_KEYS and isinstance(value, list) and old in value:
+                    node[key], changed = [new if v == old else v for v in value], True
+                else:
+                    changed = rewrite(value) or changed
+        elif isinstance(node, list):
+            for item in node:
+                changed = rewrite(item) or changed
+        return changed
+
+    for kind in _SLUG_TABLES:
+        table = state.store.table(kind)
+        for doc_id, doc in table.items():
+            if rewrite(doc):
+                table.put(doc_id, doc)
 
 
 # --- attributes ---------------------------------------------------------------------------
@@ -433,29 +496,115 @@ def create_attribute(
 
 
 def update_attribute(state: EmulatorState, attribute: Document, data: dict[str, Any]) -> Document:
-    doc = dict(attribute)
+    """PATCH an attribute: rename, re-slug, (un)archive, flags, default value, config."""
+    if attribute["is_system_attribute"]:
+        raise AttioError(
+            400,
+            "invalid_request_error",
+            "system_edit_unauthorized",
+            f'Cannot update a System attribute ("{attribute["api_slug"]}").',
+        )
     if "type" in data or "is_multiselect" in data:
         raise validation_error("An attribute's type and is_multiselect cannot be changed.")
+    check_patch(data, ATTRIBUTE_FIELDS)
+    doc = dict(attribute)
     if "api_slug" in data:
         slug = check_slug(data["api_slug"], "data.api_slug")
         clash = _find_attribute(state, doc["id"]["object_id"], slug)
         if clash is not None and clash["id"] != doc["id"]:
             raise slug_conflict(f'An attribute with slug "{slug}" already exists.')
-        if doc["is_system_attribute"] and slug != doc["api_slug"]:
-            raise validation_error("System attribute slugs cannot be changed.")
         doc["api_slug"] = slug
-    for field in ("title", "description"):
-        if field in data:
-            doc[field] = data[field]
+    if "title" in data:
+        if not isinstance(data["title"], str) or not data["title"].strip():
+            raise validation_error("data.title must be a non-empty string.")
+        doc["title"] = data["title"]
+    if "description" in data:
+        if data["description"] is not None and not isinstance(data["description"], str):
+            raise validation_error("data.description must be a string or null.")
+        doc["description"] = data["description"]
     for flag in ("is_required", "is_unique", "is_archived"):
         if flag in data:
             if not isinstance(data[flag], bool):
                 raise validation_error(f"data.{flag} must be a boolean.")
             doc[flag] = data[flag]
+    if doc["is_unique"] and doc["type"] == "select":
+        raise validation_error("Select attributes cannot be unique.")
+    if "config" in data:
+        doc["config"] = _updated_config(state, doc, data["config"])
     if "default_value" in data:
-        doc["default_value"] = data["default_value"]
-        doc["is_default_value_enabled"] = data["default_value"] is not None
-    return state.store.table("attributes").put(doc["id"]["attribute_id"], doc)
+        doc["default_value"] = _default_value(state, doc, data["default_value"])
+        doc["is_default_value_enabled"] = doc["default_value"] is not None
+    with state.store.batch():
+        state.store.table("attributes").put(doc["id"]["attribute_id"], doc)
+        pair = state.store.table("attributes").get(doc.get("_pair") or "")
+        if pair is not None:  # the other side shows this side's slug and title
+            _link(state, doc, pair)
+    return doc
+
+
+def _default_value(state: EmulatorState, attribute: Document, value: Any) -> Any:
+    """A default as Attio reads it back: a static template holds checked output values."""
+    if value is None:
+        return None
+    kind = value.get("type") if isinstance(value, dict) else None
+    template = value.get("template") if isinstance(value, dict) else None
+    if kind == "dynamic" and isinstance(template, str):
+        return {"type": "dynamic", "template": template}
+    if kind == "static" and isinstance(template, list):
+        # Template values carry no history metadata (the spec closes these objects).
+        bodies = vals.normalize(state, attribute, template)
+        rendered = [vals.render(state, {**b, "attribute_type": attribute["type"]}) for b in bodies]
+        return {"type": "static", "template": rendered}
+    raise validation_error(
+        'data.default_value must be null, {"type": "dynamic", "template": "..."} or '
+        '{"type": "static", "template": [...]}.'
+    )
+
+
+def _updated_config(state: EmulatorState, doc: Document, given: Any) -> dict[str, Any]:
+    if not isinstance(given, dict):
+        raise validation_error("data.config must be an object.")
+    unknown = sorted(set(given) - {"currency", "record_reference"})
+    if unknown:
+        raise validation_error(f"data.config.{unknown[0]} is not a known attribute config.")
+    config = {key: dict(value) for key, value in doc["config"].items()}
+    if "currency" in given:
+        if doc["type"] != "currency":
+            raise validation_error("data.config.currency is only valid on currency attributes.")
+        currency = given["currency"]
+        if not isinstance(currency, dict):
+            raise validation_error("data.config.currency must be an object.")
+        if currency.get("default_currency_code") not in CURRENCY_CODES:
+            raise validation_error(
+                "data.config.currency.default_currency_code must be one of "
+                f"{', '.join(CURRENCY_CODES)}."
+            )
+        if currency.get("display_type") not in DISPLAY_TYPES:
+            raise validation_error(
+                f"data.config.currency.display_type must be one of {', '.join(DISPLAY_TYPES)}."
+            )
+        config["currency"] = {
+            "default_currency_code": currency["default_currency_code"],
+            "display_type": currency["display_type"],
+        }
+    if "record_reference" in given:
+        if doc["type"] != "record-reference":
+            raise validation_error(
+                "data.config.record_reference is only valid on record-reference attributes."
+            )
+        allowed = (given["record_reference"] or {}).get("allowed_objects")
+        if not isinstance(allowed, list) or not allowed:
+            raise validation_error(
+                "data.config.record_reference.allowed_objects must list at least one object."
+            )
+        ids = [get_object(state, str(o))["id"]["object_id"] for o in allowed]
+        if doc["relationship"] is not None and ids != [doc["relationship"]["id"]["object_id"]]:
+            raise validation_error(
+                "data.config.record_reference.allowed_objects of a relationship attribute must "
+                "be the relationship's object only."
+            )
+        config["record_reference"] = {"allowed_object_ids": ids}
+    return config
 
 
 # --- select options and statuses ----------------------------------------------------------
