@@ -84,6 +84,21 @@ async def test_demo_workspace_is_linked_and_servable(
         assert deal["values"]["owner"][0]["referenced_actor_type"] == "workspace-member"
 
 
+async def test_demo_has_a_recorded_meeting_with_a_transcript(client: httpx.AsyncClient) -> None:
+    meetings = (await client.get("/v2/meetings")).json()["data"]
+    assert [m["title"].startswith("Discovery call with") for m in meetings] == [True]
+    meeting_id = meetings[0]["id"]["meeting_id"]
+    recordings = (await client.get(f"/v2/meetings/{meeting_id}/call_recordings")).json()["data"]
+    assert [r["status"] for r in recordings] == ["completed"]
+    recording_id = recordings[0]["id"]["call_recording_id"]
+    transcript = await client.get(
+        f"/v2/meetings/{meeting_id}/call_recordings/{recording_id}/transcript"
+    )
+    raw = transcript.json()["data"]["raw_transcript"]
+    assert raw.startswith("[00:01] Ada Morgan: Thanks for making the time.")
+    assert len(raw.splitlines()) == 3
+
+
 def test_serve_with_demo_seed_is_ready_quickly_and_answers(tmp_path: Path) -> None:
     port = free_port()
     command = [

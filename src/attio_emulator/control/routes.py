@@ -12,6 +12,7 @@ from attio_emulator.core.errors import not_found, validation_error
 from attio_emulator.core.limits import Faults, Limits
 from attio_emulator.core.state import ALL_SCOPES, EmulatorState
 from attio_emulator.oauth.models import register_app
+from attio_emulator.services.meetings import recordings
 
 router = APIRouter(prefix="/_emulator", tags=["emulator control"])
 
@@ -29,7 +30,12 @@ async def reset(state: StateDep) -> dict[str, Any]:
     state.store.clear()
     state.faults = Faults()
     limits = state.limits
-    state.limits = Limits(limits.reads_per_second, limits.writes_per_second, limits.enabled)
+    state.limits = Limits(
+        reads_per_second=limits.reads_per_second,
+        writes_per_second=limits.writes_per_second,
+        enabled=limits.enabled,
+        call_recording_creates_per_second=limits.call_recording_creates_per_second,
+    )
     return {}
 
 
@@ -80,6 +86,7 @@ class LimitRequest(BaseModel):
     reads_per_second: int = 100
     writes_per_second: int = 25
     enabled: bool = True
+    call_recording_creates_per_second: int = 1
 
 
 @router.post("/faults")
@@ -107,6 +114,7 @@ _COUNTED = (
     "tasks",
     "comments",
     "meetings",
+    "call_recordings",
     "webhooks",
     "webhook_deliveries",
 )
@@ -123,3 +131,25 @@ async def describe(state: StateDep) -> dict[str, Any]:
         "faults": state.faults.describe(),
         "counts": {kind: len(state.store.table(kind)) for kind in _COUNTED},
     }
+
+
+class TranscriptRequest(BaseModel):
+    #: Segments as Attio returns them: ``{speech, start_time, end_time, speaker: {name}}``.
+    transcript: list[Any] = []
+    status: str = "completed"
+
+
+@router.post("/meetings/{meeting_id}/call_recordings/{call_recording_id}/transcript")
+async def finish_recording(
+    state: StateDep, meeting_id: str, call_recording_id: str, body: TranscriptRequest
+) -> dict[str, Any]:
+    """Stand in for Attio's background transcription: attach a transcript to a recording and
+    set its status (``completed`` by default, or ``failed``/``processing``)."""
+    recording = recordings.finish_recording(
+        state,
+        meeting_id,
+        call_recording_id,
+        transcript=body.transcript,
+        status=body.status,
+    )
+    return {"data": recording}

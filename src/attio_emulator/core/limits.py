@@ -1,7 +1,8 @@
 """Attio's rate limits and injectable faults, applied to every ``/v2`` request.
 
 Rate limits (API-NOTES §3): 100 reads/s and 25 writes/s per token by default, answered
-with 429 and ``Retry-After`` as an HTTP date. Faults (off by default, set through
+with 429 and ``Retry-After`` as an HTTP date; creating a call recording is further limited
+to 1/s (Attio's spec). Faults (off by default, set through
 ``/_emulator/faults``) make a client's retry safety testable: added latency, a share of
 5xx answers, and "accept then fail" — the write is applied but the answer is a 5xx.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from typing import Any
 import httpx
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_CALL_RECORDING_CREATE = re.compile(r"^/v2/meetings/[^/]+/call_recordings/?$")
 
 
 def is_read(method: str, path: str) -> bool:
@@ -35,6 +38,8 @@ class Limits:
     reads_per_second: int = 100
     writes_per_second: int = 25
     enabled: bool = True
+    #: ``POST /v2/meetings/{id}/call_recordings``, on top of the write limit.
+    call_recording_creates_per_second: int = 1
     _sent: dict[tuple[str, str], deque[float]] = field(default_factory=dict, repr=False)
     #: How many requests were answered 429 (tests and benchmarks read it).
     rejected: int = 0
@@ -44,17 +49,24 @@ class Limits:
         if not self.enabled:
             return None
         kind = "read" if is_read(method, path) else "write"
-        limit = self.reads_per_second if kind == "read" else self.writes_per_second
-        sent = self._sent.setdefault((key, kind), deque())
+        buckets = [(kind, self.reads_per_second if kind == "read" else self.writes_per_second)]
+        if method == "POST" and _CALL_RECORDING_CREATE.match(path):
+            buckets.append(("call_recording_create", self.call_recording_creates_per_second))
         now = time.monotonic()
-        while sent and sent[0] <= now - 1.0:
-            sent.popleft()
-        if len(sent) >= limit:
-            self.rejected += 1
-            wall = datetime.now(UTC) + timedelta(seconds=sent[0] + 1.0 - now)
-            # Attio names the next whole second.
-            return wall.replace(microsecond=0) + timedelta(seconds=1)
-        sent.append(now)
+        windows = []
+        for bucket, limit in buckets:
+            sent = self._sent.setdefault((key, bucket), deque())
+            while sent and sent[0] <= now - 1.0:
+                sent.popleft()
+            if len(sent) >= limit:
+                self.rejected += 1
+                wall = datetime.now(UTC) + timedelta(seconds=sent[0] + 1.0 - now)
+                # Attio names the next whole second.
+                return wall.replace(microsecond=0) + timedelta(seconds=1)
+            windows.append(sent)
+        # Counted only once every bucket has room: a refused request uses no budget.
+        for sent in windows:
+            sent.append(now)
         return None
 
 

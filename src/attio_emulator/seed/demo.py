@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from attio_emulator.core.state import EmulatorState
+from attio_emulator.services.meetings.models import find_or_create
+from attio_emulator.services.meetings.recordings import add_recording
 from attio_emulator.services.members.models import add_member
 from attio_emulator.services.objects.models import ensure_standard_objects, get_object
-from attio_emulator.services.records.models import create_record
+from attio_emulator.services.records.models import create_record, render_record
 
 RANDOM_SEED = 20260301
 COMPANIES = 120
@@ -183,7 +185,8 @@ def _location(city: tuple[str, str | None, str]) -> dict[str, Any]:
 
 
 def build_demo(state: EmulatorState) -> None:
-    """Fill ``state`` with members, companies, people and deals (deterministic)."""
+    """Fill ``state`` with members, companies, people, deals and one recorded meeting
+    (deterministic)."""
     rng = random.Random(RANDOM_SEED)
     ensure_standard_objects(state)
     state.set_workspace(name="Demo Workspace", slug="demo-workspace")
@@ -292,5 +295,63 @@ def build_demo(state: EmulatorState) -> None:
                     },
                     actor,
                 )
+
+            tick()
+            _recorded_call(state, actor, owners[0], teams[companies[0][2]["id"]["record_id"]][0])
     finally:
         state.clock.set(frozen)
+
+
+# A short discovery call, one segment per word as Attio splits speech.
+_CALL = (
+    ("Ada Morgan", "Thanks for making the time. What made you look at us?"),
+    ("{person}", "Our pipeline lives in spreadsheets and nobody trusts the numbers."),
+    ("Ada Morgan", "Then let us start with a pilot for your sales team next month."),
+)
+
+
+def _recorded_call(
+    state: EmulatorState, actor: dict[str, Any], host: dict[str, Any], person: dict[str, Any]
+) -> None:
+    """One meeting with a person of the first company, recorded and transcribed."""
+    values = render_record(state, person)["values"]
+    name = values["name"][0]["full_name"]
+    email = values["email_addresses"][0]["email_address"]
+    start = state.clock.now()
+    call = find_or_create(
+        state,
+        {
+            "title": f"Discovery call with {name}",
+            "description": "First call.",
+            "start": {"datetime": start.isoformat(), "timezone": "UTC"},
+            "end": {"datetime": (start + timedelta(minutes=30)).isoformat(), "timezone": "UTC"},
+            "is_all_day": False,
+            "participants": [
+                {
+                    "email_address": host["email_address"],
+                    "is_organizer": True,
+                    "status": "accepted",
+                },
+                {"email_address": email, "is_organizer": False, "status": "accepted"},
+            ],
+            "linked_records": [{"object": "people", "record_id": person["id"]["record_id"]}],
+            "external_ref": "demo-discovery-call",
+        },
+        actor,
+    )
+    segments: list[dict[str, Any]] = []
+    clock = 1.0
+    for speaker, text in _CALL:
+        for word in text.split():
+            speech = {"speech": word, "start_time": clock, "end_time": round(clock + 0.4, 2)}
+            segments.append({**speech, "speaker": {"name": speaker.format(person=name)}})
+            clock = round(clock + 0.45, 2)
+        clock += 1.0
+    add_recording(
+        state,
+        call["id"]["meeting_id"],
+        video_url="https://recordings.demo.example/discovery-call.mp4",
+        actor=actor,
+        status="completed",
+        transcript=segments,
+    )
