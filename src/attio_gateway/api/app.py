@@ -37,7 +37,7 @@ from attio_gateway.api.sandbox import Sandbox
 from attio_gateway.config import Settings
 from attio_gateway.mcp_server import mount_mcp
 from attio_gateway.sdk import AccountStatus, AsyncGateway
-from attio_gateway.sdk.admin import ensure_operator
+from attio_gateway.sdk.admin import ensure_operator, server_key
 
 logger = logging.getLogger("attio_gateway.server")
 
@@ -65,7 +65,10 @@ def create_app(
         # Metric labels only take known tool names, so junk input cannot grow the series.
         listing = await gateway.actions.list_tools(page_size=500)
         app.state.metrics.known_tools = {t["definition"]["name"] for t in listing["tools"]}
-        password = ensure_operator(settings)
+        # Read the signing key now (creating it on a fresh database), not in the first
+        # request; every later request uses the copy kept in memory.
+        await server_key(gateway)
+        password = await ensure_operator(gateway)
         if password is not None:
             # Shown once, like the product document's generated credentials.
             print(

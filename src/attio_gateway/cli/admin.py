@@ -76,7 +76,7 @@ def vault_rotate(
 ) -> None:
     """Re-seal every stored secret under the newest vault key, in one transaction.
 
-    Covers connection client secrets, account credentials and the PKCE verifiers of authorization requests not yet used. Prints counts only, never secrets. Older keys stay in the key file (or your setting) until you remove them.
+    Covers connection client secrets, account credentials and secrets, the PKCE verifiers of authorization requests not yet used, and the server's signing key. Prints counts only, never secrets. Older keys stay in the key file (or your setting) until you remove them.
     """  # noqa: E501 - one line, so the help text wraps to the terminal, not to the source
     settings = load_settings()
     try:

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 
 import typer
 import uvicorn
 
 from attio_gateway.cli.admin import load_settings
+from attio_gateway.errors import GatewayError
+from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.admin import set_operator_password
 
 admin_app = typer.Typer(help="The dashboard's operators.", no_args_is_help=True)
@@ -43,9 +46,21 @@ def create_admin(
         ..., prompt=True, hide_input=True, confirmation_prompt=True, help="The new password."
     ),
 ) -> None:
-    """Create a dashboard operator, or set an existing one's password."""
+    """Create a dashboard operator, or set an existing one's password (kept in the database)."""
     if len(password) < 8:
         typer.echo("The password needs at least 8 characters.", err=True)
         raise typer.Exit(2)
-    set_operator_password(load_settings(), username, password)
+    settings = load_settings()
+
+    async def save() -> None:
+        # Through a gateway: it applies pending migrations and imports operators an older
+        # version kept in the data dir before this one is stored.
+        async with AsyncGateway(settings) as gateway:
+            await set_operator_password(gateway, username, password)
+
+    try:
+        asyncio.run(save())
+    except GatewayError as exc:
+        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
     typer.echo(f"Operator {username!r} saved.")

@@ -31,12 +31,8 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_SCOPES = ["object_configuration:read", "record_permission:read", "user_management:read"]
 
 
-def _key(request: Request) -> bytes:
-    return admin.server_key(request.app.state.settings)
-
-
-def require_operator(request: Request) -> OperatorSession:
-    session = current_session(request, _key(request))
+async def require_operator(request: Request, gateway: GatewayDep) -> OperatorSession:
+    session = current_session(request, await admin.server_key(gateway))
     if session is None:
         raise LoginRequired
     return session
@@ -48,7 +44,7 @@ Operator = Annotated[OperatorSession, Depends(require_operator)]
 async def checked_form(request: Request, operator: Operator) -> FormData:
     """The posted form, after checking its CSRF token against the session."""
     form = await request.form()
-    if form.get("csrf_token") != operator.csrf_token(_key(request)):
+    if form.get("csrf_token") != operator.csrf_token:
         raise ToolInputError(
             "The form expired or came from another site; reload the page.", field="csrf_token"
         )
@@ -73,7 +69,7 @@ def _render(
     sandbox: Sandbox = request.app.state.sandbox
     base = {
         "operator": operator,
-        "csrf_token": operator.csrf_token(_key(request)),
+        "csrf_token": operator.csrf_token,
         "notice": request.query_params.get("notice"),
         "error": request.query_params.get("error"),
         "sandbox_name": SANDBOX_CONNECTION,
@@ -107,10 +103,10 @@ async def login_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/login")
-async def login(request: Request) -> Response:
+async def login(request: Request, gateway: GatewayDep) -> Response:
     form = await request.form()
     username, password = _text(form, "username"), str(form.get("password") or "")
-    if not admin.check_operator(request.app.state.settings, username, password):
+    if not await admin.check_operator(gateway, username, password):
         response: Response = request.app.state.templates.TemplateResponse(
             request, "login.html", {"failed": True, "next": _text(form, "next")}, status_code=401
         )
@@ -121,7 +117,7 @@ async def login(request: Request) -> Response:
         target = "/dashboard/connections"
     redirect = RedirectResponse(target, status_code=303)
     secure = request.app.state.settings.base_url.startswith("https://")
-    start_session(redirect, _key(request), username, secure=secure)
+    start_session(redirect, await admin.server_key(gateway), username, secure=secure)
     return redirect
 
 

@@ -25,9 +25,12 @@ SESSION_TTL = 12 * 3600
 class OperatorSession:
     username: str
     nonce: str
+    #: What this session's forms must post back; derived from the nonce and the server key.
+    csrf_token: str
 
-    def csrf_token(self, key: bytes) -> str:
-        return hmac.new(key, f"csrf:{self.nonce}".encode(), hashlib.sha256).hexdigest()
+
+def _csrf_token(key: bytes, nonce: str) -> str:
+    return hmac.new(key, f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
 
 
 class LoginRequired(Exception):
@@ -61,4 +64,7 @@ def current_session(request: Request, key: bytes) -> OperatorSession | None:
         return None
     if not isinstance(claims, dict) or claims.get("exp", 0) < time.time():
         return None
-    return OperatorSession(username=str(claims["u"]), nonce=str(claims["n"]))
+    nonce = str(claims["n"])
+    return OperatorSession(
+        username=str(claims["u"]), nonce=nonce, csrf_token=_csrf_token(key, nonce)
+    )

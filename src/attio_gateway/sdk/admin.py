@@ -1,5 +1,6 @@
 """The gateway server's own business: API clients (client id + secret → bearer token), the
-dashboard's operator login, and the key that signs both.
+dashboard's operator login, and the key that signs both. All of it lives in the database,
+so any number of gateway processes on one database are interchangeable.
 
 API client secrets are stored as SHA-256 (they are 256-bit random, so a slow hash adds
 nothing); operator passwords may be chosen by people, so they are stored with scrypt.
@@ -9,23 +10,27 @@ every request so revoking a client revokes its tokens at once.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from attio_gateway.config import Settings
-from attio_gateway.errors import AuthenticationError, NotFoundError
+from attio_gateway.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    NotFoundError,
+    StorageError,
+)
 from attio_gateway.oauth.provider import SCOPE_DESCRIPTIONS
 from attio_gateway.sdk.models import _Model
 from attio_gateway.storage import queries as q
 from attio_gateway.storage.records import ApiClientRow
+from attio_gateway.vault import purposes
 
 if TYPE_CHECKING:
     from attio_gateway.sdk.gateway import AsyncGateway
@@ -51,6 +56,9 @@ ACCESS_TOKEN_TTL = 3600
 TOKEN_PREFIX = "agat_"
 CLIENT_ID_PREFIX = "agc_"
 SECRET_PREFIX = "agcs_"
+#: The signing key's name in the ``server_secrets`` table.
+SIGNING_KEY_NAME = "signing_key"
+#: Files older versions kept in the data dir; imported into the database on first use.
 OPERATOR_FILE = "operators.json"
 SERVER_KEY_FILE = "server.key"
 
@@ -81,28 +89,38 @@ def scope_descriptions() -> dict[str, str]:
     return dict(SCOPE_DESCRIPTIONS)
 
 
-def _private_file(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
+async def server_key(gateway: AsyncGateway) -> bytes:
+    """The key that signs bearer tokens and dashboard cookies.
+
+    Kept in the database (sealed by the vault), so every gateway process on it signs and
+    checks with the same key; created on first use, or imported from a ``server.key`` file
+    an older version left in the data dir. Read once per gateway: it never changes.
+
+    Raises: MissingKeyError / DecryptionError when the vault's keys cannot open it (the
+    processes on one database must share ``ATTIO_GATEWAY_VAULT_KEYS``).
+    """
+    if gateway.signing_key is None:
+        gateway.signing_key = await _load_or_create_server_key(gateway)
+    return gateway.signing_key
 
 
-def server_key(settings: Settings) -> bytes:
-    """The key that signs bearer tokens and dashboard cookies; created on first use."""
-    path = settings.data_dir / SERVER_KEY_FILE
-    if not path.exists():
-        # Written aside then linked into place: two processes starting at once agree on
-        # one key, and nobody ever reads a half-written file.
-        candidate = path.with_name(f"{SERVER_KEY_FILE}.{secrets.token_hex(4)}")
-        _private_file(candidate, secrets.token_bytes(32))
-        try:
-            os.link(candidate, path)
-        except FileExistsError:
-            pass
-        finally:
-            candidate.unlink()
-    return path.read_bytes()
+async def _load_or_create_server_key(gateway: AsyncGateway) -> bytes:
+    purpose = purposes.server_secret(SIGNING_KEY_NAME)
+    sealed = await q.get_server_secret(gateway.db, name=SIGNING_KEY_NAME)
+    if sealed is None:
+        legacy = gateway.settings.data_dir / SERVER_KEY_FILE
+        key = legacy.read_bytes() if legacy.is_file() else secrets.token_bytes(32)
+        await q.add_server_secret(
+            gateway.db,
+            name=SIGNING_KEY_NAME,
+            value_sealed=gateway.keyring.seal_text(base64.b64encode(key).decode(), purpose=purpose),
+            now=datetime.now(UTC),
+        )
+        # Whoever stored first wins: processes starting together all read that one back.
+        sealed = await q.get_server_secret(gateway.db, name=SIGNING_KEY_NAME)
+        if sealed is None:
+            raise StorageError("The server's signing key was stored but cannot be read back.")
+    return base64.b64decode(gateway.keyring.unseal_text(sealed, purpose=purpose).get_secret_value())
 
 
 def sign(key: bytes, payload: bytes) -> str:
@@ -174,7 +192,7 @@ async def issue_access_token(
     ):
         raise AuthenticationError("invalid_client: unknown client_id or wrong client_secret.")
     payload = json.dumps({"sub": client_id, "exp": int(time.time()) + ttl}).encode()
-    token = TOKEN_PREFIX + sign(server_key(gateway.settings), payload)
+    token = TOKEN_PREFIX + sign(await server_key(gateway), payload)
     return AccessToken(access_token=token, expires_in=ttl)
 
 
@@ -183,7 +201,7 @@ async def verify_access_token(gateway: AsyncGateway, token: str) -> ApiClient:
     payload = None
     if token.startswith(TOKEN_PREFIX):
         try:
-            payload = unsign(server_key(gateway.settings), token.removeprefix(TOKEN_PREFIX))
+            payload = unsign(await server_key(gateway), token.removeprefix(TOKEN_PREFIX))
         except ValueError:  # broken base64
             payload = None
     if payload is None:
@@ -206,37 +224,77 @@ async def verify_access_token(gateway: AsyncGateway, token: str) -> ApiClient:
 # --- the dashboard's operators ------------------------------------------------------------
 
 
-def _operators(settings: Settings) -> dict[str, str]:
-    path = settings.data_dir / OPERATOR_FILE
-    if not path.exists():
-        return {}
-    data: dict[str, str] = json.loads(path.read_text())
-    return data
-
-
 def _password_hash(password: str, salt: bytes) -> str:
     digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
     return f"scrypt${salt.hex()}${digest.hex()}"
 
 
-def set_operator_password(settings: Settings, username: str, password: str) -> None:
-    operators = _operators(settings)
-    operators[username] = _password_hash(password, secrets.token_bytes(16))
-    _private_file(settings.data_dir / OPERATOR_FILE, json.dumps(operators).encode())
+async def _new_password_hash(password: str) -> str:
+    # scrypt takes tens of milliseconds of CPU on purpose: not on the event loop.
+    return await asyncio.to_thread(_password_hash, password, secrets.token_bytes(16))
 
 
-def ensure_operator(settings: Settings, username: str = "admin") -> str | None:
-    """On first run, create the local admin; returns its generated password (shown once)."""
-    if _operators(settings):
+async def _import_legacy_operators(gateway: AsyncGateway) -> None:
+    """Operators an older version kept in ``operators.json`` move into the database, once:
+    only while the database has none (the file is left as it was, and ignored after)."""
+    path = gateway.settings.data_dir / OPERATOR_FILE
+    if not path.is_file() or await q.has_operators(gateway.db):
+        return
+    try:
+        hashes = json.loads(path.read_text())
+        valid = isinstance(hashes, dict) and all(
+            isinstance(name, str) and isinstance(hashed, str) and hashed.startswith("scrypt$")
+            for name, hashed in hashes.items()
+        )
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ConfigurationError(
+            f"{path} is not a JSON object of username → scrypt hash; fix or remove it."
+        )
+    if hashes:
+        await q.add_operators_if_none(gateway.db, password_hashes=hashes, now=datetime.now(UTC))
+
+
+async def set_operator_password(gateway: AsyncGateway, username: str, password: str) -> None:
+    """Create the dashboard operator ``username``, or set its password.
+
+    Raises: ConfigurationError when an older version's ``operators.json`` is unreadable.
+    """
+    await _import_legacy_operators(gateway)
+    await q.put_operator(
+        gateway.db,
+        username=username,
+        password_hash=await _new_password_hash(password),
+        now=datetime.now(UTC),
+    )
+
+
+async def ensure_operator(gateway: AsyncGateway, username: str = "admin") -> str | None:
+    """On first run (no operator at all), create the local admin and return its generated
+    password, to be shown once. ``None`` if operators exist — also for every process but one
+    when several start together on one database.
+
+    Raises: ConfigurationError when an older version's ``operators.json`` is unreadable.
+    """
+    await _import_legacy_operators(gateway)
+    if await q.has_operators(gateway.db):
         return None
     password = secrets.token_urlsafe(12)
-    set_operator_password(settings, username, password)
-    return password
+    created = await q.add_operators_if_none(
+        gateway.db,
+        password_hashes={username: await _new_password_hash(password)},
+        now=datetime.now(UTC),
+    )
+    return password if created else None
 
 
-def check_operator(settings: Settings, username: str, password: str) -> bool:
-    stored = _operators(settings).get(username)
+async def check_operator(gateway: AsyncGateway, username: str, password: str) -> bool:
+    """Whether ``password`` is the operator ``username``'s."""
+    await _import_legacy_operators(gateway)
+    stored = await q.get_operator_password_hash(gateway.db, username=username)
     if stored is None:
         return False
     _, salt, _ = stored.split("$")
-    return hmac.compare_digest(stored, _password_hash(password, bytes.fromhex(salt)))
+    candidate = await asyncio.to_thread(_password_hash, password, bytes.fromhex(salt))
+    return hmac.compare_digest(stored, candidate)

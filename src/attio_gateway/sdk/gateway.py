@@ -120,6 +120,9 @@ class AsyncGateway:
         self._schema_caches: dict[str, dict[str, Any]] = {}
         #: ACTIVE accounts and unsealed tokens for a few seconds; see ``callcache``.
         self.call_cache = CallCache()
+        #: The key that signs API bearer tokens and dashboard cookies, kept once read from
+        #: the database (it never changes); see ``sdk.admin.server_key``.
+        self.signing_key: bytes | None = None
         #: With Redis: tells the other processes to drop their caches; see ``invalidation``.
         self.invalidation: CacheInvalidation | None = None
         self._audit_writer: AuditWriter | None = None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, delete, insert, select, update
+from sqlalchemy import Row, Table, delete, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from attio_gateway.errors import ConflictError, NotFoundError
 from attio_gateway.storage.database import Database
@@ -29,6 +30,8 @@ from attio_gateway.storage.tables import (
     connected_accounts,
     connections,
     credentials,
+    operators,
+    server_secrets,
     session_tokens,
 )
 
@@ -470,7 +473,8 @@ async def reseal_all(
 
     ``kind`` is one of ``client_secret`` (key: connection id), ``access_token`` /
     ``refresh_token`` (key: account id), ``code_verifier`` (key: state) of requests not yet
-    used, ``account_secret`` (key: ``account id|name``). Parked grants
+    used, ``account_secret`` (key: ``account id|name``), ``server_secret`` (key: its
+    name). Parked grants
     (``pending_token_sealed``) are left alone: they live minutes, and rotation never drops
     the older keys that opened them. Storage knows nothing of keys;
     the caller decides what the new text is.
@@ -480,6 +484,7 @@ async def reseal_all(
         "credentials": 0,
         "authorization_requests": 0,
         "account_secrets": 0,
+        "server_secrets": 0,
     }
     async with db.transaction() as conn:
         rows = (await conn.execute(select(connections).with_for_update())).all()
@@ -545,6 +550,14 @@ async def reseal_all(
                 )
             )
             counts["account_secrets"] += 1
+        rows = (await conn.execute(select(server_secrets).with_for_update())).all()
+        for row in rows:
+            await conn.execute(
+                update(server_secrets)
+                .where(server_secrets.c.name == row.name)
+                .values(value_sealed=reseal("server_secret", row.name, row.value_sealed))
+            )
+            counts["server_secrets"] += 1
     return ResealCounts(**counts)
 
 
@@ -704,3 +717,92 @@ async def revoke_session_token(db: Database, *, token_hash: str, now: datetime) 
             .values(revoked_at=now)
         )
     return bool(result.rowcount)
+
+
+# --- the server's own secrets and the dashboard's operators ------------------------------
+
+
+def _insert(db: Database, table: Table) -> Any:
+    """An INSERT that can say what to do on a primary-key conflict (``ON CONFLICT``, which
+    both supported databases speak)."""
+    if db.dialect == "postgresql":
+        return postgresql.insert(table)
+    if db.dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"unsupported database dialect {db.dialect!r}")
+
+
+async def add_server_secret(db: Database, *, name: str, value_sealed: str, now: datetime) -> bool:
+    """Store the secret ``name`` unless it exists; ``False`` if it did (another process may
+    have stored its own a moment ago: read it back, the first one stays)."""
+    statement = (
+        _insert(db, server_secrets)
+        .values(name=name, value_sealed=value_sealed, created_at=now)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    async with db.transaction() as conn:
+        result = await conn.execute(statement)
+    return bool(result.rowcount)
+
+
+async def get_server_secret(db: Database, *, name: str) -> str | None:
+    """The sealed text of the server secret ``name``, or ``None``."""
+    async with db.transaction() as conn:
+        row = (
+            await conn.execute(
+                select(server_secrets.c.value_sealed).where(server_secrets.c.name == name)
+            )
+        ).first()
+    return str(row.value_sealed) if row else None
+
+
+async def put_operator(db: Database, *, username: str, password_hash: str, now: datetime) -> None:
+    """Create the operator or replace its password hash (one statement, safe when raced)."""
+    statement = _insert(db, operators).values(
+        username=username, password_hash=password_hash, created_at=now, updated_at=now
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["username"],
+        set_={"password_hash": password_hash, "updated_at": now},
+    )
+    async with db.transaction() as conn:
+        await conn.execute(statement)
+
+
+async def add_operators_if_none(
+    db: Database, *, password_hashes: Mapping[str, str], now: datetime
+) -> bool:
+    """Store these operators (username → hash) only if there are no operators at all;
+    ``False`` (and nothing stored) if there were. Processes racing here are serialised:
+    SQLite's transactions take the write lock at BEGIN, and on PostgreSQL the table is
+    locked against other writers first, so exactly one of them finds the table empty."""
+    if not password_hashes:
+        raise ValueError("add_operators_if_none needs at least one operator")
+    async with db.transaction() as conn:
+        if db.dialect == "postgresql":
+            await conn.execute(text("LOCK TABLE operators IN SHARE ROW EXCLUSIVE MODE"))
+        if (await conn.execute(select(operators.c.username).limit(1))).first() is not None:
+            return False
+        await conn.execute(
+            insert(operators),
+            [
+                {"username": name, "password_hash": hashed, "created_at": now, "updated_at": now}
+                for name, hashed in password_hashes.items()
+            ],
+        )
+    return True
+
+
+async def has_operators(db: Database) -> bool:
+    async with db.transaction() as conn:
+        return (await conn.execute(select(operators.c.username).limit(1))).first() is not None
+
+
+async def get_operator_password_hash(db: Database, *, username: str) -> str | None:
+    async with db.transaction() as conn:
+        row = (
+            await conn.execute(
+                select(operators.c.password_hash).where(operators.c.username == username)
+            )
+        ).first()
+    return str(row.password_hash) if row else None

@@ -112,3 +112,4 @@ class ResealCounts:
     credentials: int
     authorization_requests: int
     account_secrets: int = 0
+    server_secrets: int = 0

@@ -200,3 +200,24 @@ account_secrets = Table(
     Column("secret_sealed", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+#: Secrets of the gateway server itself, sealed, shared by every process on the database:
+#: ``signing_key`` signs API bearer tokens and dashboard session cookies. Created once
+#: (insert if absent), never changed afterwards except re-sealed by vault rotation.
+server_secrets = Table(
+    "server_secrets",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value_sealed", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: The dashboard's operators; ``password_hash`` is ``scrypt$<salt hex>$<digest hex>``.
+operators = Table(
+    "operators",
+    metadata,
+    Column("username", String(200), primary_key=True),
+    Column("password_hash", String(300), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -32,3 +32,8 @@ def pending_refresh_token(state: str) -> str:
 def account_secret(key: str) -> str:
     """A provider secret kept for an account; ``key`` is ``"<account id>|<name>"``."""
     return f"account_secret:{key}"
+
+
+def server_secret(name: str) -> str:
+    """A secret of the gateway server itself (``signing_key``: bearer tokens and cookies)."""
+    return f"server_secret:{name}"

@@ -18,6 +18,7 @@ _PURPOSES: dict[str, Callable[[str], str]] = {
     "refresh_token": purposes.refresh_token,
     "code_verifier": purposes.code_verifier,
     "account_secret": purposes.account_secret,
+    "server_secret": purposes.server_secret,
 }
 
 
@@ -28,6 +29,7 @@ class RotationReport:
     credentials: int
     authorization_requests: int = 0
     account_secrets: int = 0
+    server_secrets: int = 0
 
 
 async def rotate(db: Database, keyring: KeyRing) -> RotationReport:
@@ -47,4 +49,5 @@ async def rotate(db: Database, keyring: KeyRing) -> RotationReport:
         credentials=counts.credentials,
         authorization_requests=counts.authorization_requests,
         account_secrets=counts.account_secrets,
+        server_secrets=counts.server_secrets,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from typer.testing import CliRunner
 
 from attio_gateway.cli import app
 from attio_gateway.config import Settings
+from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.admin import check_operator
 
 
@@ -34,4 +36,11 @@ def test_admin_create_sets_the_operator_password(
         app, ["admin", "create", "--username", "ops"], input="long enough\nlong enough\n"
     )
     assert made.exit_code == 0, made.output
-    assert check_operator(Settings(data_dir=tmp_path), "ops", "long enough")
+
+    async def check(password: str) -> bool:
+        # Stored in the database: another gateway on it (any data dir) accepts the login.
+        async with AsyncGateway(Settings(data_dir=tmp_path)) as gateway:
+            return await check_operator(gateway, "ops", password)
+
+    assert asyncio.run(check("long enough"))
+    assert not asyncio.run(check("wrong password"))

@@ -3,11 +3,13 @@ Chromium driven by Playwright. Never ``playwright install``: the browser is the 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import uvicorn
 from attio_emulator.server import RunningEmulator, free_port, run_in_thread
 from attio_gateway.api import create_app
 from attio_gateway.config import Settings
+from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.admin import set_operator_password
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,6 +35,12 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "dashboard"
 OPERATOR_PASSWORD = "correct horse battery"
+
+
+async def save_operator(settings: Settings, username: str, password: str) -> None:
+    """Store a dashboard operator in the database of ``settings`` (as `admin create` does)."""
+    async with AsyncGateway(settings) as gateway:
+        await set_operator_password(gateway, username, password)
 
 
 @dataclass
@@ -60,7 +69,9 @@ def gateway_server(tmp_path: Path) -> Iterator[RunningGateway]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     settings = Settings(data_dir=tmp_path / "gateway", base_url=base_url)
-    set_operator_password(settings, "admin", OPERATOR_PASSWORD)
+    # On a thread of its own: Playwright's sync API may already run a loop on this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, save_operator(settings, "admin", OPERATOR_PASSWORD)).result()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )

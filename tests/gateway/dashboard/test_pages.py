@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from attio_gateway.api import create_app
 from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.admin import check_operator, ensure_operator, set_operator_password
+from attio_gateway.sdk.admin import check_operator, ensure_operator
 from attio_gateway.sdk.sandbox import consent
-from tests.gateway.dashboard.conftest import OPERATOR_PASSWORD
+from tests.gateway.dashboard.conftest import OPERATOR_PASSWORD, save_operator
 
 BASE = "http://127.0.0.1:8000"
 PAGES = [
@@ -31,7 +31,7 @@ PAGES = [
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
     settings = Settings(data_dir=tmp_path, base_url=BASE)
-    set_operator_password(settings, "admin", OPERATOR_PASSWORD)
+    await save_operator(settings, "admin", OPERATOR_PASSWORD)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
@@ -176,11 +176,12 @@ async def test_api_clients_page_shows_the_secret_once(browser: httpx.AsyncClient
     assert "Revoked" in (await browser.get(revoked.headers["location"])).text
 
 
-def test_first_run_creates_the_admin_once(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path)
-    password = ensure_operator(settings)
-    assert password and check_operator(settings, "admin", password)
-    assert ensure_operator(settings) is None
-    assert not check_operator(settings, "admin", "wrong")
-    assert not check_operator(settings, "nobody", password)
-    assert oct((tmp_path / "operators.json").stat().st_mode)[-3:] == "600"
+async def test_first_run_creates_the_admin_once(tmp_path: Path) -> None:
+    async with AsyncGateway(Settings(data_dir=tmp_path)) as gateway:
+        password = await ensure_operator(gateway)
+        assert password and await check_operator(gateway, "admin", password)
+        assert await ensure_operator(gateway) is None
+        assert not await check_operator(gateway, "admin", "wrong")
+        assert not await check_operator(gateway, "nobody", password)
+    # Kept in the database, not in a file of this process's data dir.
+    assert not (tmp_path / "operators.json").exists()
