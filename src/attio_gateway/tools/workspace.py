@@ -1,10 +1,12 @@
-"""Webhook and meeting tools (TOOLS.md 54–57) plus create/update webhook and get meeting."""
+"""Webhook and meeting tools (TOOLS.md 54–57) plus create/update webhook, get and
+find-or-create meeting, and a meeting's call recordings and transcripts."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from attio_gateway.errors import ToolInputError
 from attio_gateway.tools.context import ToolContext
@@ -14,6 +16,7 @@ from attio_gateway.tools.values import is_uuid
 
 WEBHOOK_PAGE = (10, 100)  # Attio's allowed range of limit on GET /v2/webhooks
 MEETING_PAGE = 200  # Attio's maximum page of meetings
+UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 class ListWebhooksInput(ToolInput):
@@ -85,6 +88,104 @@ class ListMeetingsInput(ToolInput):
 
 class MeetingInput(ToolInput):
     meeting_id: str = Field(description="UUID of the meeting")
+
+
+class ListCallRecordingsInput(MeetingInput):
+    limit: int = Field(default=50, ge=1, le=200, description="Recordings per page (max 200)")
+    cursor: str | None = Field(
+        default=None, min_length=1, description="next_cursor from the previous page"
+    )
+
+
+class CallTranscriptInput(MeetingInput):
+    call_recording_id: str = Field(description="UUID of the call recording")
+    cursor: str | None = Field(
+        default=None, min_length=1, description="next_cursor from the previous page of segments"
+    )
+
+
+class MeetingTime(BaseModel):
+    """A start or end: ``{datetime, timezone}`` for timed meetings, ``{date}`` for all-day
+    ones (one model rather than a union, so a mistake is reported against the field)."""
+
+    model_config = ConfigDict(extra="forbid")
+    datetime: AwareDatetime | None = Field(
+        default=None, description="ISO 8601 with offset, e.g. 2026-03-10T14:00:00Z"
+    )
+    timezone: str | None = Field(default=None, description="IANA zone, e.g. Europe/London")
+    date: dt.date | None = Field(
+        default=None, description="YYYY-MM-DD, all-day meetings only (end is exclusive)"
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> MeetingTime:
+        if (self.datetime is None) == (self.date is None):
+            raise ValueError("give either datetime (with timezone) or date")
+        if self.date is not None and self.timezone is not None:
+            raise ValueError("timezone goes with datetime, not with date")
+        return self
+
+
+class Participant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email_address: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", description="Participant's email")
+    is_organizer: bool = Field(default=False, description="Whether they organise the meeting")
+    status: Literal["accepted", "tentative", "declined", "pending"] = Field(
+        default="accepted", description="Their response to the invitation"
+    )
+
+
+class MeetingLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    object: str = Field(min_length=1, description="Object slug or UUID, e.g. companies")
+    record_id: str = Field(pattern=UUID, description="UUID of the record")
+
+
+class CalendarRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ical_uid: str = Field(min_length=1, description="The calendar event's iCal UID")
+    provider: Literal["google", "microsoft"] = Field(description="Calendar the event syncs from")
+    is_recurring: bool = Field(description="Whether the event recurs")
+    original_start_time: str | None = Field(
+        default=None, description="Required for exceptions of recurring events"
+    )
+
+
+class FindOrCreateMeetingInput(ToolInput):
+    external_ref: str | CalendarRef = Field(
+        description="Your stable id for the meeting (a non-empty string), or for calendar "
+        "events {ical_uid, provider, is_recurring}: an existing meeting with it is returned "
+        "unchanged"
+    )
+    title: str = Field(description="Meeting title")
+    description: str = Field(default="", description="Meeting description")
+    is_all_day: bool = Field(description="true: start/end are {date}; false: {datetime}")
+    start: MeetingTime = Field(description="{datetime, timezone} or, all-day, {date}")
+    end: MeetingTime = Field(description="Same form as start, not before it")
+    participants: list[Participant] = Field(
+        description="Participants [{email_address, is_organizer, status}]"
+    )
+    linked_records: list[MeetingLink] = Field(
+        default_factory=list, description="Records to link: [{object, record_id}]"
+    )
+
+    @model_validator(mode="after")
+    def _times(self) -> FindOrCreateMeetingInput:
+        for key in ("start", "end"):
+            moment: MeetingTime = getattr(self, key)
+            if self.is_all_day != (moment.date is not None):
+                shape = "{date}" if self.is_all_day else "{datetime, timezone}"
+                raise ValueError(f"{key} must be {shape} when is_all_day is {self.is_all_day}")
+        start, end = self.start, self.end
+        if start.datetime is not None and end.datetime is not None:
+            backwards = end.datetime < start.datetime
+        else:
+            backwards = (end.date or dt.date.min) < (start.date or dt.date.min)
+        if backwards:
+            raise ValueError("end must not be before start")
+        if isinstance(self.external_ref, str) and not self.external_ref.strip():
+            raise ValueError("external_ref must not be empty")
+        return self
 
 
 async def list_webhooks(ctx: ToolContext, args: ListWebhooksInput) -> Any:
@@ -168,9 +269,57 @@ async def get_meeting(ctx: ToolContext, args: MeetingInput) -> Any:
     return await ctx.attio.call("GET", f"/v2/meetings/{args.meeting_id}")
 
 
+async def list_call_recordings(ctx: ToolContext, args: ListCallRecordingsInput) -> Any:
+    params: dict[str, Any] = {"limit": args.limit}
+    if args.cursor:
+        params["cursor"] = args.cursor
+    body = await ctx.attio.call(
+        "GET", f"/v2/meetings/{args.meeting_id}/call_recordings", params=params
+    )
+    return {"data": body["data"], "next_cursor": body["pagination"]["next_cursor"]}
+
+
+def transcript_lines(segments: list[dict[str, Any]]) -> str:
+    """Segments (one word each, as Attio splits speech) as ``Speaker: words`` lines, a new
+    line whenever the speaker changes."""
+    lines: list[str] = []
+    speaker: str | None = None
+    for segment in segments:
+        name = (segment.get("speaker") or {}).get("name") or "Unknown"
+        if lines and name == speaker:
+            lines[-1] += f" {segment['speech']}"
+        else:
+            lines.append(f"{name}: {segment['speech']}")
+            speaker = name
+    return "\n".join(lines)
+
+
+async def get_call_transcript(ctx: ToolContext, args: CallTranscriptInput) -> Any:
+    path = f"/v2/meetings/{args.meeting_id}/call_recordings/{args.call_recording_id}/transcript"
+    params = {"cursor": args.cursor} if args.cursor else None
+    body = await ctx.attio.call("GET", path, params=params)
+    data, next_cursor = body["data"], body["pagination"]["next_cursor"]
+    if ctx.output == "compact":
+        # This page's segments as plain text; the timings and raw_transcript stay out.
+        return {
+            "meeting_id": args.meeting_id,
+            "call_recording_id": args.call_recording_id,
+            "web_url": data.get("web_url"),
+            "text": transcript_lines(data["transcript"]),
+            "next_cursor": next_cursor,
+        }
+    return {"data": data, "next_cursor": next_cursor}
+
+
+async def find_or_create_meeting(ctx: ToolContext, args: FindOrCreateMeetingInput) -> Any:
+    data = args.model_dump(mode="json", exclude_none=True)
+    return await ctx.attio.call("POST", "/v2/meetings", json={"data": data})
+
+
 def workspace_tools() -> list[ToolSpec]:
     read = {"read_only": True, "idempotent": True}
     meeting_read = ("meeting:read", "record_permission:read")
+    recording_read = ("meeting:read", "call_recording:read")
     return [
         ToolSpec(
             "attio_list_webhooks",
@@ -228,6 +377,33 @@ def workspace_tools() -> list[ToolSpec]:
             MeetingInput,
             meeting_read,
             get_meeting,
+            **read,
+        ),
+        ToolSpec(
+            "attio_find_or_create_meeting",
+            "Find the meeting with this external_ref, or create it with these times, "
+            "participants and linked records (an existing meeting is returned unchanged).",
+            FindOrCreateMeetingInput,
+            ("meeting:read-write", "record_permission:read"),
+            find_or_create_meeting,
+            idempotent=True,
+        ),
+        ToolSpec(
+            "attio_list_call_recordings",
+            "List a meeting's call recordings (status processing, completed or failed). "
+            "Returns next_cursor when more follow.",
+            ListCallRecordingsInput,
+            recording_read,
+            list_call_recordings,
+            **read,
+        ),
+        ToolSpec(
+            "attio_get_call_transcript",
+            "Read a call recording's transcript: speech segments with speakers and times, a "
+            "page at a time (next_cursor). Compact output gives 'Speaker: words' lines.",
+            CallTranscriptInput,
+            recording_read,
+            get_call_transcript,
             **read,
         ),
     ]
