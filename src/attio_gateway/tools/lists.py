@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
@@ -9,7 +10,12 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from attio_gateway.errors import ToolInputError
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.filters import check_filter
-from attio_gateway.tools.output import COMPACT_BUDGET_CHARS, compact_entry, page
+from attio_gateway.tools.output import (
+    COMPACT_BUDGET_CHARS,
+    compact_entry,
+    compact_history,
+    page,
+)
 from attio_gateway.tools.records import R_READ, Sort
 from attio_gateway.tools.spec import ToolInput, ToolSpec
 from attio_gateway.tools.values import coerce_values
@@ -70,6 +76,28 @@ class ListInput(ToolInput):
     list: str = LIST
 
 
+class UpdateListInput(ListInput):
+    """Only the fields given are sent; an explicit null workspace_access makes it private."""
+
+    name: str | None = Field(default=None, min_length=1, description="New display name")
+    api_slug: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="New snake_case slug; later calls must use it",
+    )
+    workspace_access: Access | None = Field(
+        default=None,
+        description="Access for all workspace members: full-access, read-and-write, read-only, "
+        "or null to keep the list private to workspace_member_access",
+    )
+    # builtins.list: the class's own "list" field shadows the builtin here.
+    workspace_member_access: builtins.list[MemberAccess] | None = Field(
+        default=None,
+        description="Replaces the per-member access list — each item needs "
+        "workspace_member_id and level; [] removes every member override",
+    )
+
+
 class ListEntriesInput(ListInput):
     filter: dict[str, Any] | None = Field(
         default=None, description="Filter conditions on list-level attributes"
@@ -86,6 +114,17 @@ class ListEntriesInput(ListInput):
 
 class EntryInput(ListInput):
     entry_id: str = Field(description="UUID of the list entry (not the record ID)")
+
+
+class EntryAttributeValuesInput(EntryInput):
+    attribute: str = Field(description="List attribute slug or UUID, e.g. stage")
+    show_historic: bool = Field(
+        default=False,
+        description="Include superseded values, oldest first, with active_from/active_until "
+        "(e.g. a deal's stage history)",
+    )
+    limit: int | None = Field(default=None, ge=1, description="Values to return (default all)")
+    offset: int = Field(default=0, ge=0, description="Values to skip")
 
 
 class RemoveEntryInput(EntryInput):
@@ -157,6 +196,25 @@ async def get_list(ctx: ToolContext, args: ListInput) -> Any:
     return await ctx.attio.call("GET", f"/v2/lists/{args.list}")
 
 
+LIST_FIELDS = {"name", "api_slug", "workspace_access", "workspace_member_access"}
+
+
+async def update_list(ctx: ToolContext, args: UpdateListInput) -> Any:
+    given = args.model_dump(mode="json", include=LIST_FIELDS, exclude_unset=True)
+    # null is meaningful for workspace_access only (private list); elsewhere "leave as is".
+    data = {k: v for k, v in given.items() if v is not None or k == "workspace_access"}
+    if not data:
+        raise ToolInputError(
+            "give name, api_slug, workspace_access or workspace_member_access to change.",
+            field="name",
+        )
+    body = await ctx.attio.call("PATCH", f"/v2/lists/{args.list}", json={"data": data})
+    # The list's attributes, options and statuses are cached under its old slug (or its id).
+    for kind in ("attributes", "options", "statuses"):
+        ctx.schema.forget(f"{kind}:lists/")
+    return body
+
+
 def _shape(ctx: ToolContext, entry: dict[str, Any], fields: list[str] | None = None) -> Any:
     return compact_entry(entry, fields) if ctx.output == "compact" else entry
 
@@ -177,6 +235,20 @@ async def list_entries(ctx: ToolContext, args: ListEntriesInput) -> Any:
 async def get_entry(ctx: ToolContext, args: EntryInput) -> Any:
     body = await ctx.attio.call("GET", f"/v2/lists/{args.list}/entries/{args.entry_id}")
     return {"data": _shape(ctx, body["data"])}
+
+
+async def entry_attribute_values(ctx: ToolContext, args: EntryAttributeValuesInput) -> Any:
+    path = f"/v2/lists/{args.list}/entries/{args.entry_id}/attributes/{args.attribute}/values"
+    params: dict[str, Any] = {
+        "show_historic": "true" if args.show_historic else "false",
+        "offset": args.offset,
+    }
+    if args.limit is not None:
+        params["limit"] = args.limit
+    body = await ctx.attio.call("GET", path, params=params)
+    if ctx.output == "compact":
+        return {"data": compact_history(body["data"])}
+    return body
 
 
 async def _parent_object(ctx: ToolContext, list_: str, given: str | None) -> str:
@@ -287,6 +359,15 @@ def list_tools() -> list[ToolSpec]:
             **read,
         ),
         ToolSpec(
+            "attio_update_list",
+            "Rename a list, change its api_slug or its access (workspace_access, "
+            "workspace_member_access). Give only what changes; the list's object cannot change.",
+            UpdateListInput,
+            ("list_configuration:read-write",),
+            update_list,
+            idempotent=True,
+        ),
+        ToolSpec(
             "attio_list_entries",
             "List the entries of a list with their list-level values (e.g. stage), with "
             "optional filter and sorts. Returns next_offset when more may follow.",
@@ -301,6 +382,15 @@ def list_tools() -> list[ToolSpec]:
             EntryInput,
             E_READ,
             get_entry,
+            **read,
+        ),
+        ToolSpec(
+            "attio_get_list_entry_attribute_values",
+            "Get the values of one attribute of a list entry; with show_historic, every past "
+            "value oldest first with active_from/active_until (e.g. when a deal changed stage).",
+            EntryAttributeValuesInput,
+            E_READ,
+            entry_attribute_values,
             **read,
         ),
         ToolSpec(

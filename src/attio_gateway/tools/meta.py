@@ -30,6 +30,16 @@ class CreateObjectInput(ToolInput):
     api_slug: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="snake_case slug")
 
 
+class UpdateObjectInput(ObjectInput):
+    api_slug: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="New snake_case slug; tools and API calls must then use it",
+    )
+    singular_noun: str | None = Field(default=None, min_length=1, description="New singular name")
+    plural_noun: str | None = Field(default=None, min_length=1, description="New plural name")
+
+
 class TargetInput(ToolInput):
     """Exactly one of ``object`` or ``list`` (also accepted as ``list_id``)."""
 
@@ -85,6 +95,35 @@ class CreateAttributeInput(TargetInput):
     config: dict[str, Any] = Field(description="Type config; {} for most types")
 
 
+class UpdateAttributeInput(AttributeInput):
+    """Only the fields given are sent; an explicit null clears description or default_value."""
+
+    title: str | None = Field(default=None, min_length=1, description="New display title")
+    description: str | None = Field(default=None, description="New description; null clears it")
+    api_slug: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="New snake_case slug; values must then be written under it",
+    )
+    is_required: bool | None = Field(default=None, description="Required on new records/entries")
+    is_unique: bool | None = Field(default=None, description="New values must be unique")
+    is_archived: bool | None = Field(
+        default=None,
+        description="true archives the attribute (hidden from records, values kept); false "
+        "restores it",
+    )
+    config: dict[str, Any] | None = Field(
+        default=None,
+        description='Currency: {"currency": {"default_currency_code": "EUR", "display_type": '
+        '"symbol"}}; record-reference: {"record_reference": {"allowed_objects": ["companies"]}}',
+    )
+    default_value: dict[str, Any] | None = Field(
+        default=None,
+        description='{"type": "static", "template": [{"value": 5}]} or {"type": "dynamic", '
+        '"template": "current-user"}; null removes the default',
+    )
+
+
 class CreateOptionInput(AttributeInput):
     title: str = Field(min_length=1, description="Title of the new select option")
 
@@ -137,6 +176,18 @@ async def create_object(ctx: ToolContext, args: CreateObjectInput) -> Any:
     return body
 
 
+async def update_object(ctx: ToolContext, args: UpdateObjectInput) -> Any:
+    data = args.model_dump(include={"api_slug", "singular_noun", "plural_noun"}, exclude_none=True)
+    if not data:
+        raise ToolInputError(
+            "give api_slug, singular_noun or plural_noun to change.", field="api_slug"
+        )
+    body = await ctx.attio.call("PATCH", f"/v2/objects/{args.object}", json={"data": data})
+    # The old slug keys cached attributes and appears in other objects' relationships.
+    ctx.schema.forget()
+    return body
+
+
 async def list_attributes(ctx: ToolContext, args: TargetInput) -> Any:
     return await ctx.attio.call("GET", f"{args.path()}/attributes")
 
@@ -175,6 +226,43 @@ async def create_attribute(ctx: ToolContext, args: CreateAttributeInput) -> Any:
             )
     body = await ctx.attio.call("POST", f"{args.path()}/attributes", json={"data": data})
     ctx.schema.forget("attributes:")
+    return body
+
+
+NULLABLE_ATTRIBUTE_FIELDS = {"description", "default_value"}
+ATTRIBUTE_FIELDS = {
+    "title",
+    "api_slug",
+    "is_required",
+    "is_unique",
+    "is_archived",
+    "config",
+    *NULLABLE_ATTRIBUTE_FIELDS,
+}
+
+
+async def update_attribute(ctx: ToolContext, args: UpdateAttributeInput) -> Any:
+    given = args.model_dump(include=ATTRIBUTE_FIELDS, exclude_unset=True)
+    # null means "clear" only where Attio allows it; elsewhere it means "leave as is".
+    data = {k: v for k, v in given.items() if v is not None or k in NULLABLE_ATTRIBUTE_FIELDS}
+    if not data:
+        raise ToolInputError(
+            f"give at least one of {', '.join(sorted(ATTRIBUTE_FIELDS))} to change.",
+            field="title",
+        )
+    currency = (data.get("config") or {}).get("currency")
+    if currency is not None and not {"default_currency_code", "display_type"} <= set(currency):
+        raise ToolInputError(
+            "Attio needs both fields of a currency config: "
+            '{"currency": {"default_currency_code": "USD", "display_type": "symbol"}}.',
+            field="config",
+        )
+    path = f"{args.path()}/attributes/{args.attribute}"
+    body = await ctx.attio.call("PATCH", path, json={"data": data})
+    # Slugs and titles are cached per target (by slug or id) and mirrored on the other side of
+    # a relationship: drop every cached attribute, option and status list.
+    for kind in ("attributes:", "options:", "statuses:"):
+        ctx.schema.forget(kind)
     return body
 
 
@@ -301,6 +389,15 @@ def meta_tools() -> list[ToolSpec]:
             create_object,
         ),
         ToolSpec(
+            "attio_update_object",
+            "Rename an object (singular_noun, plural_noun) or change its api_slug. Give only "
+            "what changes; a new api_slug replaces the old one everywhere.",
+            UpdateObjectInput,
+            CONFIG_WRITE,
+            update_object,
+            idempotent=True,
+        ),
+        ToolSpec(
             "attio_list_attributes",
             "List the attributes of an object or a list: slugs, "
             "types, flags and config. Give object or list.",
@@ -323,6 +420,17 @@ def meta_tools() -> list[ToolSpec]:
             CreateAttributeInput,
             CONFIG_WRITE,
             create_attribute,
+        ),
+        ToolSpec(
+            "attio_update_attribute",
+            "Change an attribute of an object or list: title, description, api_slug, "
+            "is_required, is_unique, config or default_value; is_archived=true archives it "
+            "(false restores it). Give only what changes; type and is_multiselect cannot "
+            "change, and system attributes cannot be edited.",
+            UpdateAttributeInput,
+            CONFIG_WRITE,
+            update_attribute,
+            idempotent=True,
         ),
         ToolSpec(
             "attio_list_attribute_options",

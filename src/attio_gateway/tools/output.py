@@ -85,3 +85,15 @@ def compact_entry(entry: dict[str, Any], fields: list[str] | None = None) -> dic
         "parent_record_id": entry.get("parent_record_id"),
         "values": values,
     }
+
+
+def compact_history(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Values of one attribute (current or historic) as ``{value, active_from, active_until}``."""
+    return [
+        {
+            "value": _simple(v),
+            "active_from": v.get("active_from"),
+            "active_until": v.get("active_until"),
+        }
+        for v in values
+    ]

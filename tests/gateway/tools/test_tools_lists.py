@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from attio_gateway.errors import ToolInputError, UpstreamError
+from attio_gateway.errors import MissingScopesError, ToolInputError, UpstreamError
 from tests.gateway.tools.conftest import Run, new_deal, new_person
 
 
@@ -141,3 +141,127 @@ async def test_unknown_list_is_attios_404(run: Run) -> None:
     with pytest.raises(UpstreamError) as caught:
         await run("attio_get_list", list="nope")
     assert caught.value.status_code == 404
+
+
+async def test_update_list_renames_and_keeps_its_schema_fresh(run: Run, member_id: str) -> None:
+    created = await pipeline(run)
+    deal = await new_deal(run, member_id)
+    added = await run(
+        "attio_add_to_list",
+        list="sales_pipeline",
+        record_id=deal,
+        entry_values={"stage": "Qualified"},
+    )
+    entry = added["data"]["id"]["entry_id"]
+    updated = await run(
+        "attio_update_list",
+        list="sales_pipeline",
+        name="Deals board",
+        api_slug="deals_board",
+        workspace_member_access=[{"workspace_member_id": member_id, "level": "full-access"}],
+    )
+    data = updated["data"]
+    assert data["id"] == created["id"]
+    assert (data["name"], data["api_slug"]) == ("Deals board", "deals_board")
+    assert data["workspace_member_access"] == [
+        {"workspace_member_id": member_id, "level": "full-access"}
+    ]
+    assert data["workspace_access"] == "full-access"  # not given, so left as it was
+    moved = await run(
+        "attio_update_list_entry",
+        list="deals_board",
+        entry_id=entry,
+        entry_values={"stage": "proposal"},
+    )
+    assert moved["data"]["entry_values"]["stage"][0]["status"]["title"] == "Proposal"
+    with pytest.raises(UpstreamError) as old:
+        await run("attio_get_list", list="sales_pipeline")
+    assert old.value.status_code == 404
+    private = await run("attio_update_list", list="deals_board", workspace_access=None)
+    assert private["data"]["workspace_access"] is None
+    with pytest.raises(ToolInputError) as nothing:
+        await run("attio_update_list", list="deals_board")
+    assert nothing.value.field == "name"
+    with pytest.raises(ToolInputError) as parent:
+        await run("attio_update_list", list="deals_board", parent_object="people")
+    assert parent.value.field == "parent_object"
+    with pytest.raises(UpstreamError) as stranger:
+        await run(
+            "attio_update_list",
+            list="deals_board",
+            workspace_member_access=[
+                {
+                    "workspace_member_id": "00000000-0000-4000-8000-000000000000",
+                    "level": "read-only",
+                }
+            ],
+        )
+    assert (stranger.value.status_code, stranger.value.upstream_code) == (400, "value_not_found")
+
+
+async def test_list_attribute_update_reaches_entries(run: Run, member_id: str) -> None:
+    await pipeline(run)
+    deal = await new_deal(run, member_id)
+    await run(
+        "attio_add_to_list",
+        list="sales_pipeline",
+        record_id=deal,
+        entry_values={"stage": "Qualified"},
+    )
+    renamed = await run(
+        "attio_update_attribute", list="sales_pipeline", attribute="stage", api_slug="phase"
+    )
+    assert renamed["data"]["api_slug"] == "phase"
+    found = await run("attio_list_entries", list="sales_pipeline", filter={"phase": "qualified"})
+    assert len(found["data"]) == 1
+    assert "phase" in found["data"][0]["entry_values"]
+
+
+async def test_entry_attribute_values_show_the_stage_history(run: Run, member_id: str) -> None:
+    await pipeline(run)
+    deal = await new_deal(run, member_id)
+    added = await run(
+        "attio_add_to_list",
+        list="sales_pipeline",
+        record_id=deal,
+        entry_values={"stage": "Qualified"},
+    )
+    entry = added["data"]["id"]["entry_id"]
+    await run(
+        "attio_update_list_entry",
+        list="sales_pipeline",
+        entry_id=entry,
+        entry_values={"stage": "Proposal"},
+    )
+    args = {"list": "sales_pipeline", "entry_id": entry, "attribute": "stage"}
+    current = await run("attio_get_list_entry_attribute_values", **args)
+    assert [v["status"]["title"] for v in current["data"]] == ["Proposal"]
+    history = await run("attio_get_list_entry_attribute_values", show_historic=True, **args)
+    assert [v["status"]["title"] for v in history["data"]] == ["Qualified", "Proposal"]
+    compact = await run(
+        "attio_get_list_entry_attribute_values", show_historic=True, output="compact", **args
+    )
+    assert [(v["value"], v["active_until"] is None) for v in compact["data"]] == [
+        ("Qualified", False),
+        ("Proposal", True),
+    ]
+    assert set(compact["data"][0]) == {"value", "active_from", "active_until"}
+    second = await run(
+        "attio_get_list_entry_attribute_values", show_historic=True, limit=1, offset=1, **args
+    )
+    assert [v["status"]["title"] for v in second["data"]] == ["Proposal"]
+    with pytest.raises(ToolInputError) as bad_limit:
+        await run("attio_get_list_entry_attribute_values", limit=0, **args)
+    assert bad_limit.value.field == "limit"
+    with pytest.raises(UpstreamError) as unknown:
+        await run("attio_get_list_entry_attribute_values", **{**args, "attribute": "nope"})
+    assert unknown.value.status_code == 404
+    granted = frozenset({"list_entry:read", "list_configuration:read"})
+    assert (await run("attio_get_list_entry_attribute_values", scopes=granted, **args))["data"]
+    with pytest.raises(MissingScopesError) as scopes:
+        await run(
+            "attio_get_list_entry_attribute_values",
+            scopes=frozenset({"list_configuration:read"}),
+            **args,
+        )
+    assert scopes.value.missing == ["list_entry:read"]

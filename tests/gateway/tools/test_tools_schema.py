@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from attio_gateway.errors import ToolInputError, UpstreamError
+from attio_gateway.errors import MissingScopesError, ToolInputError, UpstreamError
 from tests.gateway.tools.conftest import Run
 
 
@@ -166,3 +166,126 @@ async def test_create_attribute_resolves_the_documents_type_mismatches(run: Run)
             config={},
         )
     assert currency.value.field == "config"
+
+
+async def test_update_object_renames_and_the_schema_follows(run: Run) -> None:
+    await run(
+        "attio_create_object", singular_noun="Project", plural_noun="Projects", api_slug="projects"
+    )
+    await run(
+        "attio_create_attribute",
+        object="projects",
+        api_slug="code",
+        title="Code",
+        type="text",
+        description=None,
+        is_required=False,
+        is_unique=False,
+        is_multiselect=False,
+        config={},
+    )
+    # Reads the projects schema into the cache under the old slug.
+    await run("attio_create_record", object="projects", values={"code": "P-1"})
+    renamed = await run(
+        "attio_update_object", object="projects", api_slug="initiatives", plural_noun="Bets"
+    )
+    assert (renamed["data"]["api_slug"], renamed["data"]["plural_noun"]) == ("initiatives", "Bets")
+    slugs = [o["api_slug"] for o in (await run("attio_list_objects"))["data"]]
+    assert "initiatives" in slugs and "projects" not in slugs
+    made = await run("attio_create_record", object="initiatives", values={"code": "P-2"})
+    assert made["data"]["values"]["code"][0]["value"] == "P-2"
+    # The old slug is gone from the cache too: Attio's 404, not a write on stale schema.
+    with pytest.raises(UpstreamError) as gone:
+        await run("attio_create_record", object="projects", values={"code": "P-3"})
+    assert gone.value.status_code == 404
+    with pytest.raises(ToolInputError) as nothing:
+        await run("attio_update_object", object="initiatives")
+    assert nothing.value.field == "api_slug"
+    with pytest.raises(ToolInputError) as bad_slug:
+        await run("attio_update_object", object="initiatives", api_slug="Not A Slug")
+    assert bad_slug.value.field == "api_slug"
+    with pytest.raises(UpstreamError) as clash:
+        await run("attio_update_object", object="initiatives", api_slug="people")
+    assert clash.value.status_code == 409
+
+
+async def test_update_attribute_renames_archives_and_refreshes_the_cache(run: Run) -> None:
+    await run(
+        "attio_create_attribute",
+        object="people",
+        api_slug="nickname",
+        title="Nickname",
+        type="text",
+        description="Old",
+        is_required=False,
+        is_unique=False,
+        is_multiselect=False,
+        config={},
+    )
+    person = await run("attio_create_person", values={"name": "Ada Byron", "nickname": "Ada"})
+    record_id = person["data"]["id"]["record_id"]
+    renamed = await run(
+        "attio_update_attribute",
+        object="people",
+        attribute="nickname",
+        api_slug="alias",
+        title="Alias",
+        description=None,
+    )
+    data = renamed["data"]
+    assert (data["api_slug"], data["title"], data["description"]) == ("alias", "Alias", None)
+    # The cached schema is not stale: the new slug is writable, the old one is unknown here.
+    updated = await run(
+        "attio_update_record", object="people", record_id=record_id, values={"alias": "Countess"}
+    )
+    assert updated["data"]["values"]["alias"][0]["value"] == "Countess"
+    with pytest.raises(ToolInputError) as stale:
+        await run(
+            "attio_update_record", object="people", record_id=record_id, values={"nickname": "x"}
+        )
+    assert "unknown attribute 'nickname'" in stale.value.message
+
+    archived = await run(
+        "attio_update_attribute", object="people", attribute="alias", is_archived=True
+    )
+    assert archived["data"]["is_archived"] is True
+    read = await run("attio_get_person", record_id=record_id)
+    assert "alias" not in read["data"]["values"]
+    listed = await run("attio_list_attributes", object="people")
+    assert "alias" not in [a["api_slug"] for a in listed["data"]]
+    restored = await run(
+        "attio_update_attribute", object="people", attribute="alias", is_archived=False
+    )
+    assert restored["data"]["is_archived"] is False
+
+
+async def test_update_attribute_checks_its_input(run: Run) -> None:
+    with pytest.raises(ToolInputError) as nothing:
+        await run("attio_update_attribute", object="people", attribute="job_title")
+    assert nothing.value.field == "title"
+    with pytest.raises(ToolInputError) as type_change:
+        await run("attio_update_attribute", object="people", attribute="job_title", type="number")
+    assert type_change.value.field == "type"
+    with pytest.raises(ToolInputError) as half_currency:
+        await run(
+            "attio_update_attribute",
+            object="deals",
+            attribute="value",
+            config={"currency": {"default_currency_code": "EUR"}},
+        )
+    assert half_currency.value.field == "config"
+    with pytest.raises(UpstreamError) as system:
+        await run("attio_update_attribute", object="people", attribute="name", title="Full name")
+    assert (system.value.status_code, system.value.upstream_code) == (
+        400,
+        "system_edit_unauthorized",
+    )
+    with pytest.raises(MissingScopesError) as scopes:
+        await run(
+            "attio_update_attribute",
+            object="people",
+            attribute="job_title",
+            title="Role",
+            scopes=frozenset({"object_configuration:read"}),
+        )
+    assert scopes.value.missing == ["object_configuration:read-write"]
