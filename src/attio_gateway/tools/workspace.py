@@ -91,7 +91,7 @@ class MeetingInput(ToolInput):
 
 
 class ListCallRecordingsInput(MeetingInput):
-    limit: int = Field(default=50, ge=1, le=200, description="Recordings per page (max 200)")
+    limit: int = Field(default=50, ge=1, le=200, description="Recordings per page")
     cursor: str | None = Field(
         default=None, min_length=1, description="next_cursor from the previous page"
     )
@@ -163,7 +163,8 @@ class FindOrCreateMeetingInput(ToolInput):
     start: MeetingTime = Field(description="{datetime, timezone} or, all-day, {date}")
     end: MeetingTime = Field(description="Same form as start, not before it")
     participants: list[Participant] = Field(
-        description="Participants [{email_address, is_organizer, status}]"
+        description="Participants [{email_address, is_organizer (default false), "
+        "status (default accepted)}]"
     )
     linked_records: list[MeetingLink] = Field(
         default_factory=list, description="Records to link: [{object, record_id}]"
