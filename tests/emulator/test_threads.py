@@ -1,4 +1,5 @@
-"""Threads and comments on records: replies, listing, head-comment deletion, scopes.
+"""Threads and comments on records and entries: replies, listing, head-comment deletion,
+scopes.
 
 These tests use an unchecked client: Attio's OpenAPI marks ``resolved_by.type``/``id`` with
 OpenAPI 3.0's ``nullable: true`` inside a 3.1 document, and ``conformance.py`` does not
@@ -125,3 +126,73 @@ async def test_comments_on_a_list_entry(
     assert [t["id"]["thread_id"] for t in threads.json()["data"]] == [data["thread_id"]]
     missing = await comment(client, member, entry={"list": "pipeline", "entry_id": "nope"})
     error(missing, 404, "not_found")
+
+
+async def test_reading_and_commenting_need_the_targets_scopes_too(
+    client: httpx.AsyncClient, emulator_state: EmulatorState
+) -> None:
+    """The spec asks comment scopes only; a record thread also needs the record scopes and
+    an entry thread the list-entry scopes (API-NOTES §2) — never the other kind's."""
+    member = add_member(emulator_state)
+    company = (await create(client, "companies", {"name": "Acme"}))["id"]["record_id"]
+    await client.post(
+        "/v2/lists",
+        json={
+            "data": {
+                "name": "Pipeline",
+                "api_slug": "pipeline",
+                "parent_object": "companies",
+                "workspace_access": "full-access",
+                "workspace_member_access": [],
+            }
+        },
+    )
+    entry = await client.post(
+        "/v2/lists/pipeline/entries",
+        json={
+            "data": {"parent_record_id": company, "parent_object": "companies", "entry_values": {}}
+        },
+    )
+    entry_id = entry.json()["data"]["id"]["entry_id"]
+    on_entry = await comment(client, member, entry={"list": "pipeline", "entry_id": entry_id})
+    on_record = await comment(client, member, record={"object": "companies", "record_id": company})
+    entry_comment, record_comment = on_entry.json()["data"], on_record.json()["data"]
+
+    def as_token(*scopes: str) -> dict[str, str]:
+        token = emulator_state.issue_token(scopes=list(scopes))["token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    entry_reader = as_token("comment:read", "list_configuration:read", "list_entry:read")
+    record_reader = as_token("comment:read", "object_configuration:read", "record_permission:read")
+    for headers, allowed, denied in (
+        (entry_reader, entry_comment, record_comment),
+        (record_reader, record_comment, entry_comment),
+    ):
+        ok = await client.get(f"/v2/comments/{allowed['id']['comment_id']}", headers=headers)
+        assert ok.status_code == 200, ok.text
+        thread = await client.get(f"/v2/threads/{allowed['thread_id']}", headers=headers)
+        assert thread.status_code == 200, thread.text
+        refused = await client.get(f"/v2/comments/{denied['id']['comment_id']}", headers=headers)
+        error(refused, 403, "missing_scopes")
+    listed = await client.get(
+        "/v2/threads", params={"list": "pipeline", "entry_id": entry_id}, headers=record_reader
+    )
+    error(listed, 403, "missing_scopes")
+    writer = as_token("comment:read-write", "list_configuration:read", "list_entry:read")
+    body = {
+        "format": "plaintext",
+        "content": "On the entry",
+        "author": {"type": "workspace-member", "id": member},
+    }
+    made = await client.post(
+        "/v2/comments",
+        json={"data": {**body, "entry": {"list": "pipeline", "entry_id": entry_id}}},
+        headers=writer,
+    )
+    assert made.status_code == 200, made.text
+    refused = await client.post(
+        "/v2/comments",
+        json={"data": {**body, "record": {"object": "companies", "record_id": company}}},
+        headers=writer,
+    )
+    error(refused, 403, "missing_scopes")

@@ -59,10 +59,16 @@ def require(*scopes: str) -> Callable[[Request], Awaitable[Caller]]:
         token = state.token(value) if value else None
         if token is None:
             raise unauthorized()
-        granted = set(token["scopes"])
-        lacking = [scope for scope in scopes if not scope_satisfied(scope, granted)]
-        if lacking:
-            raise missing_scopes(lacking)
-        return Caller(token)
+        caller = Caller(token)
+        check_scopes(caller, *scopes)
+        return caller
 
     return dependency
+
+
+def check_scopes(caller: Caller, *scopes: str) -> None:
+    """403 unless the caller's token holds every scope in ``scopes`` (for scopes that depend
+    on what a request targets, checked once the target is known)."""
+    lacking = [scope for scope in scopes if not scope_satisfied(scope, caller.scopes)]
+    if lacking:
+        raise missing_scopes(lacking)

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v2/lists", tags=["lists and entries"])
 StateDep = Annotated[EmulatorState, Depends(get_state)]
 ListRead = Annotated[Caller, Depends(require("list_configuration:read"))]
 ListWrite = Annotated[Caller, Depends(require("list_configuration:read-write"))]
-_ENTRY_CONTEXT = ("list_configuration:read", "record_permission:read", "object_configuration:read")
+_ENTRY_CONTEXT = ("list_configuration:read",)
 EntryRead = Annotated[Caller, Depends(require("list_entry:read", *_ENTRY_CONTEXT))]
 EntryWrite = Annotated[Caller, Depends(require("list_entry:read-write", *_ENTRY_CONTEXT))]
 # The values endpoint asks for exactly what the spec's security block lists.

@@ -21,6 +21,9 @@ Write = Annotated[
     Depends(require("note:read-write", "object_configuration:read", "record_permission:read")),
 ]
 
+# Deleting needs only the resource's own write scope (the spec names no others).
+Delete = Annotated[Caller, Depends(require("note:read-write"))]
+
 
 @router.get("")
 async def list_notes(
@@ -53,6 +56,6 @@ async def get_note(state: StateDep, _: Read, note_id: str) -> dict[str, Any]:
 
 
 @router.delete("/{note_id}")
-async def delete_note(state: StateDep, caller: Write, note_id: str) -> dict[str, Any]:
+async def delete_note(state: StateDep, caller: Delete, note_id: str) -> dict[str, Any]:
     models.delete_note(state, note_id, caller.actor)
     return {}

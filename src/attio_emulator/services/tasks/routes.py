@@ -17,6 +17,9 @@ _CONTEXT = ("object_configuration:read", "record_permission:read", "user_managem
 Read = Annotated[Caller, Depends(require("task:read", *_CONTEXT))]
 Write = Annotated[Caller, Depends(require("task:read-write", *_CONTEXT))]
 
+# Deleting needs only the resource's own write scope (the spec names no others).
+Delete = Annotated[Caller, Depends(require("task:read-write"))]
+
 
 @router.get("")
 async def list_tasks(
@@ -65,6 +68,6 @@ async def update_task(
 
 
 @router.delete("/{task_id}")
-async def delete_task(state: StateDep, caller: Write, task_id: str) -> dict[str, Any]:
+async def delete_task(state: StateDep, caller: Delete, task_id: str) -> dict[str, Any]:
     models.delete_task(state, task_id, caller.actor)
     return {}

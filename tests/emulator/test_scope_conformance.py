@@ -1,0 +1,69 @@
+"""Every operation asks for exactly the scopes Attio's OpenAPI description names.
+
+A token holding just those scopes must never be refused for scopes (code written for the
+real Attio would break against a stricter emulator), and one lacking any of them must be
+refused with 403 ``missing_scopes``. Path parameters are placeholders: an answer such as
+404 or 400 is fine, only the scope check is under test (it runs before anything else).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from attio_emulator.app import create_app, transport
+from attio_emulator.core.state import EmulatorState
+from attio_emulator.core.store import Store
+from tests.emulator.conformance import spec
+
+PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
+
+
+def _operations() -> list[tuple[str, str, list[str]]]:
+    found = []
+    for path, operations in spec()["paths"].items():
+        if not path.startswith("/v2/"):
+            continue
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "security" not in operation:
+                continue
+            scopes = sorted({s for entry in operation["security"] for s in entry.get("oauth2", [])})
+            if scopes:
+                found.append((method.upper(), path, scopes))
+    return found
+
+
+OPERATIONS = _operations()
+
+
+async def _call(state: EmulatorState, method: str, path: str, scopes: list[str]) -> httpx.Response:
+    token = state.issue_token(scopes=scopes)["token"]
+    url = re.sub(r"\{[^}]+\}", PLACEHOLDER, path)
+    body: Any = {"data": {}} if method in ("POST", "PUT", "PATCH") else None
+    async with httpx.AsyncClient(
+        transport=transport(create_app(state)), base_url="https://api.attio.com"
+    ) as client:
+        return await client.request(
+            method, url, json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+
+
+def _refused_for_scopes(response: httpx.Response) -> bool:
+    return response.status_code == 403 and response.json().get("code") == "missing_scopes"
+
+
+@pytest.mark.parametrize(("method", "path", "scopes"), OPERATIONS, ids=lambda v: str(v))
+async def test_the_documented_scopes_are_enough_and_each_is_needed(
+    method: str, path: str, scopes: list[str]
+) -> None:
+    state = EmulatorState(store=Store())
+    state.limits.enabled = False
+    exact = await _call(state, method, path, scopes)
+    assert not _refused_for_scopes(exact), f"{method} {path} with {scopes}: {exact.text}"
+    for lacking in scopes:
+        fewer = [s for s in scopes if s != lacking]
+        refused = await _call(state, method, path, fewer)
+        assert _refused_for_scopes(refused), f"{method} {path} without {lacking}: {refused.text}"
