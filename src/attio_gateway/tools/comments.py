@@ -9,15 +9,13 @@ from pydantic import AliasChoices, Field, model_validator
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.spec import ToolInput, ToolSpec
 
-# Reading a comment on a record also needs the record scopes; on an entry, the list scopes.
-C_READ = (
-    "comment:read",
-    "object_configuration:read",
-    "record_permission:read",
-    "list_configuration:read",
-    "list_entry:read",
-)
-C_WRITE = ("comment:read-write", *C_READ[1:])
+# Attio's own scopes for comments; reading or commenting on a record also needs the record
+# scopes, on a list entry the list-entry scopes (API-NOTES §2): see ``target_scopes``. A
+# comment or thread fetched by id names its target only in Attio's answer.
+C_READ = ("comment:read",)
+C_WRITE = ("comment:read-write",)
+RECORD_SCOPES = ("object_configuration:read", "record_permission:read")
+ENTRY_SCOPES = ("list_configuration:read", "list_entry:read")
 THREAD_PAGE = 50  # Attio's maximum page of threads
 
 
@@ -32,6 +30,13 @@ class _Target(ToolInput):
         description="UUID or slug of the list (also accepted as list)",
     )
     entry_id: str | None = Field(default=None, description="UUID of the list entry")
+
+    def target_scopes(self) -> tuple[str, ...]:
+        if self.record_id:
+            return RECORD_SCOPES
+        if self.entry_id:
+            return ENTRY_SCOPES
+        return ()  # a reply: the thread's target is known to Attio only
 
     def _check_pairs(self, *, required: bool) -> None:
         record = (self.record_object, self.record_id)

@@ -61,7 +61,7 @@ async def run_tool(
             field=None,
         )
     args = validate_input(spec, tool_input)
-    missing = spec.missing_scopes(granted_scopes)
+    missing = spec.missing_scopes(granted_scopes, args)
     if missing:
         raise MissingScopesError(
             f"{spec.name} needs the scope(s) {', '.join(missing)}, which this account was not "

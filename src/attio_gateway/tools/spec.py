@@ -20,6 +20,11 @@ class ToolInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    def target_scopes(self) -> tuple[str, ...]:
+        """Scopes this call needs on top of the tool's own, by what it targets (a comment on
+        a record needs the record scopes, on a list entry the list-entry scopes)."""
+        return ()
+
 
 Handler = Callable[["ToolContext", Any], Awaitable[Any]]
 
@@ -57,7 +62,11 @@ class ToolSpec:
             "annotations": self.annotations(),
         }
 
-    def missing_scopes(self, granted: frozenset[str] | set[str] | None) -> list[str]:
+    def missing_scopes(
+        self, granted: frozenset[str] | set[str] | None, args: ToolInput | None = None
+    ) -> list[str]:
+        """Scopes ``granted`` lacks for this tool; with ``args``, for that call."""
         if granted is None:
             return []
-        return [s for s in self.scopes if not scope_satisfied(s, set(granted))]
+        needed = self.scopes if args is None else (*self.scopes, *args.target_scopes())
+        return [s for s in dict.fromkeys(needed) if not scope_satisfied(s, set(granted))]

@@ -164,6 +164,32 @@ async def test_missing_scope_is_named_before_calling_attio(run: Run) -> None:
     assert "record_permission:read-write" in caught.value.message
 
 
+async def test_comment_scopes_follow_the_target(run: Run, member_id: str) -> None:
+    """A comment on a record needs the record scopes, on a list entry the list-entry scopes;
+    neither needs the other's (Attio would accept the call)."""
+    person = (await run("attio_create_person", values={"name": "Ada"}))["data"]["id"]
+    record_scopes = frozenset(
+        {"comment:read-write", "object_configuration:read", "record_permission:read"}
+    )
+    made = await run(
+        "attio_create_comment",
+        author_actor_id=member_id,
+        content="On the record",
+        record_object="people",
+        record_id=person["record_id"],
+        scopes=record_scopes,
+    )
+    assert made["data"]["record"]["record_id"] == person["record_id"]
+    with pytest.raises(MissingScopesError) as caught:
+        await run(
+            "attio_list_threads",
+            list_id="pipeline",
+            entry_id="00000000-0000-4000-8000-000000000000",
+            scopes=record_scopes,
+        )
+    assert caught.value.missing == ["list_configuration:read", "list_entry:read"]
+
+
 async def test_read_write_grant_satisfies_read(run: Run) -> None:
     scopes = frozenset({"record_permission:read-write", "object_configuration:read-write"})
     result = await run("attio_list_people", scopes=scopes)
