@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -38,6 +39,15 @@ TokenProvider = Callable[[], Awaitable[str]]
 UnauthorizedHook = Callable[[httpx.Response], Awaitable[None]]
 
 
+def new_http_client(
+    *, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 30.0
+) -> httpx.AsyncClient:
+    """The outbound client the gateway shares between all its users' calls. It keeps no
+    cookies: one user's answer must never change what another user's request sends."""
+    no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return httpx.AsyncClient(transport=transport, timeout=timeout, cookies=no_cookies)
+
+
 class AttioClient:
     def __init__(
         self,
@@ -58,7 +68,7 @@ class AttioClient:
         self._token_provider = token_provider
         self._token = token
         self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._http = http or new_http_client(transport=transport, timeout=timeout)
         self.base_url = base_url.rstrip("/")
         self.rate_limiter = rate_limiter or InProcessRateLimiter()
         self.workspace_key = workspace_key

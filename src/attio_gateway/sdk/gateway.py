@@ -32,6 +32,7 @@ from attio_gateway.errors import (
 from attio_gateway.oauth import flow
 from attio_gateway.oauth.provider import PROVIDERS
 from attio_gateway.proxy import AttioClient
+from attio_gateway.proxy.client import new_http_client
 from attio_gateway.proxy.ratelimit import (
     RateLimiter,
     RedisRateLimiter,
@@ -142,7 +143,7 @@ class AsyncGateway:
         await upgrade_database(db)
         self._db = db
         self._audit_writer = AuditWriter(db)
-        self._http = self._http_given or httpx.AsyncClient(timeout=30.0)
+        self._http = self._http_given or new_http_client()
         self._limiter = rate_limiter_from_settings(self.settings)
         if isinstance(self._limiter, RedisRateLimiter):
             # One Redis pool for the shared limiter, the refresh locks and the cache

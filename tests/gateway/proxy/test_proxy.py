@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from attio_gateway.errors import (
     WriteOutcomeUnknownError,
 )
 from attio_gateway.proxy import AttioClient
+from attio_gateway.proxy.client import new_http_client
 from attio_gateway.proxy.ratelimit import (
     InProcessRateLimiter,
     Limits,
@@ -407,3 +409,35 @@ async def test_requests_whose_slot_passed_during_a_stall_do_not_leave_together(
     # more. Without giving up passed slots the ~15 due during the stall leave at once.
     busiest = max(sum(1 for t in sent if s <= t < s + 0.05) for s in sent)
     assert busiest <= 9, sorted(round(t - sent[0], 3) for t in sent)
+
+
+async def test_a_cookie_set_by_one_users_answer_is_never_sent_for_another() -> None:
+    """The gateway shares one outbound client between all users: it keeps no cookies (an
+    upstream or a CDN in front of it may set them)."""
+    seen: list[str | None] = []
+
+    async def upstream(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = dict(scope["headers"])
+        seen.append(headers.get(b"cookie", b"").decode() or None)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"set-cookie", b"session=user-a; Path=/; Domain=api.attio.com"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    transport = httpx.ASGITransport(app=upstream)
+    for token in ("token-of-user-a", "token-of-user-b"):
+        async with AttioClient(token=token, transport=transport) as attio:
+            await attio.call("GET", "/v2/self")
+    shared = new_http_client(transport=transport)
+    async with shared:
+        for token in ("token-of-user-a", "token-of-user-b"):
+            attio = AttioClient(token=token, http=shared)
+            await attio.call("GET", "/v2/self")
+    assert seen == [None, None, None, None]
