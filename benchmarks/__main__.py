@@ -509,6 +509,15 @@ def write_markdown(results: dict[str, Any]) -> None:
             else ""
         ),
         "",
+        "Where the HTTP gateway's extra time goes (sampled with py-spy in the server at "
+        "concurrency 1): about 40% is the gateway's own httpx call to Attio (client-side "
+        "work the direct call pays in the caller instead), about 30% FastAPI's request "
+        "handling (middleware, routing, dependencies, body validation), the rest the hop "
+        "itself and the gateway's per-call work (cached account and token, rate-limit "
+        "slot, queued audit event). The loopback round trip is the bare minimum of a hop "
+        "(no framework, no outbound call), so the aim is not met: a hop through any "
+        "Python HTTP server that makes its own outbound call costs more than that.",
+        "",
         *overhead_chart(overhead),
         *before_after(overhead),
         "## 2. Tool execution (concurrency 16)",
@@ -556,6 +565,17 @@ def write_markdown(results: dict[str, Any]) -> None:
             f"| {int(size):,} | {row['load_seconds']} | {row['eq_job_title_median_ms']} | "
             f"{row['name_contains_median_ms']} | {row['and_two_median_ms']} |"
         )
+    lines += [
+        "",
+        "## Reproduce",
+        "",
+        "`make bench` runs every section (about two minutes here; `BENCH_QUICK=1` for a "
+        "smaller run). Sections alone: `python -m benchmarks overhead OUT.json` (section 1, "
+        "e.g. on an older commit for a before/after), `python -m benchmarks bulk` (section "
+        "3, printed only); `python -m benchmarks markdown` rewrites this page from "
+        "`benchmarks/results/latest.json`. Numbers move by tens of percent between runs on "
+        "a shared machine: compare within one run.",
+    ]
     DOC.write_text("\n".join(lines) + "\n")
 
 
