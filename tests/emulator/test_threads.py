@@ -41,6 +41,30 @@ async def comment(client: httpx.AsyncClient, member: str, **target: Any) -> http
     return await client.post("/v2/comments", json={"data": body})
 
 
+async def pipeline_entry(client: httpx.AsyncClient, company: str) -> str:
+    """A "pipeline" list on companies holding ``company``; the new entry's id."""
+    await client.post(
+        "/v2/lists",
+        json={
+            "data": {
+                "name": "Pipeline",
+                "api_slug": "pipeline",
+                "parent_object": "companies",
+                "workspace_access": "full-access",
+                "workspace_member_access": [],
+            }
+        },
+    )
+    entry = await client.post(
+        "/v2/lists/pipeline/entries",
+        json={
+            "data": {"parent_record_id": company, "parent_object": "companies", "entry_values": {}}
+        },
+    )
+    entry_id: str = entry.json()["data"]["id"]["entry_id"]
+    return entry_id
+
+
 async def test_thread_with_reply_and_deletion(
     client: httpx.AsyncClient, emulator_state: EmulatorState
 ) -> None:
@@ -98,25 +122,7 @@ async def test_comments_on_a_list_entry(
 ) -> None:
     member = add_member(emulator_state)
     company = (await create(client, "companies", {"name": "Acme"}))["id"]["record_id"]
-    await client.post(
-        "/v2/lists",
-        json={
-            "data": {
-                "name": "Pipeline",
-                "api_slug": "pipeline",
-                "parent_object": "companies",
-                "workspace_access": "full-access",
-                "workspace_member_access": [],
-            }
-        },
-    )
-    entry = await client.post(
-        "/v2/lists/pipeline/entries",
-        json={
-            "data": {"parent_record_id": company, "parent_object": "companies", "entry_values": {}}
-        },
-    )
-    entry_id = entry.json()["data"]["id"]["entry_id"]
+    entry_id = await pipeline_entry(client, company)
     made = await comment(client, member, entry={"list": "pipeline", "entry_id": entry_id})
     assert made.status_code == 200, made.text
     data = made.json()["data"]
@@ -135,25 +141,7 @@ async def test_reading_and_commenting_need_the_targets_scopes_too(
     an entry thread the list-entry scopes (API-NOTES §2) — never the other kind's."""
     member = add_member(emulator_state)
     company = (await create(client, "companies", {"name": "Acme"}))["id"]["record_id"]
-    await client.post(
-        "/v2/lists",
-        json={
-            "data": {
-                "name": "Pipeline",
-                "api_slug": "pipeline",
-                "parent_object": "companies",
-                "workspace_access": "full-access",
-                "workspace_member_access": [],
-            }
-        },
-    )
-    entry = await client.post(
-        "/v2/lists/pipeline/entries",
-        json={
-            "data": {"parent_record_id": company, "parent_object": "companies", "entry_values": {}}
-        },
-    )
-    entry_id = entry.json()["data"]["id"]["entry_id"]
+    entry_id = await pipeline_entry(client, company)
     on_entry = await comment(client, member, entry={"list": "pipeline", "entry_id": entry_id})
     on_record = await comment(client, member, record={"object": "companies", "record_id": company})
     entry_comment, record_comment = on_entry.json()["data"], on_record.json()["data"]
