@@ -21,7 +21,13 @@ from attio_gateway.errors import (
     UpstreamUnavailableError,
     WriteOutcomeUnknownError,
 )
-from attio_gateway.proxy.ratelimit import InProcessRateLimiter, RateLimiter, is_read
+from attio_gateway.proxy.ratelimit import (
+    CALL_RECORDING_CREATE,
+    InProcessRateLimiter,
+    RateLimiter,
+    is_call_recording_create,
+    is_read,
+)
 from attio_gateway.proxy.retry import (
     IDEMPOTENT,
     Failure,
@@ -117,6 +123,8 @@ class AttioClient:
             attempt += 1
             # The limiter buckets by method: a read-only POST (query, search) goes as a read.
             await self.rate_limiter.acquire(self.workspace_key, "GET" if read_only else method)
+            if is_call_recording_create(method, path):
+                await self.rate_limiter.acquire(self.workspace_key, CALL_RECORDING_CREATE)
             token = await self._current_token()
             outgoing = {**(headers or {}), "Authorization": f"Bearer {token}"}
             outgoing.setdefault("Accept", "application/json")

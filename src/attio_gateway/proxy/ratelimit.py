@@ -8,6 +8,7 @@ limits instead of being answered with 429. ``InProcessRateLimiter`` serves one p
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +21,10 @@ from attio_gateway.config import Settings
 from attio_gateway.errors import StorageError
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The bucket of Attio's stricter limit on attaching call recordings (1 a second), taken
+#: on top of a write slot; passed to ``acquire`` in place of a method.
+CALL_RECORDING_CREATE = "CALL_RECORDING_CREATE"
+_CALL_RECORDING_PATH = re.compile(r"^/v2/meetings/[^/]+/call_recordings$")
 
 
 def is_read(method: str, path: str) -> bool:
@@ -34,10 +39,18 @@ def is_read(method: str, path: str) -> bool:
     )
 
 
+def is_call_recording_create(method: str, path: str) -> bool:
+    """``POST /v2/meetings/{id}/call_recordings``: limited to 1 a second (API-NOTES §3)."""
+    return method.upper() == "POST" and bool(
+        _CALL_RECORDING_PATH.match(path.split("?")[0].rstrip("/"))
+    )
+
+
 @dataclass(frozen=True)
 class Limits:
     reads_per_second: float = 100
     writes_per_second: float = 25
+    call_recording_creates_per_second: float = 1
     #: Share of Attio's limit to use. Requests leave evenly spaced; the remaining 3% (three
     #: requests a second at the read limit) absorbs arrivals bunched by network or server
     #: jitter inside Attio's one-second window.
@@ -51,6 +64,8 @@ class Limits:
         """The bucket kind and the spacing between two requests of ``method``, in seconds."""
         if method.upper() in READ_METHODS:
             return "read", 1.0 / (self.reads_per_second * self.headroom)
+        if method == CALL_RECORDING_CREATE:
+            return "call-recording", 1.0 / (self.call_recording_creates_per_second * self.headroom)
         return "write", 1.0 / (self.writes_per_second * self.headroom)
 
 

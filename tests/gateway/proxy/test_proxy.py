@@ -41,6 +41,8 @@ from attio_gateway.proxy.retry import (
     parse_retry_after,
     retry_policy_from_settings,
 )
+from tests.emulator.test_call_recordings import VIDEO
+from tests.emulator.test_meetings import meeting
 from tests.gateway.conftest import Emulator
 
 FAST = RetryPolicy(base_backoff=0.01, max_backoff=0.05, max_total_wait=5)
@@ -441,3 +443,22 @@ async def test_a_cookie_set_by_one_users_answer_is_never_sent_for_another() -> N
             attio = AttioClient(token=token, http=shared)
             await attio.call("GET", "/v2/self")
     assert seen == [None, None, None, None]
+
+
+async def test_call_recordings_are_attached_at_attios_one_a_second(
+    running: RunningEmulator,
+) -> None:
+    """Attaching a call recording has its own limit (1/s) on top of the write limit: the
+    limiter spaces those creates, so none is answered 429."""
+    token = running.state.issue_token()["token"]
+    body = meeting("m", "2026-03-10T14:00:00Z", "2026-03-10T15:00:00Z")
+    async with AttioClient(token=token, base_url=running.base_url) as attio:
+        created = await attio.call("POST", "/v2/meetings", json=body)
+        path = f"/v2/meetings/{created['data']['id']['meeting_id']}/call_recordings"
+        running.state.limits.rejected = 0
+        started = time.monotonic()
+        for _ in range(3):
+            await attio.call("POST", path, json={"data": {"video_url": VIDEO}})
+        elapsed = time.monotonic() - started
+    assert running.state.limits.rejected == 0
+    assert elapsed >= 1.9  # three creates at most one a second (a 429 retry would take longer)
