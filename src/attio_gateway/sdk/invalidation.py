@@ -1,10 +1,10 @@
 """Cross-process invalidation of the per-call cache, through Redis pub/sub.
 
-Each gateway process with Redis publishes one small message on ``CHANNEL`` when it changes
-a connection, an account or a credential, and runs one subscriber task that drops its own
-caches when *another* process announces a change. A revoke, disconnect, re-authorization
-or refresh made through one process is then seen by the others within a Redis round
-trip instead of within the cache's TTL.
+Each gateway process with Redis publishes one small message on its database's channel
+(``channel_for``) when it changes a connection, an account or a credential, and runs one
+subscriber task that drops its own caches when *another* process announces a change. A
+revoke, disconnect, re-authorization or refresh made through one process is then seen by
+the others within a Redis round trip instead of within the cache's TTL.
 
 Redis pub/sub delivers a message only to the subscribers connected at that moment, at
 most once. So:
@@ -34,7 +34,14 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "attio-gw:invalidate"
+
+def channel_for(redis: aioredis.Redis) -> str:
+    """``attio-gw:invalidate:<db>``: pub/sub channels are shared by every database of a Redis
+    server, so gateways on different database numbers must not hear each other."""
+    db = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"attio-gw:invalidate:{db}"
+
+
 #: A change never waits longer than this for Redis to take its message.
 PUBLISH_TIMEOUT_SECONDS = 1.0
 #: Backoff between attempts to (re)subscribe, in seconds: doubled up to the maximum.
@@ -55,11 +62,11 @@ class CacheInvalidation:
         redis: aioredis.Redis,
         on_invalidate: Callable[[bool], None],
         *,
-        channel: str = CHANNEL,
+        channel: str | None = None,
     ) -> None:
         self._redis = redis
         self._on_invalidate = on_invalidate
-        self.channel = channel
+        self.channel = channel or channel_for(redis)
         #: Tells this process's messages from the others' (its own are ignored).
         self.origin = secrets.token_hex(8)
         #: How often Redis confirmed the subscription (re-subscriptions included).
@@ -148,4 +155,4 @@ class CacheInvalidation:
             self._progress.notify_all()
 
 
-__all__ = ["CHANNEL", "CacheInvalidation"]
+__all__ = ["CacheInvalidation", "channel_for"]
