@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import builtins
+import re
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from attio_gateway.errors import ToolInputError
 from attio_gateway.tools.context import ToolContext
@@ -21,6 +29,7 @@ from attio_gateway.tools.spec import ToolInput, ToolSpec
 from attio_gateway.tools.values import coerce_values
 
 E_READ = ("list_entry:read", "list_configuration:read")
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9_]*")
 E_WRITE = ("list_entry:read-write", "list_configuration:read")
 RECORD_ENTRY_PAGE = 1000  # Attio's maximum page of a record's entries
 LIST = Field(
@@ -54,7 +63,7 @@ class ListListsInput(ToolInput):
 class CreateListInput(ToolInput):
     name: str = Field(min_length=1, description="Display name for the list")
     api_slug: str = Field(
-        pattern=r"^[a-z][a-z0-9_-]*$", description="URL-safe identifier (e.g., q2-outreach)"
+        description="snake_case identifier used in API calls (e.g., q2_outreach)",
     )
     workspace_access: Access = Field(
         description="Default access for all workspace members: full-access, read-and-write, "
@@ -70,6 +79,19 @@ class CreateListInput(ToolInput):
         description="Object slug the list holds (people, companies, deals, …). Attio needs "
         "it; there is no default",
     )
+
+    @field_validator("api_slug")
+    @classmethod
+    def _snake_case(cls, value: str) -> str:
+        # The product document's example is "q2-outreach"; Attio takes snake_case only.
+        if not SNAKE_CASE.fullmatch(value):
+            hint = re.sub(r"[^a-z0-9_]+", "_", value.lower()).strip("_")
+            raise ValueError(
+                f"api_slug must be snake_case (lowercase letters, digits, underscores, "
+                f"starting with a letter), as Attio requires; got {value!r}"
+                + (f" — try {hint!r}" if SNAKE_CASE.fullmatch(hint) else "")
+            )
+        return value
 
 
 class ListInput(ToolInput):

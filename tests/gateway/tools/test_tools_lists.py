@@ -120,7 +120,7 @@ async def test_create_list_requires_the_object_attio_needs(run: Run) -> None:
         await run(
             "attio_create_list",
             name="Outreach",
-            api_slug="q2-outreach",
+            api_slug="q2_outreach",
             workspace_access="read-only",
             workspace_member_access=[],
         )
@@ -129,12 +129,27 @@ async def test_create_list_requires_the_object_attio_needs(run: Run) -> None:
         await run(
             "attio_create_list",
             name="Outreach",
-            api_slug="q2-outreach",
+            api_slug="q2_outreach",
             workspace_access="everyone",
             workspace_member_access=[],
             parent_object="people",
         )
     assert access.value.field == "workspace_access"
+
+
+async def test_a_list_slug_must_be_snake_case(run: Run) -> None:
+    """The product document's example slug has a hyphen; Attio refuses it, so the tool
+    says so before calling, with the slug to use instead."""
+    with pytest.raises(ToolInputError, match="try 'q2_outreach'") as caught:
+        await run(
+            "attio_create_list",
+            name="Outreach",
+            api_slug="q2-outreach",
+            workspace_access="read-only",
+            workspace_member_access=[],
+            parent_object="people",
+        )
+    assert caught.value.field == "api_slug"
 
 
 async def test_unknown_list_is_attios_404(run: Run) -> None:
