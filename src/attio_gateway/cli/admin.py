@@ -94,8 +94,9 @@ def vault_rotate(
         report = await rotate(db, keyring)
         typer.echo(
             f"re-sealed {report.connections} connection secret(s), "
-            f"{report.credentials} credential(s) and {report.authorization_requests} "
-            f"pending authorization request(s) under key {report.key_id}"
+            f"{report.credentials} credential(s), {report.authorization_requests} "
+            f"pending authorization request(s), {report.account_secrets} webhook secret(s) "
+            f"and {report.server_secrets} server secret(s) under key {report.key_id}"
         )
 
     run_or_exit(work, settings)

@@ -218,7 +218,8 @@ def test_cli_rotate_and_bad_key_without_traceback(
 
     rotated = runner.invoke(cli, ["vault", "rotate"])
     assert rotated.exit_code == 0, rotated.output
-    assert "re-sealed 0 connection secret(s), 0 credential(s)" in rotated.output
+    assert "re-sealed 0 connection secret(s), 0 credential(s), 0 pending" in rotated.output
+    assert "0 webhook secret(s) and 0 server secret(s)" in rotated.output
     assert len(key_file(Settings(data_dir=tmp_path)).read_text().split()) == 2
 
     monkeypatch.setenv("ATTIO_GATEWAY_VAULT_KEYS", "broken")
