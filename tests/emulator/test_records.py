@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -231,6 +232,24 @@ async def test_patch_appends_put_overwrites_and_history_is_kept(
         f"{path}/attributes/first_interaction/values", params={"show_historic": "true"}
     )
     error(bad, 400, "validation_type")
+
+
+async def test_history_is_oldest_first_even_for_writes_in_the_same_instant(
+    client: httpx.AsyncClient, emulator_state: EmulatorState
+) -> None:
+    emulator_state.clock.set(datetime(2026, 3, 2, 9, 15, tzinfo=UTC))
+    company = await create(client, "companies", {"name": "First"})
+    path = f"/v2/objects/companies/records/{company['id']['record_id']}"
+    for name in ("Second", "Third"):
+        await client.patch(path, json={"data": {"values": {"name": name}}})
+    # The same value again is no new value: history keeps three, not four.
+    await client.patch(path, json={"data": {"values": {"name": "Third"}}})
+    values = f"{path}/attributes/name/values"
+    history = (await client.get(values, params={"show_historic": "true"})).json()["data"]
+    assert [v["value"] for v in history] == ["First", "Second", "Third"]
+    assert [v["active_until"] is None for v in history] == [False, False, True]
+    paged = await client.get(values, params={"show_historic": "true", "limit": 1, "offset": 1})
+    assert [v["value"] for v in paged.json()["data"]] == ["Second"]
 
 
 async def test_assert_by_unique_attribute(client: httpx.AsyncClient) -> None:

@@ -178,10 +178,113 @@ async def test_crud_and_https_rule(client: httpx.AsyncClient) -> None:
     error(await client.get(f"/v2/webhooks/{webhook_id}"), 404, "not_found")
 
 
-async def test_list_entry_event_is_delivered(
+async def events_of(state: EmulatorState, receiver: Receiver) -> list[dict[str, Any]]:
+    """Every event delivered so far (deliveries run concurrently: order is not guaranteed)."""
+    await drain(state)
+    return [event for _, body in receiver.received for event in json.loads(body)["events"]]
+
+
+def actor_of(state: EmulatorState, client: httpx.AsyncClient) -> dict[str, str]:
+    token = state.token(client.headers["Authorization"].removeprefix("Bearer "))
+    assert token is not None
+    return {"type": "api-token", "id": token["token_id"]}
+
+
+def attribute_body(slug: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "data": {
+            "title": slug.title(),
+            "description": None,
+            "api_slug": slug,
+            "type": "text",
+            "is_required": False,
+            "is_unique": False,
+            "is_multiselect": False,
+            "config": {},
+            **extra,
+        }
+    }
+
+
+async def test_attribute_events_name_the_object_or_list(
     client: httpx.AsyncClient, emulator_state: EmulatorState, receiver: Receiver
 ) -> None:
-    await subscribe(client, receiver.url, "list-entry.created")
+    await subscribe(
+        client,
+        receiver.url,
+        "object-attribute.created",
+        "object-attribute.updated",
+        "list-attribute.created",
+        "list-attribute.updated",
+    )
+    made = await client.post("/v2/objects/people/attributes", json=attribute_body("nickname"))
+    nickname = made.json()["data"]["id"]
+    await client.patch(
+        "/v2/objects/people/attributes/nickname", json={"data": {"title": "Also known as"}}
+    )
+    await client.post(
+        "/v2/lists",
+        json={
+            "data": {
+                "name": "Pipeline",
+                "api_slug": "pipeline",
+                "parent_object": "companies",
+                "workspace_access": "full-access",
+                "workspace_member_access": [],
+            }
+        },
+    )
+    made = await client.post("/v2/lists/pipeline/attributes", json=attribute_body("stage_note"))
+    stage_note = made.json()["data"]["id"]
+    await client.patch(
+        "/v2/lists/pipeline/attributes/stage_note", json={"data": {"description": "Why"}}
+    )
+    # A relationship creates an attribute on each side: one event for each.
+    mentor = attribute_body(
+        "mentor",
+        type="record-reference",
+        config={"record_reference": {"allowed_objects": ["people"]}},
+        relationship={
+            "object": "people",
+            "title": "Mentees",
+            "api_slug": "mentees",
+            "is_multiselect": True,
+        },
+    )
+    await client.post("/v2/objects/people/attributes", json=mentor)
+    sides = [
+        (await client.get(f"/v2/objects/people/attributes/{slug}")).json()["data"]["id"]
+        for slug in ("mentor", "mentees")
+    ]
+
+    events = await events_of(emulator_state, receiver)
+    actor = actor_of(emulator_state, client)
+    assert all(e["actor"] == actor for e in events)
+    seen = sorted((e["event_type"], e["id"]["attribute_id"]) for e in events)
+    assert seen == sorted(
+        [
+            ("object-attribute.created", nickname["attribute_id"]),
+            ("object-attribute.updated", nickname["attribute_id"]),
+            ("list-attribute.created", stage_note["attribute_id"]),
+            ("list-attribute.updated", stage_note["attribute_id"]),
+            *[("object-attribute.created", side["attribute_id"]) for side in sides],
+        ]
+    )
+    for event in events:
+        if event["event_type"].startswith("object-attribute."):
+            assert set(event["id"]) == {"workspace_id", "object_id", "attribute_id"}
+            assert event["id"]["object_id"] == nickname["object_id"]
+        else:
+            assert set(event["id"]) == {"workspace_id", "list_id", "attribute_id"}
+            assert event["id"]["list_id"] == stage_note["object_id"]
+
+
+async def test_list_entry_events_are_delivered(
+    client: httpx.AsyncClient, emulator_state: EmulatorState, receiver: Receiver
+) -> None:
+    await subscribe(
+        client, receiver.url, "list-entry.created", "list-entry.updated", "list-entry.deleted"
+    )
     company = (await create(client, "companies", {"name": "Acme"}))["id"]["record_id"]
     made = await client.post(
         "/v2/lists",
@@ -195,18 +298,47 @@ async def test_list_entry_event_is_delivered(
             }
         },
     )
-    entry = await client.post(
-        "/v2/lists/pipeline/entries",
-        json={
-            "data": {"parent_record_id": company, "parent_object": "companies", "entry_values": {}}
-        },
+    list_id = made.json()["data"]["id"]["list_id"]
+    note = await client.post("/v2/lists/pipeline/attributes", json=attribute_body("stage_note"))
+    note_id = note.json()["data"]["id"]["attribute_id"]
+    entries = []
+    for _ in range(2):
+        entry = await client.post(
+            "/v2/lists/pipeline/entries",
+            json={
+                "data": {
+                    "parent_record_id": company,
+                    "parent_object": "companies",
+                    "entry_values": {},
+                }
+            },
+        )
+        entries.append(entry.json()["data"]["id"]["entry_id"])
+    first = f"/v2/lists/pipeline/entries/{entries[0]}"
+    await client.patch(first, json={"data": {"entry_values": {"stage_note": "hot"}}})
+    # Writing the value it already holds changes nothing, so no event.
+    await client.patch(first, json={"data": {"entry_values": {"stage_note": "hot"}}})
+    await client.delete(first)
+    # Deleting the parent record deletes its remaining entry.
+    await client.delete(f"/v2/objects/companies/records/{company}")
+
+    events = await events_of(emulator_state, receiver)
+    actor = actor_of(emulator_state, client)
+    assert sorted((e["event_type"], e["id"]["entry_id"]) for e in events) == sorted(
+        [
+            ("list-entry.created", entries[0]),
+            ("list-entry.created", entries[1]),
+            ("list-entry.updated", entries[0]),
+            ("list-entry.deleted", entries[0]),
+            ("list-entry.deleted", entries[1]),
+        ]
     )
-    await drain(emulator_state)
-    (event,) = json.loads(receiver.received[0][1])["events"]
-    assert event["event_type"] == "list-entry.created"
-    assert event["id"]["list_id"] == made.json()["data"]["id"]["list_id"]
-    assert event["id"]["entry_id"] == entry.json()["data"]["id"]["entry_id"]
-    assert event["parent_record_id"] == company
+    for event in events:
+        assert event["id"]["list_id"] == list_id
+        assert event["parent_record_id"] == company
+        assert event["actor"] == actor
+    (updated,) = [e for e in events if e["event_type"] == "list-entry.updated"]
+    assert updated["id"]["attribute_id"] == note_id
 
 
 async def test_record_events_are_delivered(
@@ -222,14 +354,21 @@ async def test_record_events_are_delivered(
         params={"matching_attribute": "domains"},
         json={"data": {"values": {"domains": ["acme.com"], "description": "x"}}},
     )
+    # Writing values the record already holds changes nothing, so no event.
+    await client.patch(path, json={"data": {"values": {"name": "Acme Inc"}}})
     await client.delete(path)
-    await drain(emulator_state)
-    events = [json.loads(body)["events"][0] for _, body in receiver.received]
-    assert [e["event_type"] for e in events] == [
-        "record.created",
-        "record.updated",
-        "record.updated",
-        "record.deleted",
+    events = await events_of(emulator_state, receiver)
+    # One record.updated per changed attribute, naming it (the assert's domain was held).
+    attributes = (await client.get("/v2/objects/companies/attributes")).json()["data"]
+    slug_of = {a["id"]["attribute_id"]: a["api_slug"] for a in attributes}
+    assert sorted(
+        (e["event_type"], slug_of.get(e["id"].get("attribute_id", ""), "")) for e in events
+    ) == [
+        ("record.created", ""),
+        ("record.deleted", ""),
+        ("record.updated", "description"),
+        ("record.updated", "name"),
     ]
     assert {e["id"]["record_id"] for e in events} == {record_id}
-    assert events[0]["id"]["object_id"] == company["id"]["object_id"]
+    assert {e["id"]["object_id"] for e in events} == {company["id"]["object_id"]}
+    assert all(e["actor"] == actor_of(emulator_state, client) for e in events)

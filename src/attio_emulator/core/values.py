@@ -435,12 +435,25 @@ def stored(body: dict[str, Any], attribute: Document, actor: dict[str, Any], now
     }
 
 
+def oldest_first(history: list[Document]) -> list[Document]:
+    """A stored history (newest write first) in Attio's historic order, oldest first.
+
+    Sorting by ``active_from`` alone would leave writes made in the same instant newest
+    first; reversing before the stable sort keeps them in the order they were written.
+    """
+    return sorted(reversed(history), key=lambda v: v["active_from"])
+
+
 def same_value(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Two stored values say the same thing (history metadata ignored)."""
+    """Two stored values say the same thing (history metadata ignored).
+
+    Either side may be a fresh body from ``normalize`` (no metadata, no ``attribute_type``).
+    """
     meta = {
         "active_from",
         "active_until",
         "created_by_actor",
+        "attribute_type",
         "original_email_address",
         "original_phone_number",
     }

@@ -179,13 +179,17 @@ def _parent(state: EmulatorState, lst: Document, data: dict[str, Any]) -> tuple[
 
 def _write(
     state: EmulatorState, lst: Document, entry: Document, raw: Any, actor: Document, mode: str
-) -> None:
+) -> list[str]:
+    """Write entry values; returns the ids of the attributes that changed."""
     resolved = _resolve_values(state, _as_target(lst), raw)
     now = state.clock.timestamp()
+    changed = []
     with state.store.batch():
         for attribute, bodies in resolved:
-            _apply(state, entry, attribute, bodies, mode=mode, actor=actor, now=now)
+            if _apply(state, entry, attribute, bodies, mode=mode, actor=actor, now=now):
+                changed.append(attribute["id"]["attribute_id"])
         _entries(state).put(entry["id"]["entry_id"], entry)
+    return changed
 
 
 def create_entry(
@@ -206,7 +210,7 @@ def create_entry(
         "values": {},
     }
     _write(state, lst, entry, data["entry_values"], actor, "overwrite")
-    _emit(state, "list-entry.created", entry, actor)
+    emit_entry_event(state, "list-entry.created", entry, actor)
     return entry
 
 
@@ -231,8 +235,8 @@ def assert_entry(
     if not existing:
         return create_entry(state, lst, data, actor)
     entry = existing[0]
-    _write(state, lst, entry, data["entry_values"], actor, "overwrite")
-    _emit(state, "list-entry.updated", entry, actor)
+    changed = _write(state, lst, entry, data["entry_values"], actor, "overwrite")
+    _emit_updates(state, entry, changed, actor)
     return entry
 
 
@@ -248,26 +252,44 @@ def update_entry(
     entry = get_entry(state, lst, entry_id)
     if "entry_values" not in data:
         raise validation_error("entry_values is required.")
-    _write(state, lst, entry, data["entry_values"], actor, mode)
-    _emit(state, "list-entry.updated", entry, actor)
+    changed = _write(state, lst, entry, data["entry_values"], actor, mode)
+    _emit_updates(state, entry, changed, actor)
     return entry
 
 
 def delete_entry(state: EmulatorState, lst: Document, entry_id: str, actor: Document) -> None:
     entry = get_entry(state, lst, entry_id)
     _entries(state).delete(entry_id)
-    _emit(state, "list-entry.deleted", entry, actor)
+    emit_entry_event(state, "list-entry.deleted", entry, actor)
 
 
-def _emit(state: EmulatorState, event_type: str, entry: Document, actor: Document) -> None:
+def emit_entry_event(
+    state: EmulatorState,
+    event_type: str,
+    entry: Document,
+    actor: Document,
+    attribute_id: str | None = None,
+) -> None:
+    """Tell subscribed webhooks: entry events carry list and entry ids and the parent record."""
+    ids = {"list_id": entry["id"]["list_id"], "entry_id": entry["id"]["entry_id"]}
+    if attribute_id is not None:
+        ids["attribute_id"] = attribute_id
     emit(
         state,
         event_type,
-        {"list_id": entry["id"]["list_id"], "entry_id": entry["id"]["entry_id"]},
+        ids,
         actor,
         parent_object_id=entry["parent_object_id"],
         parent_record_id=entry["parent_record_id"],
     )
+
+
+def _emit_updates(
+    state: EmulatorState, entry: Document, attribute_ids: list[str], actor: Document
+) -> None:
+    """One ``list-entry.updated`` per changed attribute (``id.attribute_id``), as for records."""
+    for attribute_id in attribute_ids:
+        emit_entry_event(state, "list-entry.updated", entry, actor, attribute_id)
 
 
 def query_entries(state: EmulatorState, lst: Document, body: dict[str, Any]) -> list[Document]:
@@ -296,9 +318,7 @@ def entry_attribute_values(
     attribute = get_attribute(state, lst["id"]["list_id"], attribute_ref)
     history = entry["values"].get(attribute["id"]["attribute_id"], [])
     if historic:
-        # Stored newest first; Attio answers oldest first (by active_from). Reversing first
-        # keeps values written in the same instant in the order they were written.
-        chosen = sorted(reversed(history), key=lambda v: v["active_from"])
+        chosen = vals.oldest_first(history)
     else:
         chosen = [v for v in history if v["active_until"] is None]
     return [vals.render(state, v) for v in chosen]

@@ -20,6 +20,7 @@ from attio_emulator.services.objects.standard import (
     RELATIONSHIPS,
     STANDARD_OBJECTS,
 )
+from attio_emulator.services.webhooks.models import emit
 
 ATTRIBUTE_TYPES = (
     "text",
@@ -540,6 +541,32 @@ def update_attribute(state: EmulatorState, attribute: Document, data: dict[str, 
         if pair is not None:  # the other side shows this side's slug and title
             _link(state, doc, pair)
     return doc
+
+
+def emit_attribute_event(
+    state: EmulatorState, change: str, attribute: Document, actor: Document
+) -> None:
+    """``object-attribute.<change>`` or ``list-attribute.<change>`` to subscribed webhooks.
+
+    Stored list attributes keep their list's id under ``id.object_id``; the list event
+    names it ``list_id``.
+    """
+    parent_id = attribute["id"]["object_id"]
+    attribute_id = attribute["id"]["attribute_id"]
+    if attribute["_target"] == "lists":
+        emit(
+            state,
+            f"list-attribute.{change}",
+            {"list_id": parent_id, "attribute_id": attribute_id},
+            actor,
+        )
+    else:
+        emit(
+            state,
+            f"object-attribute.{change}",
+            {"object_id": parent_id, "attribute_id": attribute_id},
+            actor,
+        )
 
 
 def _default_value(state: EmulatorState, attribute: Document, value: Any) -> Any:

@@ -68,10 +68,15 @@ async def create_attribute(
         if target == "objects"
         else ("list_configuration:read-write")
     )
-    await require(scope)(request)
+    caller = await require(scope)(request)
     parent_id = models.parent_id_of(state, target, identifier)
     data = data_of(await json_body(request))
-    return {"data": public(models.create_attribute(state, target, parent_id, data))}
+    doc = models.create_attribute(state, target, parent_id, data)
+    models.emit_attribute_event(state, "created", doc, caller.actor)
+    other_side = state.store.table("attributes").get(doc.get("_pair") or "")
+    if other_side is not None:  # a relationship creates the attribute on the other object too
+        models.emit_attribute_event(state, "created", other_side, caller.actor)
+    return {"data": public(doc)}
 
 
 @router.get("/{target}/{identifier}/attributes/{attribute}")
@@ -85,7 +90,7 @@ async def get_attribute(
 @router.patch("/{target}/{identifier}/attributes/{attribute}")
 async def update_attribute(
     state: StateDep,
-    _: ConfigWrite,
+    caller: ConfigWrite,
     target: Target,
     identifier: str,
     attribute: str,
@@ -94,7 +99,9 @@ async def update_attribute(
     parent_id = models.parent_id_of(state, target, identifier)
     doc = models.get_attribute(state, parent_id, attribute)
     data = data_of(await json_body(request))
-    return {"data": public(models.update_attribute(state, doc, data))}
+    updated = models.update_attribute(state, doc, data)
+    models.emit_attribute_event(state, "updated", updated, caller.actor)
+    return {"data": public(updated)}
 
 
 @router.get("/{target}/{identifier}/attributes/{attribute}/options")

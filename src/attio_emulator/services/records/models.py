@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from attio_emulator.core import values as vals
 from attio_emulator.core.clock import new_id
@@ -160,8 +160,11 @@ def _apply(
     mode: str,
     actor: dict[str, Any],
     now: str,
-) -> None:
-    """Write ``bodies`` to one attribute: ``append`` (PATCH) or ``overwrite`` (PUT/create)."""
+) -> bool:
+    """Write ``bodies`` to one attribute: ``append`` (PATCH) or ``overwrite`` (PUT/create).
+
+    Returns whether the attribute's current values changed (webhooks report only those).
+    """
     attribute_id = attribute["id"]["attribute_id"]
     history: list[Document] = record["values"].setdefault(attribute_id, [])
     current = [v for v in history if v["active_until"] is None]
@@ -169,6 +172,7 @@ def _apply(
     if attribute["is_multiselect"] and mode == "append":
         fresh = [b for b in bodies if not any(vals.same_value(b, c) for c in current)]
         history[:0] = [vals.stored(b, attribute, actor, now) for b in fresh]
+        changed = bool(fresh)
     else:
         keep = [c for c in current if any(vals.same_value(c, b) for b in bodies)]
         for old in current:
@@ -176,12 +180,14 @@ def _apply(
                 old["active_until"] = now
         new = [b for b in bodies if not any(vals.same_value(b, k) for k in keep)]
         history[:0] = [vals.stored(b, attribute, actor, now) for b in new]
+        changed = bool(new) or len(keep) < len(current)
     after = _targets([v for v in history if v["active_until"] is None])
     if attribute["type"] == "record-reference" and attribute.get("_pair"):
         for target_id in after - before:
             _mirror(state, record, attribute, target_id, present=True, actor=actor, now=now)
         for target_id in before - after:
             _mirror(state, record, attribute, target_id, present=False, actor=actor, now=now)
+    return changed
 
 
 def _targets(values: list[Document]) -> set[str]:
@@ -277,23 +283,34 @@ def update_record(
     actor: dict[str, Any],
     *,
     mode: str,
-) -> Document:
+) -> list[str]:
+    """Write ``raw_values`` to ``record``; returns the ids of the attributes that changed."""
     resolved = _resolve_values(state, obj, raw_values)
     for attribute, bodies in resolved:
         if attribute["is_required"] and not bodies and mode == "overwrite":
             raise missing_value(f'Required attribute "{attribute["api_slug"]}" cannot be cleared.')
         _check_unique(state, obj, record["id"]["record_id"], attribute, bodies)
     now = state.clock.timestamp()
+    changed = []
     with state.store.batch():
         for attribute, bodies in resolved:
-            _apply(state, record, attribute, bodies, mode=mode, actor=actor, now=now)
+            if _apply(state, record, attribute, bodies, mode=mode, actor=actor, now=now):
+                changed.append(attribute["id"]["attribute_id"])
         _save(state, record)
-    return record
+    return changed
+
+
+class Asserted(NamedTuple):
+    """What ``assert_record`` did: created ``record``, or changed these attributes of it."""
+
+    record: Document
+    created: bool
+    changed_attribute_ids: list[str]
 
 
 def assert_record(
     state: EmulatorState, obj: Document, matching: str, raw_values: Any, actor: dict[str, Any]
-) -> Document:
+) -> Asserted:
     try:
         attribute = get_attribute(state, obj["id"]["object_id"], matching)
     except AttioError:
@@ -325,15 +342,17 @@ def assert_record(
             f'More than one record matches "{matching}".',
         )
     if not matches:
-        return create_record(state, obj, raw_values, actor)
+        return Asserted(create_record(state, obj, raw_values, actor), True, [])
     record = matches[0]
     # The matching attribute's values are added; other multiselects are replaced (API-NOTES §8).
     rest = {k: v for k, v in raw_values.items() if k != key}
-    update_record(state, obj, record, {key: raw_values[key]}, actor, mode="append")
-    return update_record(state, obj, record, rest, actor, mode="overwrite")
+    changed = update_record(state, obj, record, {key: raw_values[key]}, actor, mode="append")
+    changed += update_record(state, obj, record, rest, actor, mode="overwrite")
+    return Asserted(record, False, changed)
 
 
-def delete_record(state: EmulatorState, obj: Document, record: Document) -> None:
+def delete_record(state: EmulatorState, obj: Document, record: Document) -> list[Document]:
+    """Delete ``record``, end references to it and delete its list entries (returned)."""
     record_id = record["id"]["record_id"]
     now = state.clock.timestamp()
     with state.store.batch():
@@ -350,9 +369,10 @@ def delete_record(state: EmulatorState, obj: Document, record: Document) -> None
             if touched:
                 _save(state, other)
         entries = state.store.table("entries")
-        for entry in entries:
-            if entry.get("parent_record_id") == record_id:
-                entries.delete(entry["id"]["entry_id"])
+        removed = [e for e in entries if e.get("parent_record_id") == record_id]
+        for entry in removed:
+            entries.delete(entry["id"]["entry_id"])
+    return removed
 
 
 def attribute_values(
@@ -366,7 +386,7 @@ def attribute_values(
             raise validation_error(
                 f'show_historic is not supported for attribute "{attribute["api_slug"]}".'
             )
-        chosen = sorted(history, key=lambda v: v["active_from"])
+        chosen = vals.oldest_first(history)
     else:
         chosen = [v for v in history if v["active_until"] is None]
     return [vals.render(state, v) for v in chosen]

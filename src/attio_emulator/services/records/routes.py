@@ -11,6 +11,7 @@ from attio_emulator.core.auth import Caller, get_state, require
 from attio_emulator.core.errors import validation_error
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.wire import data_of, int_param, json_body
+from attio_emulator.services.lists.models import emit_entry_event
 from attio_emulator.services.objects.models import get_attribute, get_object
 from attio_emulator.services.records import models
 from attio_emulator.services.records.search import search
@@ -61,11 +62,11 @@ async def assert_record(
         raise validation_error("The matching_attribute query parameter is required.")
     obj = get_object(state, object)
     data = data_of(await json_body(request))
-    before = len(state.store.table("records"))
-    record = models.assert_record(state, obj, matching_attribute, data.get("values"), caller.actor)
-    created = len(state.store.table("records")) > before
-    _emit(state, "record.created" if created else "record.updated", record, caller)
-    return {"data": models.render_record(state, record)}
+    done = models.assert_record(state, obj, matching_attribute, data.get("values"), caller.actor)
+    if done.created:
+        _emit(state, "record.created", done.record, caller)
+    _emit_updates(state, done.record, done.changed_attribute_ids, caller)
+    return {"data": models.render_record(state, done.record)}
 
 
 @router.get("/{object}/records/{record_id}")
@@ -80,8 +81,10 @@ async def _update(
     obj = get_object(state, object)
     record = models.get_record(state, obj, record_id)
     data = data_of(await json_body(request))
-    models.update_record(state, obj, record, data.get("values", {}), caller.actor, mode=mode)
-    _emit(state, "record.updated", record, caller)
+    changed = models.update_record(
+        state, obj, record, data.get("values", {}), caller.actor, mode=mode
+    )
+    _emit_updates(state, record, changed, caller)
     return {"data": models.render_record(state, record)}
 
 
@@ -105,15 +108,34 @@ async def delete_record(
 ) -> dict[str, Any]:
     obj = get_object(state, object)
     record = models.get_record(state, obj, record_id)
-    models.delete_record(state, obj, record)
+    removed_entries = models.delete_record(state, obj, record)
     _emit(state, "record.deleted", record, caller)
+    for entry in removed_entries:
+        emit_entry_event(state, "list-entry.deleted", entry, caller.actor)
     return {}
 
 
-def _emit(state: EmulatorState, event_type: str, record: dict[str, Any], caller: Caller) -> None:
+def _emit(
+    state: EmulatorState,
+    event_type: str,
+    record: dict[str, Any],
+    caller: Caller,
+    attribute_id: str | None = None,
+) -> None:
     """Tell subscribed webhooks (Attio's record events carry object and record ids)."""
     ids = {"object_id": record["id"]["object_id"], "record_id": record["id"]["record_id"]}
+    if attribute_id is not None:
+        ids["attribute_id"] = attribute_id
     emit(state, event_type, ids, caller.actor)
+
+
+def _emit_updates(
+    state: EmulatorState, record: dict[str, Any], attribute_ids: list[str], caller: Caller
+) -> None:
+    """Attio sends one ``record.updated`` per changed attribute, naming it in
+    ``id.attribute_id``; a write that changes nothing sends none."""
+    for attribute_id in attribute_ids:
+        _emit(state, "record.updated", record, caller, attribute_id)
 
 
 @router.get("/{object}/records/{record_id}/attributes/{attribute}/values")
