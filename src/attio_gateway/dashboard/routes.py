@@ -4,6 +4,7 @@ the result: a new link, a tool run, a new API client's secret)."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -44,7 +45,8 @@ Operator = Annotated[OperatorSession, Depends(require_operator)]
 async def checked_form(request: Request, operator: Operator) -> FormData:
     """The posted form, after checking its CSRF token against the session."""
     form = await request.form()
-    if form.get("csrf_token") != operator.csrf_token:
+    posted = form.get("csrf_token")
+    if not isinstance(posted, str) or not hmac.compare_digest(posted, operator.csrf_token):
         raise ToolInputError(
             "The form expired or came from another site; reload the page.", field="csrf_token"
         )
