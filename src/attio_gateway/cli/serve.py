@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import asyncio
-import gc
+import os
 
 import typer
 import uvicorn
 
 from attio_gateway.cli.admin import load_settings
+from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
 from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.admin import set_operator_password
+from attio_gateway.sdk.admin import ensure_operator, server_key, set_operator_password
 
 admin_app = typer.Typer(help="The dashboard's operators.", no_args_is_help=True)
 
@@ -20,23 +21,56 @@ admin_app = typer.Typer(help="The dashboard's operators.", no_args_is_help=True)
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="Worker processes on this port. More than one needs ATTIO_GATEWAY_REDIS_URL, "
+        "which they share rate limits, locks and cache invalidation through.",
+    ),
 ) -> None:
     """Run the gateway's server: JSON API (/api/v1, docs at /api/docs), OAuth callback,
     dashboard, MCP (/mcp), /healthz and /metrics."""
-    from attio_gateway.api import create_app
-
     settings = load_settings()
+    if workers > 1 and not settings.redis_url:
+        raise typer.BadParameter(
+            "several workers need ATTIO_GATEWAY_REDIS_URL: without it each would keep its own "
+            "rate limits and caches",
+            param_hint="--workers",
+        )
     if settings.base_url == "http://127.0.0.1:8000" and (host, port) != ("127.0.0.1", 8000):
-        # Redirect URIs are built from base_url: keep it pointing at this server.
-        settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+        # Redirect URIs are built from base_url: keep it pointing at this server (the
+        # workers read their settings from the environment).
+        os.environ["ATTIO_GATEWAY_BASE_URL"] = f"http://{host}:{port}"
+        settings = load_settings()
+    asyncio.run(_prepare(settings))
     typer.echo(f"attio-gateway: dashboard at {settings.base_url}/dashboard/connections")
-    app = create_app(settings, mcp=True)
-    # Everything imported so far lives as long as the process: keep it out of the garbage
-    # collector's full passes, which otherwise stall every request for a few hundred
-    # milliseconds on a small machine (and bunch the requests they delayed).
-    gc.collect()
-    gc.freeze()
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(
+        "attio_gateway.api.asgi:create_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+    )
+
+
+async def _prepare(settings: Settings) -> None:
+    """What must happen once, before any worker starts: apply migrations, create the vault
+    key file (embedded default), the signing key and the first admin (whose generated
+    password is shown here, once). Workers starting together would otherwise race on the
+    key file."""
+    try:
+        async with AsyncGateway(settings) as gateway:
+            await server_key(gateway)
+            password = await ensure_operator(gateway)
+    except GatewayError as exc:
+        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    if password is not None:
+        typer.echo(
+            f"attio-gateway: created the dashboard admin — user 'admin', password "
+            f"{password!r} (change it with `attio-gateway admin create`)"
+        )
 
 
 @admin_app.command("create")
