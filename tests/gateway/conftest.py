@@ -1,9 +1,11 @@
-"""Gateway fixtures: a real emulator (in process) with a full-scope workspace token."""
+"""Gateway fixtures: a real emulator (in process) with a full-scope workspace token, and a
+database on SQLite and on the machine's real PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +15,7 @@ from attio_emulator.app import create_app, transport
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Store
 from attio_gateway.proxy import AttioClient
+from attio_gateway.storage import Database, upgrade_database
 
 
 @dataclass
@@ -37,3 +40,21 @@ async def attio(emulator: Emulator) -> AsyncIterator[AttioClient]:
     """An ``AttioClient`` on the in-process emulator, authenticated with every scope."""
     async with AttioClient(token=emulator.token, transport=emulator.transport) as client:
         yield client
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database (SQLite outside any gateway's data dir, or PostgreSQL)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """That database, migrated."""
+    database = Database(database_url)
+    await upgrade_database(database)
+    yield database
+    await database.dispose()

@@ -45,15 +45,6 @@ BASE = "http://gateway.test"
 PASSWORD = "a long operator password"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """One database for every gateway of a test (SQLite outside any gateway's data dir)."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 @pytest.fixture
 def vault_key() -> str:
     # Processes on one database share the vault keys (docs/scaling.md).
