@@ -78,6 +78,19 @@ async def measure(
     }
 
 
+def wait_until_up(url: str, *, seconds: float = 30) -> None:
+    """Poll ``url`` until a server there answers 200 (a process just started)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=0.5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing answered at {url} within {seconds:.0f} s")
+
+
 class EmulatorProcess:
     """``attio-emulator serve`` in its own process. Rate limits are off unless
     ``rate_limits`` is set; ``db`` serves a workspace prepared beforehand in that file."""
@@ -93,13 +106,7 @@ class EmulatorProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(f"{self.base_url}/_emulator/state", timeout=0.5)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
+        wait_until_up(f"{self.base_url}/_emulator/state", seconds=60)
         if not rate_limits:
             httpx.post(f"{self.base_url}/_emulator/limits", json={"enabled": False})
 
@@ -125,13 +132,7 @@ class LoopbackProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(self.base_url, timeout=0.5)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
+        wait_until_up(self.base_url)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -157,14 +158,7 @@ class GatewayServerProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        wait_until_up(f"{self.base_url}/healthz")
 
     async def client(self, credentials: Any) -> httpx.AsyncClient:
         """An HTTP client authenticated as an API client (client credentials)."""
