@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from attio_emulator.app import create_app, transport
+from attio_emulator.app import transport
 from attio_emulator.core.state import EmulatorState
-from attio_emulator.core.store import Store
 from tests.emulator.conformance import spec
 
 PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
@@ -39,16 +39,14 @@ def _operations() -> list[tuple[str, str, list[str]]]:
 OPERATIONS = _operations()
 
 
-async def _call(state: EmulatorState, method: str, path: str, scopes: list[str]) -> httpx.Response:
+async def _call(
+    client: httpx.AsyncClient, state: EmulatorState, method: str, path: str, scopes: list[str]
+) -> httpx.Response:
     token = state.issue_token(scopes=scopes)["token"]
     url = re.sub(r"\{[^}]+\}", PLACEHOLDER, path)
     body: Any = {"data": {}} if method in ("POST", "PUT", "PATCH") else None
-    async with httpx.AsyncClient(
-        transport=transport(create_app(state)), base_url="https://api.attio.com"
-    ) as client:
-        return await client.request(
-            method, url, json=body, headers={"Authorization": f"Bearer {token}"}
-        )
+    headers = {"Authorization": f"Bearer {token}"}
+    return await client.request(method, url, json=body, headers=headers)
 
 
 def _refused_for_scopes(response: httpx.Response) -> bool:
@@ -57,13 +55,17 @@ def _refused_for_scopes(response: httpx.Response) -> bool:
 
 @pytest.mark.parametrize(("method", "path", "scopes"), OPERATIONS, ids=lambda v: str(v))
 async def test_the_documented_scopes_are_enough_and_each_is_needed(
-    method: str, path: str, scopes: list[str]
+    method: str, path: str, scopes: list[str], emulator_state: EmulatorState, emulator_app: FastAPI
 ) -> None:
-    state = EmulatorState(store=Store())
-    state.limits.enabled = False
-    exact = await _call(state, method, path, scopes)
-    assert not _refused_for_scopes(exact), f"{method} {path} with {scopes}: {exact.text}"
-    for lacking in scopes:
-        fewer = [s for s in scopes if s != lacking]
-        refused = await _call(state, method, path, fewer)
-        assert _refused_for_scopes(refused), f"{method} {path} without {lacking}: {refused.text}"
+    emulator_state.limits.enabled = False
+    async with httpx.AsyncClient(
+        transport=transport(emulator_app), base_url="https://api.attio.com"
+    ) as client:
+        exact = await _call(client, emulator_state, method, path, scopes)
+        assert not _refused_for_scopes(exact), f"{method} {path} with {scopes}: {exact.text}"
+        for lacking in scopes:
+            fewer = [s for s in scopes if s != lacking]
+            refused = await _call(client, emulator_state, method, path, fewer)
+            assert _refused_for_scopes(refused), (
+                f"{method} {path} without {lacking}: {refused.text}"
+            )
