@@ -1,5 +1,6 @@
-"""``attio-gateway serve --workers 2`` on PostgreSQL + Redis: the one-time setup happens
-once, both workers serve, and a proxied call works whichever worker takes it."""
+"""``attio-gateway serve --workers 2`` on PostgreSQL + Redis: two worker processes start,
+the one-time setup happens once, and proxied calls on fresh connections succeed (which
+worker takes each one is the kernel's choice, not asserted)."""
 
 from __future__ import annotations
 
@@ -107,7 +108,7 @@ def served(workers_env: dict[str, str]) -> Iterator[Served]:
         server.stop()
 
 
-async def test_two_workers_share_one_setup_and_both_serve(
+async def test_two_workers_share_one_setup_and_serve_proxied_calls(
     served: Served, workers_env: dict[str, str], emulator: RunningEmulator
 ) -> None:
     assert len(served.workers) == 2

@@ -21,7 +21,7 @@ from attio_emulator.server import RunningEmulator, run_in_thread
 from attio_gateway.config import Settings
 from attio_gateway.errors import AccountNotActiveError, GatewayError, NotFoundError
 from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.invalidation import CacheInvalidation, channel_for
+from attio_gateway.sdk.invalidation import CacheInvalidation
 from attio_gateway.sdk.sandbox import connect_user, create_emulator_connection
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -210,10 +210,8 @@ async def test_gateways_on_different_redis_databases_use_different_channels() ->
     """Redis shares pub/sub channels across its database numbers; ours carry the number."""
     clients = [aioredis.Redis.from_url(f"redis://127.0.0.1:6379/{db}") for db in (0, 3)]
     try:
-        assert [channel_for(c) for c in clients] == [
-            "attio-gw:invalidate:0",
-            "attio-gw:invalidate:3",
-        ]
+        channels = [CacheInvalidation(c, lambda connections: None).channel for c in clients]
+        assert channels == ["attio-gw:invalidate:0", "attio-gw:invalidate:3"]
     finally:
         for client in clients:
             await client.aclose()
