@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from attio_emulator.core.clock import new_id, parse_timestamp
@@ -180,6 +180,16 @@ def decode_cursor(cursor: str) -> int:
     raise validation_error(f"cursor is not a cursor this API returned: {cursor!r}.")
 
 
+T = TypeVar("T")
+
+
+def cursor_page(items: list[T], cursor: str | None, limit: int) -> tuple[list[T], str | None]:
+    """The page of ``items`` that ``cursor`` points at, and the cursor of the next page."""
+    offset = decode_cursor(cursor) if cursor else 0
+    more = offset + limit < len(items)
+    return items[offset : offset + limit], encode_cursor(offset + limit) if more else None
+
+
 def list_meetings(
     state: EmulatorState,
     *,
@@ -229,7 +239,4 @@ def list_meetings(
     if sort not in (None, "start_asc", "start_desc"):
         raise validation_error(f'sort must be "start_asc" or "start_desc", got {sort!r}.')
     meetings.sort(key=lambda m: _instant(m["start"], zone), reverse=sort == "start_desc")
-    offset = decode_cursor(cursor) if cursor else 0
-    page = meetings[offset : offset + limit]
-    more = offset + limit < len(meetings)
-    return page, encode_cursor(offset + limit) if more else None
+    return cursor_page(meetings, cursor, limit)

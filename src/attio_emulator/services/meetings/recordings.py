@@ -16,7 +16,7 @@ from attio_emulator.core.errors import not_found, validation_error
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document
 from attio_emulator.core.wire import public
-from attio_emulator.services.meetings.models import decode_cursor, encode_cursor, get_meeting
+from attio_emulator.services.meetings.models import cursor_page, get_meeting
 from attio_emulator.services.webhooks.models import emit
 
 STATUSES = ("processing", "completed", "failed")
@@ -42,6 +42,11 @@ def _video_url(value: Any) -> str:
     if not parsed.path.lower().endswith(".mp4"):
         raise validation_error("video_url must point to an .mp4 file.")
     return value
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise validation_error(f"status must be one of {', '.join(STATUSES)}, got {status!r}.")
 
 
 def _segments(value: Any) -> list[Document]:
@@ -91,8 +96,7 @@ def add_recording(
         AttioError: 404 ``not_found`` for an unknown meeting, 400 for a bad URL or transcript.
     """
     meeting = get_meeting(state, meeting_id)
-    if status not in STATUSES:
-        raise validation_error(f"status must be one of {', '.join(STATUSES)}, got {status!r}.")
+    _check_status(status)
     recording_id = new_id()
     doc = {
         "id": {
@@ -145,9 +149,7 @@ def list_recordings(
     """A meeting's recordings in creation order, cursor-paginated."""
     get_meeting(state, meeting_id)
     mine = [public(r) for r in _table(state) if r["id"]["meeting_id"] == meeting_id]
-    offset = decode_cursor(cursor) if cursor else 0
-    more = offset + limit < len(mine)
-    return mine[offset : offset + limit], encode_cursor(offset + limit) if more else None
+    return cursor_page(mine, cursor, limit)
 
 
 def delete_recording(state: EmulatorState, meeting_id: str, recording_id: str) -> None:
@@ -176,15 +178,14 @@ def get_transcript(
     """One page of segments; ``raw_transcript`` is always the whole text (it is one string)."""
     doc = _stored(state, meeting_id, recording_id)
     segments: list[Document] = doc["_transcript"]
-    offset = decode_cursor(cursor) if cursor else 0
-    more = offset + TRANSCRIPT_PAGE < len(segments)
+    page, next_cursor = cursor_page(segments, cursor, TRANSCRIPT_PAGE)
     data = {
         "id": doc["id"],
-        "transcript": segments[offset : offset + TRANSCRIPT_PAGE],
+        "transcript": page,
         "raw_transcript": raw_transcript(segments),
         "web_url": f"{doc['web_url']}/transcript",
     }
-    return data, encode_cursor(offset + TRANSCRIPT_PAGE) if more else None
+    return data, next_cursor
 
 
 def finish_recording(
@@ -198,8 +199,7 @@ def finish_recording(
     """What Attio's background processing does: attach the transcript and settle the status
     (control plane and tests only)."""
     doc = _stored(state, meeting_id, recording_id)
-    if status not in STATUSES:
-        raise validation_error(f"status must be one of {', '.join(STATUSES)}, got {status!r}.")
+    _check_status(status)
     updated = {**doc, "status": status, "_transcript": _segments(transcript)}
     _table(state).put(recording_id, updated)
     return public(updated)
