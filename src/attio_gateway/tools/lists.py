@@ -218,18 +218,12 @@ async def get_list(ctx: ToolContext, args: ListInput) -> Any:
     return await ctx.attio.call("GET", f"/v2/lists/{args.list}")
 
 
-LIST_FIELDS = {"name", "api_slug", "workspace_access", "workspace_member_access"}
+LIST_FIELDS = ("name", "api_slug", "workspace_access", "workspace_member_access")
 
 
 async def update_list(ctx: ToolContext, args: UpdateListInput) -> Any:
-    given = args.model_dump(mode="json", include=LIST_FIELDS, exclude_unset=True)
-    # null is meaningful for workspace_access only (private list); elsewhere "leave as is".
-    data = {k: v for k, v in given.items() if v is not None or k == "workspace_access"}
-    if not data:
-        raise ToolInputError(
-            "give name, api_slug, workspace_access or workspace_member_access to change.",
-            field="name",
-        )
+    # null is meaningful for workspace_access only: it makes the list private.
+    data = args.changes(LIST_FIELDS, nullable=("workspace_access",))
     body = await ctx.attio.call("PATCH", f"/v2/lists/{args.list}", json={"data": data})
     # The list's attributes, options and statuses are cached under its old slug (or its id).
     for kind in ("attributes", "options", "statuses"):

@@ -177,11 +177,7 @@ async def create_object(ctx: ToolContext, args: CreateObjectInput) -> Any:
 
 
 async def update_object(ctx: ToolContext, args: UpdateObjectInput) -> Any:
-    data = args.model_dump(include={"api_slug", "singular_noun", "plural_noun"}, exclude_none=True)
-    if not data:
-        raise ToolInputError(
-            "give api_slug, singular_noun or plural_noun to change.", field="api_slug"
-        )
+    data = args.changes(("api_slug", "singular_noun", "plural_noun"))
     body = await ctx.attio.call("PATCH", f"/v2/objects/{args.object}", json={"data": data})
     # The old slug keys cached attributes and appears in other objects' relationships.
     ctx.schema.forget()
@@ -229,8 +225,8 @@ async def create_attribute(ctx: ToolContext, args: CreateAttributeInput) -> Any:
     return body
 
 
-NULLABLE_ATTRIBUTE_FIELDS = {"description", "default_value"}
-ATTRIBUTE_FIELDS = {
+NULLABLE_ATTRIBUTE_FIELDS = ("description", "default_value")
+ATTRIBUTE_FIELDS = (
     "title",
     "api_slug",
     "is_required",
@@ -238,18 +234,11 @@ ATTRIBUTE_FIELDS = {
     "is_archived",
     "config",
     *NULLABLE_ATTRIBUTE_FIELDS,
-}
+)
 
 
 async def update_attribute(ctx: ToolContext, args: UpdateAttributeInput) -> Any:
-    given = args.model_dump(include=ATTRIBUTE_FIELDS, exclude_unset=True)
-    # null means "clear" only where Attio allows it; elsewhere it means "leave as is".
-    data = {k: v for k, v in given.items() if v is not None or k in NULLABLE_ATTRIBUTE_FIELDS}
-    if not data:
-        raise ToolInputError(
-            f"give at least one of {', '.join(sorted(ATTRIBUTE_FIELDS))} to change.",
-            field="title",
-        )
+    data = args.changes(ATTRIBUTE_FIELDS, nullable=NULLABLE_ATTRIBUTE_FIELDS)
     currency = (data.get("config") or {}).get("currency")
     if currency is not None and not {"default_currency_code", "display_type"} <= set(currency):
         raise ToolInputError(
@@ -288,9 +277,7 @@ async def create_option(ctx: ToolContext, args: CreateOptionInput) -> Any:
 
 
 async def update_option(ctx: ToolContext, args: UpdateOptionInput) -> Any:
-    data = args.model_dump(include={"title", "is_archived"}, exclude_none=True)
-    if not data:
-        raise ToolInputError("give title or is_archived to change.", field="title")
+    data = args.changes(("title", "is_archived"))
     path = f"{args.path()}/attributes/{args.attribute}/options/{args.option}"
     body = await ctx.attio.call("PATCH", path, json={"data": data})
     _forget_choices(ctx, args)
@@ -308,15 +295,7 @@ async def create_status(ctx: ToolContext, args: CreateStatusInput) -> Any:
 
 
 async def update_status(ctx: ToolContext, args: UpdateStatusInput) -> Any:
-    data = args.model_dump(
-        include={"title", "celebration_enabled", "target_time_in_status", "is_archived"},
-        exclude_none=True,
-    )
-    if not data:
-        raise ToolInputError(
-            "give title, celebration_enabled, target_time_in_status or is_archived to change.",
-            field="title",
-        )
+    data = args.changes(("title", "celebration_enabled", "target_time_in_status", "is_archived"))
     path = f"{args.path()}/attributes/{args.attribute}/statuses/{args.status}"
     body = await ctx.attio.call("PATCH", path, json={"data": data})
     _forget_choices(ctx, args)

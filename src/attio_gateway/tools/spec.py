@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from attio_gateway.errors import ToolInputError
 from attio_gateway.oauth.provider import scope_satisfied
 
 if TYPE_CHECKING:
@@ -19,6 +20,18 @@ class ToolInput(BaseModel):
     """Base of every tool's input: unknown parameters are refused, loudly."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def changes(self, fields: tuple[str, ...], *, nullable: tuple[str, ...] = ()) -> dict[str, Any]:
+        """What an update tool sends: the ``fields`` the caller gave, as JSON. An explicit null
+        is kept only for ``nullable`` fields (where Attio reads it as "clear"); elsewhere it
+        means "leave as is". Raises ``ToolInputError`` (naming the first field) when nothing
+        would change."""
+        given = self.model_dump(mode="json", include=set(fields), exclude_unset=True)
+        data = {k: v for k, v in given.items() if v is not None or k in nullable}
+        if not data:
+            named = ", ".join(fields[:-1]) + f" or {fields[-1]}" if len(fields) > 1 else fields[0]
+            raise ToolInputError(f"give {named} to change.", field=fields[0])
+        return data
 
     def target_scopes(self) -> tuple[str, ...]:
         """Scopes this call needs on top of the tool's own, by what it targets (a comment on
