@@ -41,3 +41,39 @@ def error(response: httpx.Response, status: int, code: str) -> str:
     assert body["code"] == code, body
     message: str = body["message"]
     return message
+
+
+async def create_pipeline(client: httpx.AsyncClient) -> dict[str, Any]:
+    """A list "pipeline" on companies, open to the workspace; Attio's answer's ``data``."""
+    made = await client.post(
+        "/v2/lists",
+        json={
+            "data": {
+                "name": "Pipeline",
+                "api_slug": "pipeline",
+                "parent_object": "companies",
+                "workspace_access": "full-access",
+                "workspace_member_access": [],
+            }
+        },
+    )
+    assert made.status_code == 200, made.text
+    data: dict[str, Any] = made.json()["data"]
+    return data
+
+
+def text_attribute(slug: str, **extra: object) -> dict[str, object]:
+    """The body that creates a plain text attribute ``slug``."""
+    return {
+        "data": {
+            "title": slug.title(),
+            "description": None,
+            "api_slug": slug,
+            "type": "text",
+            "is_required": False,
+            "is_unique": False,
+            "is_multiselect": False,
+            "config": {},
+            **extra,
+        }
+    }

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from attio_emulator.core.state import EmulatorState
-from tests.emulator.helpers import create, error
+from tests.emulator.helpers import create, error, text_attribute
 
 
 async def test_standard_objects_exist_in_a_fresh_workspace(client: httpx.AsyncClient) -> None:
@@ -144,22 +144,6 @@ async def test_missing_scope_and_bad_token(
     assert "object_configuration:read" in error(denied, 403, "missing_scopes")
     unknown = await client.get("/v2/objects", headers={"Authorization": "Bearer nope"})
     error(unknown, 401, "invalid_token")
-
-
-def text_attribute(slug: str, **extra: object) -> dict[str, object]:
-    return {
-        "data": {
-            "title": slug.title(),
-            "description": None,
-            "api_slug": slug,
-            "type": "text",
-            "is_required": False,
-            "is_unique": False,
-            "is_multiselect": False,
-            "config": {},
-            **extra,
-        }
-    }
 
 
 async def test_object_update_checks_the_payload(client: httpx.AsyncClient) -> None:

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from attio_emulator.app import transport
 from attio_emulator.core.state import EmulatorState
-from tests.emulator.helpers import add_member, create, error
+from tests.emulator.helpers import add_member, create, create_pipeline, error
 
 
 @pytest.fixture
@@ -43,18 +43,7 @@ async def comment(client: httpx.AsyncClient, member: str, **target: Any) -> http
 
 async def pipeline_entry(client: httpx.AsyncClient, company: str) -> str:
     """A "pipeline" list on companies holding ``company``; the new entry's id."""
-    await client.post(
-        "/v2/lists",
-        json={
-            "data": {
-                "name": "Pipeline",
-                "api_slug": "pipeline",
-                "parent_object": "companies",
-                "workspace_access": "full-access",
-                "workspace_member_access": [],
-            }
-        },
-    )
+    await create_pipeline(client)
     entry = await client.post(
         "/v2/lists/pipeline/entries",
         json={

@@ -15,7 +15,7 @@ import pytest
 
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.services.webhooks.models import ALLOW_LOCAL_HTTP, RETRY_DELAYS, drain
-from tests.emulator.helpers import create, error
+from tests.emulator.helpers import create, create_pipeline, error, text_attribute
 
 
 class Receiver:
@@ -190,22 +190,6 @@ def actor_of(state: EmulatorState, client: httpx.AsyncClient) -> dict[str, str]:
     return {"type": "api-token", "id": token["token_id"]}
 
 
-def attribute_body(slug: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "data": {
-            "title": slug.title(),
-            "description": None,
-            "api_slug": slug,
-            "type": "text",
-            "is_required": False,
-            "is_unique": False,
-            "is_multiselect": False,
-            "config": {},
-            **extra,
-        }
-    }
-
-
 async def test_attribute_events_name_the_object_or_list(
     client: httpx.AsyncClient, emulator_state: EmulatorState, receiver: Receiver
 ) -> None:
@@ -217,30 +201,19 @@ async def test_attribute_events_name_the_object_or_list(
         "list-attribute.created",
         "list-attribute.updated",
     )
-    made = await client.post("/v2/objects/people/attributes", json=attribute_body("nickname"))
+    made = await client.post("/v2/objects/people/attributes", json=text_attribute("nickname"))
     nickname = made.json()["data"]["id"]
     await client.patch(
         "/v2/objects/people/attributes/nickname", json={"data": {"title": "Also known as"}}
     )
-    await client.post(
-        "/v2/lists",
-        json={
-            "data": {
-                "name": "Pipeline",
-                "api_slug": "pipeline",
-                "parent_object": "companies",
-                "workspace_access": "full-access",
-                "workspace_member_access": [],
-            }
-        },
-    )
-    made = await client.post("/v2/lists/pipeline/attributes", json=attribute_body("stage_note"))
+    await create_pipeline(client)
+    made = await client.post("/v2/lists/pipeline/attributes", json=text_attribute("stage_note"))
     stage_note = made.json()["data"]["id"]
     await client.patch(
         "/v2/lists/pipeline/attributes/stage_note", json={"data": {"description": "Why"}}
     )
     # A relationship creates an attribute on each side: one event for each.
-    mentor = attribute_body(
+    mentor = text_attribute(
         "mentor",
         type="record-reference",
         config={"record_reference": {"allowed_objects": ["people"]}},
@@ -286,20 +259,9 @@ async def test_list_entry_events_are_delivered(
         client, receiver.url, "list-entry.created", "list-entry.updated", "list-entry.deleted"
     )
     company = (await create(client, "companies", {"name": "Acme"}))["id"]["record_id"]
-    made = await client.post(
-        "/v2/lists",
-        json={
-            "data": {
-                "name": "Pipeline",
-                "api_slug": "pipeline",
-                "parent_object": "companies",
-                "workspace_access": "full-access",
-                "workspace_member_access": [],
-            }
-        },
-    )
-    list_id = made.json()["data"]["id"]["list_id"]
-    note = await client.post("/v2/lists/pipeline/attributes", json=attribute_body("stage_note"))
+    made = await create_pipeline(client)
+    list_id = made["id"]["list_id"]
+    note = await client.post("/v2/lists/pipeline/attributes", json=text_attribute("stage_note"))
     note_id = note.json()["data"]["id"]["attribute_id"]
     entries = []
     for _ in range(2):
