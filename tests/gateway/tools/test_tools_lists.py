@@ -36,6 +36,19 @@ async def pipeline(run: Run) -> dict[str, Any]:
     return dict(created["data"])
 
 
+async def qualified_deal(run: Run, member_id: str) -> str:
+    """A new deal added to the pipeline at stage Qualified; the entry's id."""
+    deal = await new_deal(run, member_id)
+    added = await run(
+        "attio_add_to_list",
+        list="sales_pipeline",
+        record_id=deal,
+        entry_values={"stage": "Qualified"},
+    )
+    entry_id: str = added["data"]["id"]["entry_id"]
+    return entry_id
+
+
 async def test_list_lifecycle_and_entries(run: Run, member_id: str) -> None:
     created = await pipeline(run)
     assert created["parent_object"] == ["deals"]
@@ -160,14 +173,7 @@ async def test_unknown_list_is_attios_404(run: Run) -> None:
 
 async def test_update_list_renames_and_keeps_its_schema_fresh(run: Run, member_id: str) -> None:
     created = await pipeline(run)
-    deal = await new_deal(run, member_id)
-    added = await run(
-        "attio_add_to_list",
-        list="sales_pipeline",
-        record_id=deal,
-        entry_values={"stage": "Qualified"},
-    )
-    entry = added["data"]["id"]["entry_id"]
+    entry = await qualified_deal(run, member_id)
     updated = await run(
         "attio_update_list",
         list="sales_pipeline",
@@ -216,13 +222,7 @@ async def test_update_list_renames_and_keeps_its_schema_fresh(run: Run, member_i
 
 async def test_list_attribute_update_reaches_entries(run: Run, member_id: str) -> None:
     await pipeline(run)
-    deal = await new_deal(run, member_id)
-    await run(
-        "attio_add_to_list",
-        list="sales_pipeline",
-        record_id=deal,
-        entry_values={"stage": "Qualified"},
-    )
+    await qualified_deal(run, member_id)
     renamed = await run(
         "attio_update_attribute", list="sales_pipeline", attribute="stage", api_slug="phase"
     )
@@ -234,14 +234,7 @@ async def test_list_attribute_update_reaches_entries(run: Run, member_id: str) -
 
 async def test_entry_attribute_values_show_the_stage_history(run: Run, member_id: str) -> None:
     await pipeline(run)
-    deal = await new_deal(run, member_id)
-    added = await run(
-        "attio_add_to_list",
-        list="sales_pipeline",
-        record_id=deal,
-        entry_values={"stage": "Qualified"},
-    )
-    entry = added["data"]["id"]["entry_id"]
+    entry = await qualified_deal(run, member_id)
     await run(
         "attio_update_list_entry",
         list="sales_pipeline",
