@@ -21,13 +21,7 @@ from attio_gateway.errors import (
     UpstreamUnavailableError,
     WriteOutcomeUnknownError,
 )
-from attio_gateway.proxy.ratelimit import (
-    CALL_RECORDING_CREATE,
-    InProcessRateLimiter,
-    RateLimiter,
-    is_call_recording_create,
-    is_read,
-)
+from attio_gateway.proxy.ratelimit import InProcessRateLimiter, RateLimiter, is_read, slots_for
 from attio_gateway.proxy.retry import (
     IDEMPOTENT,
     Failure,
@@ -121,10 +115,8 @@ class AttioClient:
         attempt, waited = 0, 0.0
         while True:
             attempt += 1
-            # The limiter buckets by method: a read-only POST (query, search) goes as a read.
-            await self.rate_limiter.acquire(self.workspace_key, "GET" if read_only else method)
-            if is_call_recording_create(method, path):
-                await self.rate_limiter.acquire(self.workspace_key, CALL_RECORDING_CREATE)
+            for slot in slots_for(method, path):
+                await self.rate_limiter.acquire(self.workspace_key, slot)
             token = await self._current_token()
             outgoing = {**(headers or {}), "Authorization": f"Bearer {token}"}
             outgoing.setdefault("Accept", "application/json")

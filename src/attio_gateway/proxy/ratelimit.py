@@ -39,11 +39,16 @@ def is_read(method: str, path: str) -> bool:
     )
 
 
-def is_call_recording_create(method: str, path: str) -> bool:
-    """``POST /v2/meetings/{id}/call_recordings``: limited to 1 a second (API-NOTES §3)."""
-    return method.upper() == "POST" and bool(
-        _CALL_RECORDING_PATH.match(path.split("?")[0].rstrip("/"))
-    )
+def slots_for(method: str, path: str) -> tuple[str, ...]:
+    """What to ``acquire`` before sending ``method path``: a read slot for reads (read-only
+    POSTs included), a write slot for writes, and for attaching a call recording
+    (``POST /v2/meetings/{id}/call_recordings``, 1 a second: API-NOTES §3) a slot of that
+    stricter limit too."""
+    if is_read(method, path):
+        return ("GET",)
+    if method.upper() == "POST" and _CALL_RECORDING_PATH.match(path.split("?")[0].rstrip("/")):
+        return (method, CALL_RECORDING_CREATE)
+    return (method,)
 
 
 @dataclass(frozen=True)
