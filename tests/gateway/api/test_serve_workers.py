@@ -42,9 +42,11 @@ def emulator() -> Iterator[RunningEmulator]:
 
 
 def _worker_pids(parent: int) -> set[int]:
-    """uvicorn's worker processes under ``parent`` (not multiprocessing's resource tracker)."""
+    """uvicorn's worker processes under ``parent`` (not multiprocessing's resource tracker).
+    ``-ww``: ps otherwise cuts the command line at the terminal's (or $COLUMNS') width,
+    which can cut off the "resource_tracker" it is told apart by."""
     listed = subprocess.run(
-        ["ps", "-o", "pid=,args=", "--ppid", str(parent)],
+        ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(parent)],
         capture_output=True,
         text=True,
         check=False,
