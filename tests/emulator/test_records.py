@@ -252,6 +252,25 @@ async def test_history_is_oldest_first_even_for_writes_in_the_same_instant(
     assert [v["value"] for v in paged.json()["data"]] == ["Second"]
 
 
+async def test_multiselect_values_keep_the_order_they_were_written_in(
+    client: httpx.AsyncClient, emulator_state: EmulatorState
+) -> None:
+    emulator_state.clock.set(datetime(2026, 3, 2, 9, 15, tzinfo=UTC))
+    company = await create(client, "companies", {"domains": ["a.com", "b.com"]})
+    path = f"/v2/objects/companies/records/{company['id']['record_id']}"
+    assert [v["domain"] for v in current(company, "domains")] == ["a.com", "b.com"]
+    # PATCH prepends what it adds (API-NOTES), keeping the order given.
+    added = await client.patch(path, json={"data": {"values": {"domains": ["c.com", "d.com"]}}})
+    newest_first = ["c.com", "d.com", "a.com", "b.com"]
+    assert [v["domain"] for v in current(added.json()["data"], "domains")] == newest_first
+    values = f"{path}/attributes/domains/values"
+    now = (await client.get(values)).json()["data"]
+    assert [v["domain"] for v in now] == newest_first
+    # History is oldest first, in the order written, though all four share one instant.
+    history = (await client.get(values, params={"show_historic": "true"})).json()["data"]
+    assert [v["domain"] for v in history] == ["a.com", "b.com", "c.com", "d.com"]
+
+
 async def test_assert_by_unique_attribute(client: httpx.AsyncClient) -> None:
     first = await client.put(
         "/v2/objects/companies/records",

@@ -7,6 +7,7 @@ shape, embedding full option and status objects. Records and list entries both u
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -424,6 +425,11 @@ def normalize(state: EmulatorState, attribute: Document, raw: Any) -> list[dict[
     return [normalize_one(state, attribute, item) for item in items]
 
 
+#: Orders values stored in the same instant (``_seq``, never rendered): a write's values
+#: are prepended to the history as a group, so their position alone cannot tell.
+_stored_sequence = itertools.count()
+
+
 def stored(body: dict[str, Any], attribute: Document, actor: dict[str, Any], now: str) -> Document:
     """A value body with Attio's history metadata, ready to keep on a record or entry."""
     return {
@@ -432,16 +438,14 @@ def stored(body: dict[str, Any], attribute: Document, actor: dict[str, Any], now
         "created_by_actor": actor,
         **body,
         "attribute_type": attribute["type"],
+        "_seq": next(_stored_sequence),
     }
 
 
 def oldest_first(history: list[Document]) -> list[Document]:
-    """A stored history (newest write first) in Attio's historic order, oldest first.
-
-    Sorting by ``active_from`` alone would leave writes made in the same instant newest
-    first; reversing before the stable sort keeps them in the order they were written.
-    """
-    return sorted(reversed(history), key=lambda v: v["active_from"])
+    """A stored history in Attio's historic order: oldest first, values written in the same
+    instant (several writes, or a multiselect's values in one) in the order written."""
+    return sorted(history, key=lambda v: (v["active_from"], v.get("_seq", -1)))
 
 
 def same_value(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -456,6 +460,7 @@ def same_value(a: dict[str, Any], b: dict[str, Any]) -> bool:
         "attribute_type",
         "original_email_address",
         "original_phone_number",
+        "_seq",
     }
     return {k: v for k, v in a.items() if k not in meta} == {
         k: v for k, v in b.items() if k not in meta
