@@ -51,6 +51,10 @@ def _is_missing_reference(exc: IntegrityError) -> bool:
     )
 
 
+#: Execution option marking a connection whose transaction only reads (see ``read()``).
+_READ_ONLY = "attio_gateway_read_only"
+
+
 class Database:
     """One async engine for the gateway's state (SQLite file by default, or PostgreSQL)."""
 
@@ -64,7 +68,7 @@ class Database:
         )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -84,6 +88,17 @@ class Database:
             async with self.engine.begin() as conn:
                 yield conn
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection inside a transaction that only reads. On SQLite it takes no write
+        lock (WAL readers see a snapshot), so reads never queue behind writes or behind
+        each other; ``transaction()`` takes the lock at once, for read-then-write."""
+        with translate_errors():
+            async with self.engine.connect() as conn:
+                await conn.execution_options(**{_READ_ONLY: True})
+                async with conn.begin():
+                    yield conn
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -98,9 +113,14 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
-    """Take SQLite's write lock when a transaction starts. A deferred transaction that reads
-    and then writes can fail at once with "database is locked" when another connection
-    writes first (the busy timeout is not applied to that upgrade); an immediate one waits
-    its turn under the busy timeout instead."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Any) -> None:
+    """Take SQLite's write lock when a transaction starts, unless it only reads (``read()``).
+    A deferred transaction that reads and then writes can fail at once with "database is
+    locked" when another connection writes first (the busy timeout is not applied to that
+    upgrade); an immediate one waits its turn under the busy timeout instead. A read-only
+    one needs no lock at all: taking it made concurrent reads wait for each other, up to
+    seconds under load (SQLite's busy handler sleeps between tries)."""
+    if conn.get_execution_options().get(_READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

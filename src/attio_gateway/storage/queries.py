@@ -95,13 +95,13 @@ async def get_connection(
         query = query.where(connections.c.id == connection_id)
     if name is not None:
         query = query.where(connections.c.name == name)
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         row = (await conn.execute(query)).first()
     return _connection(row) if row else None
 
 
 async def list_connections(db: Database) -> list[ConnectionRow]:
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         rows = (await conn.execute(select(connections).order_by(connections.c.created_at))).all()
     return [_connection(row) for row in rows]
 
@@ -199,7 +199,7 @@ async def get_account(
         query = query.where(connected_accounts.c.connection_id == connection_id)
     if identifier is not None:
         query = query.where(connected_accounts.c.identifier == identifier)
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         row = (await conn.execute(query)).first()
     return _account(row) if row else None
 
@@ -219,7 +219,7 @@ async def list_accounts(
         query = query.where(connected_accounts.c.connection_id == connection_id)
     if identifier is not None:
         query = query.where(connected_accounts.c.identifier == identifier)
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         rows = (await conn.execute(query.limit(limit).offset(offset))).all()
     return [_account(row) for row in rows]
 
@@ -330,7 +330,7 @@ async def save_authorization_request(
 
 
 async def get_authorization_request(db: Database, *, state: str) -> AuthorizationRequestRow | None:
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         row = (
             await conn.execute(
                 select(authorization_requests).where(authorization_requests.c.state == state)
@@ -436,7 +436,7 @@ async def put_credential(
 
 
 async def get_credential(db: Database, *, account_id: str) -> CredentialRow | None:
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         row = (
             await conn.execute(select(credentials).where(credentials.c.account_id == account_id))
         ).first()
@@ -452,7 +452,7 @@ async def delete_credential(db: Database, *, account_id: str) -> bool:
 
 
 async def list_credentials(db: Database) -> list[CredentialRow]:
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         rows = (await conn.execute(select(credentials))).all()
     return [CredentialRow(**row._asdict()) for row in rows]
 
@@ -582,7 +582,7 @@ async def put_account_secret(
 
 async def get_account_secret(db: Database, *, account_id: str, name: str) -> str | None:
     """The sealed text of a stored secret, or ``None``."""
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         row = (
             await conn.execute(
                 select(account_secrets.c.secret_sealed).where(
@@ -637,7 +637,7 @@ async def list_audit_events(
     ):
         if value is not None:
             query = query.where(column == value)
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         rows = (await conn.execute(query.limit(limit).offset(offset))).all()
     return [AuditEventRow(**{k: v for k, v in row._asdict().items() if k != "id"}) for row in rows]
 
@@ -661,7 +661,7 @@ async def create_api_client(
 
 
 async def get_api_client(db: Database, *, client_id: str) -> ApiClientRow | None:
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         row = (
             await conn.execute(select(api_clients).where(api_clients.c.client_id == client_id))
         ).first()
@@ -669,7 +669,7 @@ async def get_api_client(db: Database, *, client_id: str) -> ApiClientRow | None
 
 
 async def list_api_clients(db: Database) -> list[ApiClientRow]:
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         rows = (await conn.execute(select(api_clients).order_by(api_clients.c.created_at))).all()
     return [ApiClientRow(**row._asdict()) for row in rows]
 
@@ -700,7 +700,7 @@ async def create_session_token(
 
 
 async def get_session_token(db: Database, *, token_hash: str) -> SessionTokenRow | None:
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         row = (
             await conn.execute(
                 select(session_tokens).where(session_tokens.c.token_hash == token_hash)
@@ -747,7 +747,7 @@ async def add_server_secret(db: Database, *, name: str, value_sealed: str, now: 
 
 async def get_server_secret(db: Database, *, name: str) -> str | None:
     """The sealed text of the server secret ``name``, or ``None``."""
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         row = (
             await conn.execute(
                 select(server_secrets.c.value_sealed).where(server_secrets.c.name == name)
@@ -794,12 +794,12 @@ async def add_operators_if_none(
 
 
 async def has_operators(db: Database) -> bool:
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         return (await conn.execute(select(operators.c.username).limit(1))).first() is not None
 
 
 async def get_operator_password_hash(db: Database, *, username: str) -> str | None:
-    async with db.transaction() as conn:
+    async with db.read() as conn:
         row = (
             await conn.execute(
                 select(operators.c.password_hash).where(operators.c.username == username)
