@@ -213,11 +213,16 @@ async def verify_access_token(gateway: AsyncGateway, token: str) -> ApiClient:
     # (the per-call cache; revoking a client drops it).
     row = gateway.call_cache.api_client(claims["sub"])
     if row is None:
-        generation = gateway.call_cache.generation
-        row = await q.get_api_client(gateway.db, client_id=claims["sub"])
-        if row is None or row.revoked_at is not None:
-            raise AuthenticationError("The API client of this token was revoked.")
-        gateway.call_cache.put_api_client(row, generation=generation)
+
+        async def load() -> ApiClientRow:
+            generation = gateway.call_cache.generation
+            row = await q.get_api_client(gateway.db, client_id=claims["sub"])
+            if row is None or row.revoked_at is not None:
+                raise AuthenticationError("The API client of this token was revoked.")
+            gateway.call_cache.put_api_client(row, generation=generation)
+            return row
+
+        row = await gateway.call_cache.load_once(("api_client", claims["sub"]), load)
     return _client_model(row)
 
 

@@ -9,6 +9,9 @@ and a ``last_used_at`` write before the audit insert. Correctness rules:
 - Every change this process makes to a connection, an account, a credential or an API
   client calls ``forget()``, which drops everything; so does a 401 from Attio. A bumped generation
   keeps a lookup that was in flight during the change from storing what it read.
+- Concurrent misses of one entry share one read (``load_once``): when the cache is cold or
+  an entry expires under load, one database read serves every caller waiting for it
+  instead of each caller queueing its own.
 - A change made by *another* process is seen at once when the processes share Redis
   (``AsyncGateway.forget_cached`` announces it, see ``invalidation``), and within ``ttl``
   seconds otherwise or while Redis is unreachable (see docs/scaling.md).
@@ -16,9 +19,11 @@ and a ``last_used_at`` write before the audit insert. Correctness rules:
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from attio_gateway.storage.records import (
     AccountRow,
@@ -26,6 +31,8 @@ from attio_gateway.storage.records import (
     ConnectionRow,
     CredentialRow,
 )
+
+T = TypeVar("T")
 
 #: How long a cached row or token is used before it is read again.
 DEFAULT_TTL_SECONDS = 5.0
@@ -67,6 +74,7 @@ class CallCache:
         self._tokens: dict[str, CachedToken] = {}
         self._api_clients: dict[str, CachedApiClient] = {}
         self._touched: dict[str, float] = {}
+        self._loading: dict[Hashable, asyncio.Task[Any]] = {}
 
     def _live(self, entry: _Entry | None) -> bool:
         return (
@@ -113,9 +121,30 @@ class CallCache:
                 generation, time.monotonic() + self.ttl, row
             )
 
+    async def load_once(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        """``load()``, shared by every caller that asks for ``key`` while it runs.
+
+        The load runs as its own task, so a caller that is cancelled does not cancel it
+        for the others; they all get its result or its exception. After ``forget()`` new
+        callers start a new load (one in flight may have read what just changed)."""
+        task = self._loading.get(key)
+        if task is None:
+            task = asyncio.ensure_future(load())
+            self._loading[key] = task
+            task.add_done_callback(lambda done: self._loaded(key, done))
+        result: T = await asyncio.shield(task)
+        return result
+
+    def _loaded(self, key: Hashable, task: asyncio.Task[Any]) -> None:
+        if self._loading.get(key) is task:
+            del self._loading[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here too: every waiter may have been cancelled
+
     def forget(self) -> None:
         """Something changed: drop every cached row and token."""
         self.generation += 1
+        self._loading.clear()
         self._accounts.clear()
         self._tokens.clear()
         self._api_clients.clear()

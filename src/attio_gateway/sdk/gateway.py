@@ -695,15 +695,19 @@ class AsyncGateway:
         cached = self.call_cache.account(key)
         if cached is not None:
             return cached
-        generation = self.call_cache.generation
-        connection, account = await self.find_account(
-            connection_name=connection_name,
-            identifier=identifier,
-            connected_account_id=connected_account_id,
-        )
-        account = await self.active_account(connection, account)
-        self.call_cache.put_account(key, connection, account, generation=generation)
-        return connection, account
+
+        async def load() -> tuple[ConnectionRow, AccountRow]:
+            generation = self.call_cache.generation
+            connection, account = await self.find_account(
+                connection_name=connection_name,
+                identifier=identifier,
+                connected_account_id=connected_account_id,
+            )
+            account = await self.active_account(connection, account)
+            self.call_cache.put_account(key, connection, account, generation=generation)
+            return connection, account
+
+        return await self.call_cache.load_once(("account", key), load)
 
     async def touch_last_used(self, account_id: str) -> None:
         """Write ``last_used_at`` at most once a minute per account (it is shown in minutes)."""
@@ -737,18 +741,22 @@ class AsyncGateway:
         cached = self.call_cache.token(account.id)
         if cached is not None and not _needs_refresh(cached.credential, _now()):
             return cached.token
-        generation = self.call_cache.generation
-        credential = await q.get_credential(self.db, account_id=account.id)
-        if credential is None:
-            raise await self._not_active(connection, account)
-        if _needs_refresh(credential, _now()):
-            return await self._refresh(connection, account)
-        token = self.keyring.unseal(
-            Sealed.from_text(credential.access_token_sealed),
-            purpose=purposes.access_token(account.id),
-        ).get_secret_value()
-        self.call_cache.put_token(account.id, token, credential, generation=generation)
-        return token
+
+        async def load() -> str:
+            generation = self.call_cache.generation
+            credential = await q.get_credential(self.db, account_id=account.id)
+            if credential is None:
+                raise await self._not_active(connection, account)
+            if _needs_refresh(credential, _now()):
+                return await self._refresh(connection, account)
+            token = self.keyring.unseal(
+                Sealed.from_text(credential.access_token_sealed),
+                purpose=purposes.access_token(account.id),
+            ).get_secret_value()
+            self.call_cache.put_token(account.id, token, credential, generation=generation)
+            return token
+
+        return await self.call_cache.load_once(("token", account.id), load)
 
     @asynccontextmanager
     async def _refresh_lock(self, account_id: str) -> AsyncIterator[None]:

@@ -1,6 +1,7 @@
 """The per-call cache (``attio_gateway.sdk.callcache``) never outlives a change: every
 change made through this process is seen by the very next call; a change made by another
-process within the cache's TTL; ``last_used_at`` is written at most once a minute."""
+process within the cache's TTL; ``last_used_at`` is written at most once a minute;
+concurrent misses share one read."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from attio_emulator.server import RunningEmulator, run_in_thread
 from attio_gateway.config import Settings
 from attio_gateway.errors import AccountNotActiveError, NotFoundError
 from attio_gateway.sdk import AsyncGateway
+from attio_gateway.sdk.callcache import CallCache
 from attio_gateway.sdk.sandbox import connect_user, create_emulator_connection
 
 
@@ -108,3 +111,66 @@ async def test_last_used_at_is_written_at_most_once_a_minute(gateway: AsyncGatew
     assert await _get(gateway) == 200
     third = (await gateway.actions.get_connected_account(identifier="u")).connected_account
     assert third.last_used_at is not None and third.last_used_at > first.last_used_at
+
+
+async def test_concurrent_misses_share_one_load() -> None:
+    cache = CallCache()
+    loads = 0
+    release = asyncio.Event()
+
+    async def load() -> str:
+        nonlocal loads
+        loads += 1
+        await release.wait()
+        return f"row {loads}"
+
+    waiters = [asyncio.create_task(cache.load_once("k", load)) for _ in range(20)]
+    await asyncio.sleep(0)
+    waiters[0].cancel()  # one caller gives up: the load goes on for the others
+    release.set()
+    results = await asyncio.gather(*waiters[1:])
+    assert results == ["row 1"] * 19 and loads == 1
+    assert await cache.load_once("k", load) == "row 2"  # done: the next miss loads again
+
+
+async def test_a_failed_load_fails_every_waiter_and_forget_starts_a_new_one() -> None:
+    cache = CallCache()
+    started: list[asyncio.Event] = []
+
+    async def failing() -> str:
+        started.append(asyncio.Event())
+        await started[-1].wait()
+        raise NotFoundError("no such account")
+
+    first = [asyncio.create_task(cache.load_once("k", failing)) for _ in range(3)]
+    await asyncio.sleep(0)
+    cache.forget()  # a change while the load was in flight: later callers read anew
+    later = asyncio.create_task(cache.load_once("k", failing))
+    for _ in range(5):  # let the new load start
+        await asyncio.sleep(0)
+    assert len(started) == 2
+    for gate in started:
+        gate.set()
+    for task in [*first, later]:
+        with pytest.raises(NotFoundError, match="no such account"):
+            await task
+
+
+async def test_a_cold_cache_under_concurrent_calls_reads_the_database_once(
+    gateway: AsyncGateway,
+) -> None:
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))  # before_cursor_execute(conn, cursor, statement, …)
+
+    gateway.call_cache.forget()
+    event.listen(gateway.db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        assert set(await asyncio.gather(*(_get(gateway) for _ in range(30)))) == {200}
+    finally:
+        event.remove(gateway.db.engine.sync_engine, "before_cursor_execute", seen)
+    credential_reads = [s for s in statements if "FROM credentials" in s]
+    account_reads = [s for s in statements if "FROM connected_accounts" in s]
+    assert len(credential_reads) == 1, statements
+    assert len(account_reads) == 1, statements
