@@ -3,6 +3,7 @@ proxy and cached per workspace (objects, attributes, select options, statuses)."
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,11 @@ def did_you_mean(given: str, choices: list[str]) -> str:
 
 @dataclass
 class _Entry:
-    value: Any
+    """One schema read, kept as its task: calls that need it while it is still running
+    wait for that read instead of each sending their own (Attio's read budget is per
+    workspace)."""
+
+    read: asyncio.Task[Any]
     at: float = field(default_factory=time.monotonic)
 
     def fresh(self) -> bool:
@@ -46,8 +51,19 @@ class WorkspaceSchema:
     async def _get(self, key: str, path: str) -> Any:
         entry = self._cache.get(key)
         if entry is None or not entry.fresh():
-            entry = self._cache[key] = _Entry((await self.attio.call("GET", path))["data"])
-        return entry.value
+            entry = self._cache[key] = _Entry(asyncio.ensure_future(self._read(path)))
+            # Retrieved even if every caller waiting for it was cancelled.
+            entry.read.add_done_callback(lambda read: read.cancelled() or read.exception())
+        try:
+            # Shielded: a cancelled caller must not cancel the read the others wait for.
+            return await asyncio.shield(entry.read)
+        except Exception:
+            if self._cache.get(key) is entry:
+                del self._cache[key]  # a failed read is not kept: the next call reads again
+            raise
+
+    async def _read(self, path: str) -> Any:
+        return (await self.attio.call("GET", path))["data"]
 
     def forget(self, key_prefix: str = "") -> None:
         for key in [k for k in self._cache if k.startswith(key_prefix)]:
