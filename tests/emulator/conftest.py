@@ -1,8 +1,10 @@
-"""Emulator fixtures: a fresh app per test and an async client authenticated with every scope."""
+"""Emulator fixtures: a fresh app per test, an async client authenticated with every scope,
+and a local webhook receiver."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
@@ -11,7 +13,9 @@ from fastapi import FastAPI
 from attio_emulator.app import create_app, transport
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Store
+from attio_emulator.services.webhooks.models import ALLOW_LOCAL_HTTP, RETRY_DELAYS
 from tests.emulator.conformance import check_response
+from tests.emulator.helpers import Receiver
 
 
 @pytest.fixture
@@ -46,3 +50,16 @@ async def client(emulator_app: FastAPI, api_token: str) -> AsyncIterator[httpx.A
         event_hooks={"response": [conforms]},
     ) as http:
         yield http
+
+
+@pytest.fixture
+def receiver(emulator_state: EmulatorState) -> Iterator[Receiver]:
+    emulator_state.options[ALLOW_LOCAL_HTTP] = True
+    emulator_state.options[RETRY_DELAYS] = [0.01, 0.01, 0.01]
+    target = Receiver()
+    thread = threading.Thread(target=target.server.serve_forever, daemon=True)
+    thread.start()
+    yield target
+    target.server.shutdown()
+    target.server.server_close()
+    thread.join()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.services.members import models as members
+from attio_emulator.services.webhooks.models import drain
 
 
 def add_member(state: EmulatorState, email: str = "ada@example.com") -> str:
@@ -77,3 +80,52 @@ def text_attribute(slug: str, **extra: object) -> dict[str, object]:
             **extra,
         }
     }
+
+
+# --- webhooks: a local receiver (fixture ``receiver`` in conftest) --------------------------
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that records POSTs and fails the first ``fail`` ones."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.fail = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers.items()), body))
+                status = 500 if receiver.fail > 0 else 200
+                receiver.fail -= 1
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+
+async def subscribe(client: httpx.AsyncClient, url: str, *events: str, **filt: Any) -> Any:
+    subs = [{"event_type": e, "filter": filt.get("filter")} for e in events]
+    # A local http:// target is the emulator's documented deviation (Attio's spec says
+    # ^https://), so that one answer is not checked against the spec.
+    raw = httpx.AsyncClient(
+        transport=client._transport, base_url=client.base_url, headers=client.headers
+    )
+    async with raw:
+        response = await raw.post(
+            "/v2/webhooks", json={"data": {"target_url": url, "subscriptions": subs}}
+        )
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+async def events_of(state: EmulatorState, receiver: Receiver) -> list[dict[str, Any]]:
+    """Every event delivered so far (deliveries run concurrently: order is not guaranteed)."""
+    await drain(state)
+    return [event for _, body in receiver.received for event in json.loads(body)["events"]]

@@ -5,70 +5,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import httpx
-import pytest
 
 from attio_emulator.core.state import EmulatorState
-from attio_emulator.services.webhooks.models import ALLOW_LOCAL_HTTP, RETRY_DELAYS, drain
-from tests.emulator.helpers import create, create_pipeline, error, text_attribute
-
-
-class Receiver:
-    """A real HTTP server on 127.0.0.1 that records POSTs and fails the first ``fail`` ones."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        self.fail = 0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers.items()), body))
-                status = 500 if receiver.fail > 0 else 200
-                receiver.fail -= 1
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-
-@pytest.fixture
-def receiver(emulator_state: EmulatorState) -> Iterator[Receiver]:
-    emulator_state.options[ALLOW_LOCAL_HTTP] = True
-    emulator_state.options[RETRY_DELAYS] = [0.01, 0.01, 0.01]
-    target = Receiver()
-    thread = threading.Thread(target=target.server.serve_forever, daemon=True)
-    thread.start()
-    yield target
-    target.server.shutdown()
-    target.server.server_close()
-    thread.join()
-
-
-async def subscribe(client: httpx.AsyncClient, url: str, *events: str, **filt: Any) -> Any:
-    subs = [{"event_type": e, "filter": filt.get("filter")} for e in events]
-    # A local http:// target is the emulator's documented deviation (Attio's spec says
-    # ^https://), so that one answer is not checked against the spec.
-    raw = httpx.AsyncClient(
-        transport=client._transport, base_url=client.base_url, headers=client.headers
-    )
-    async with raw:
-        response = await raw.post(
-            "/v2/webhooks", json={"data": {"target_url": url, "subscriptions": subs}}
-        )
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
+from attio_emulator.services.webhooks.models import drain
+from tests.emulator.helpers import (
+    Receiver,
+    create,
+    create_pipeline,
+    error,
+    events_of,
+    subscribe,
+    text_attribute,
+)
 
 
 async def test_signed_delivery_of_note_and_task_events(
@@ -176,12 +126,6 @@ async def test_crud_and_https_rule(client: httpx.AsyncClient) -> None:
     assert len((await client.get("/v2/webhooks")).json()["data"]) == 1
     assert (await client.delete(f"/v2/webhooks/{webhook_id}")).status_code == 200
     error(await client.get(f"/v2/webhooks/{webhook_id}"), 404, "not_found")
-
-
-async def events_of(state: EmulatorState, receiver: Receiver) -> list[dict[str, Any]]:
-    """Every event delivered so far (deliveries run concurrently: order is not guaranteed)."""
-    await drain(state)
-    return [event for _, body in receiver.received for event in json.loads(body)["events"]]
 
 
 def actor_of(state: EmulatorState, client: httpx.AsyncClient) -> dict[str, str]:
