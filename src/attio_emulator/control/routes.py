@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from attio_emulator.core.auth import get_state
 from attio_emulator.core.errors import not_found, validation_error
 from attio_emulator.core.limits import Faults, Limits
 from attio_emulator.core.state import ALL_SCOPES, EmulatorState
 from attio_emulator.oauth.models import register_app
+from attio_emulator.services.lists import models as lists
 from attio_emulator.services.meetings import recordings
+from attio_emulator.services.members import models as members
+from attio_emulator.services.notes import models as notes
+from attio_emulator.services.objects.models import get_object
+from attio_emulator.services.records import models as records
+from attio_emulator.services.threads import models as threads
 
 router = APIRouter(prefix="/_emulator", tags=["emulator control"])
 
@@ -153,3 +159,96 @@ async def finish_recording(
         status=body.status,
     )
     return {"data": recording}
+
+
+# --- UI actions: what only Attio's web app does, with the webhook events it sends ----------
+# The acting workspace member is ``actor_workspace_member_id`` (body, or query on DELETE),
+# by default the workspace's first member.
+
+
+class UIAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    actor_workspace_member_id: str | None = None
+
+
+class MemberRequest(UIAction):
+    email_address: str
+    first_name: str
+    last_name: str
+    access_level: str = "member"
+
+
+@router.post("/workspace_members")
+async def join_member(state: StateDep, body: MemberRequest) -> dict[str, Any]:
+    """A member joins the workspace: ``workspace-member.created``."""
+    member = members.join_member(
+        state,
+        email_address=body.email_address,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        access_level=body.access_level,
+        actor_member_id=body.actor_workspace_member_id,
+    )
+    return {"data": member}
+
+
+async def _resolve(
+    state: EmulatorState, comment_id: str, body: UIAction | None, resolved: bool
+) -> dict[str, Any]:
+    actor = members.member_actor(state, body.actor_workspace_member_id if body else None)
+    return {"data": threads.set_resolved(state, comment_id, resolved, actor)}
+
+
+@router.post("/comments/{comment_id}/resolve")
+async def resolve_comment(
+    state: StateDep, comment_id: str, body: UIAction | None = None
+) -> dict[str, Any]:
+    """Resolve the comment's thread: ``comment.resolved`` (nothing if already resolved)."""
+    return await _resolve(state, comment_id, body, True)
+
+
+@router.post("/comments/{comment_id}/unresolve")
+async def unresolve_comment(
+    state: StateDep, comment_id: str, body: UIAction | None = None
+) -> dict[str, Any]:
+    """Reopen the comment's thread: ``comment.unresolved`` (nothing if not resolved)."""
+    return await _resolve(state, comment_id, body, False)
+
+
+class NoteEdit(UIAction):
+    title: str | None = None
+    content_plaintext: str | None = None
+
+
+@router.patch("/notes/{note_id}")
+async def edit_note(state: StateDep, note_id: str, body: NoteEdit) -> dict[str, Any]:
+    """Edit a note: ``note.updated`` for a new title, ``note-content.updated`` for new text."""
+    actor = members.member_actor(state, body.actor_workspace_member_id)
+    changes = body.model_dump(exclude_unset=True, exclude={"actor_workspace_member_id"})
+    return {"data": notes.edit_note(state, note_id, changes, actor)}
+
+
+@router.delete("/lists/{list}")
+async def delete_list(
+    state: StateDep, list: str, actor_workspace_member_id: str | None = None
+) -> dict[str, Any]:
+    """Delete a list and its entries: ``list.deleted``."""
+    lists.delete_list(state, list, members.member_actor(state, actor_workspace_member_id))
+    return {}
+
+
+class MergeRequest(UIAction):
+    duplicate_record_id: str
+
+
+@router.post("/objects/{object}/records/{record_id}/merge")
+async def merge_records(
+    state: StateDep, object: str, record_id: str, body: MergeRequest
+) -> dict[str, Any]:
+    """Merge ``duplicate_record_id`` into the record: ``record.merged``."""
+    obj = get_object(state, object)
+    record = records.get_record(state, obj, record_id)
+    actor = members.member_actor(state, body.actor_workspace_member_id)
+    records.merge_records(state, obj, record, body.duplicate_record_id, actor)
+    return {"data": records.render_record(state, record)}

@@ -129,6 +129,29 @@ def update_list(state: EmulatorState, ref: str, data: dict[str, Any], actor: Doc
     return doc
 
 
+def delete_list(state: EmulatorState, ref: str, actor: Document) -> None:
+    """Delete a list as Attio's web app does (the API cannot): its entries, its attributes
+    (with their options and statuses) go with it. Sends ``list.deleted`` only — whether Attio
+    also sends ``list-entry.deleted`` for the entries is unconfirmed, so none is sent."""
+    lst = get_list(state, ref)
+    list_id = lst["id"]["list_id"]
+    attributes = state.store.table("attributes")
+    with state.store.batch():
+        for entry in _entries(state):
+            if entry["id"]["list_id"] == list_id:
+                _entries(state).delete(entry["id"]["entry_id"])
+        doomed = {a["id"]["attribute_id"] for a in attributes_of(state, list_id)}
+        for kind in ("select_options", "statuses"):
+            table = state.store.table(kind)
+            for choice_id, choice in table.items():
+                if choice["id"]["attribute_id"] in doomed:
+                    table.delete(choice_id)
+        for attribute_id in doomed:
+            attributes.delete(attribute_id)
+        _lists(state).delete(list_id)
+    emit(state, "list.deleted", {"list_id": list_id}, actor)
+
+
 def all_lists(state: EmulatorState) -> list[Document]:
     return list(_lists(state).values())
 

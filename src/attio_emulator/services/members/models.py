@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from attio_emulator.core.clock import new_id
-from attio_emulator.core.errors import not_found
+from attio_emulator.core.errors import not_found, validation_error
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document
+from attio_emulator.services.webhooks.models import emit
+
+ACCESS_LEVELS = ("admin", "member", "suspended")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def add_member(
@@ -41,6 +46,59 @@ def get_member(state: EmulatorState, member_id: str) -> Document:
     if doc is None:
         raise not_found(f'Workspace member with ID "{member_id}" not found.')
     return doc
+
+
+def member_actor(state: EmulatorState, member_id: str | None) -> Document:
+    """The actor of an action taken in Attio's web app (``/_emulator`` UI stand-ins): the
+    member ``member_id``, or by default the workspace's first member."""
+    if member_id is not None:
+        member = get_member(state, member_id)
+    else:
+        members = list_members(state)
+        if not members:
+            raise validation_error(
+                "The workspace has no members to act as; add one with "
+                "POST /_emulator/workspace_members first."
+            )
+        member = members[0]
+    return {"type": "workspace-member", "id": member["id"]["workspace_member_id"]}
+
+
+def join_member(
+    state: EmulatorState,
+    *,
+    email_address: str,
+    first_name: str,
+    last_name: str,
+    access_level: str = "member",
+    actor_member_id: str | None = None,
+) -> Document:
+    """A member joins the workspace (an invitation accepted in the web app):
+    ``workspace-member.created``, acted by ``actor_member_id``, else the first member, else
+    (an empty workspace) the new member itself."""
+    if not _EMAIL.match(email_address):
+        raise validation_error(f"email_address must be an email address, got {email_address!r}.")
+    if access_level not in ACCESS_LEVELS:
+        raise validation_error(
+            f"access_level must be admin, member or suspended, got {access_level!r}."
+        )
+    address = email_address.lower()
+    if any(m["email_address"].lower() == address for m in list_members(state)):
+        raise validation_error(f'A workspace member with email "{email_address}" already exists.')
+    actor = None
+    if actor_member_id is not None or list_members(state):
+        actor = member_actor(state, actor_member_id)
+    member = add_member(
+        state,
+        first_name=first_name,
+        last_name=last_name,
+        email_address=email_address,
+        access_level=access_level,
+    )
+    member_id = member["id"]["workspace_member_id"]
+    actor = actor or {"type": "workspace-member", "id": member_id}
+    emit(state, "workspace-member.created", {"workspace_member_id": member_id}, actor)
+    return member
 
 
 def default_admin(state: EmulatorState) -> Document:

@@ -130,6 +130,34 @@ def list_notes(
     return notes[offset : offset + limit]
 
 
+def edit_note(
+    state: EmulatorState, note_id: str, data: dict[str, Any], actor: Document
+) -> Document:
+    """An edit in Attio's web app (the API cannot edit notes): ``title`` and/or
+    ``content_plaintext``. A new title sends ``note.updated``, new content
+    ``note-content.updated`` (both, if both change; none if nothing does). Content is set as
+    plaintext, and ``content_markdown`` follows it as on a plaintext create."""
+    note = get_note(state, note_id)
+    changed = dict(note)
+    if "title" in data:
+        changed["title"] = _text(data, "title")
+    if "content_plaintext" in data:
+        content = _text(data, "content_plaintext")
+        if content != note["content_plaintext"]:  # same text: markdown kept as it was
+            changed["content_plaintext"] = content
+            changed["content_markdown"] = content
+    title_changed = changed["title"] != note["title"]
+    content_changed = changed["content_plaintext"] != note["content_plaintext"]
+    if not (title_changed or content_changed):
+        return note
+    _table(state).put(note_id, changed)
+    if title_changed:
+        _emit(state, "note.updated", changed, actor)
+    if content_changed:
+        _emit(state, "note-content.updated", changed, actor)
+    return changed
+
+
 def delete_note(state: EmulatorState, note_id: str, actor: Document) -> None:
     note = get_note(state, note_id)
     _table(state).delete(note_id)

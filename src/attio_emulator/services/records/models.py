@@ -15,6 +15,7 @@ from attio_emulator.core.store import Document, Table
 from attio_emulator.core.wire import int_param
 from attio_emulator.services.objects.models import attributes_of, get_attribute, get_object
 from attio_emulator.services.records.index import INDEXED_FIELDS, record_index
+from attio_emulator.services.webhooks.models import emit
 
 SYSTEM_VALUES = ("record_id", "created_at", "created_by")
 
@@ -475,3 +476,131 @@ def _equality_operand(attribute: Document, condition: Any) -> str | None:
 
 def object_for(state: EmulatorState, identifier: str) -> Document:
     return get_object(state, identifier)
+
+
+# --- merging (a web-app action; ``/_emulator`` stands in for it) ---------------------------
+
+#: Stored-value keys that are history metadata, not part of the value.
+_HISTORY_KEYS = ("active_from", "active_until", "created_by_actor", "attribute_type", "_seq")
+
+
+def _body_of(value: Document) -> dict[str, Any]:
+    """A stored value back as a body ``_apply`` can write (history metadata dropped)."""
+    return {k: v for k, v in value.items() if k not in _HISTORY_KEYS}
+
+
+def _current(record: Document, attribute_id: str) -> list[Document]:
+    return [v for v in record["values"].get(attribute_id, []) if v["active_until"] is None]
+
+
+def merge_records(
+    state: EmulatorState,
+    obj: Document,
+    record: Document,
+    duplicate_id: str,
+    actor: dict[str, Any],
+) -> Document:
+    """Merge record ``duplicate_id`` into ``record`` (the emulator's reading of Attio's merge;
+    the exact rules are unconfirmed), then delete the duplicate:
+
+    - each writable attribute keeps ``record``'s current values; an attribute it has no value
+      for takes the duplicate's; multiselect values are combined, without repeats;
+    - references to the duplicate (on records and list entries) point at ``record`` instead,
+      except where that is impossible: on ``record`` itself (it would refer to itself), or a
+      relationship whose other side on ``record`` kept a different record — those end;
+    - list entries of the duplicate become ``record``'s entries.
+
+    Sends one ``record.merged`` (id of ``record``, top-level ``duplicate_object_id`` and
+    ``duplicate_record_id``) and nothing else; returns the deleted duplicate."""
+    record_id = record["id"]["record_id"]
+    if duplicate_id == record_id:
+        raise validation_error("A record cannot be merged with itself.")
+    duplicate = _records(state).get(duplicate_id)
+    if duplicate is None:
+        raise not_found(f'Record with ID "{duplicate_id}" not found.')
+    if duplicate["id"]["object_id"] != obj["id"]["object_id"]:
+        raise validation_error(
+            f'Record "{duplicate_id}" belongs to another object than "{obj["api_slug"]}"; '
+            "only records of the same object can be merged."
+        )
+    now = state.clock.timestamp()
+    with state.store.batch():
+        for attribute in attributes_of(state, obj["id"]["object_id"], archived=False):
+            if not attribute["is_writable"] or attribute["api_slug"] in SYSTEM_VALUES:
+                continue
+            attribute_id = attribute["id"]["attribute_id"]
+            theirs = [
+                _body_of(v)
+                for v in _current(duplicate, attribute_id)
+                if v.get("target_record_id") not in (record_id, duplicate_id)
+            ]
+            mine = _current(record, attribute_id)
+            if not theirs or (mine and not attribute["is_multiselect"]):
+                continue
+            # Append adds only values ``record`` lacks; with none held, it writes them all.
+            mode = "append" if attribute["is_multiselect"] else "overwrite"
+            _apply(state, record, attribute, theirs, mode=mode, actor=actor, now=now)
+        _save(state, record)
+        _repoint(state, duplicate_id, record, actor, now)
+        entries = state.store.table("entries")
+        for entry in entries:
+            if entry.get("parent_record_id") == duplicate_id:
+                entries.put(entry["id"]["entry_id"], {**entry, "parent_record_id": record_id})
+        delete_record(state, obj, duplicate)
+    emit(
+        state,
+        "record.merged",
+        {"object_id": obj["id"]["object_id"], "record_id": record_id},
+        actor,
+        duplicate_object_id=duplicate["id"]["object_id"],
+        duplicate_record_id=duplicate_id,
+    )
+    return duplicate
+
+
+def _repoint(
+    state: EmulatorState, duplicate_id: str, record: Document, actor: dict[str, Any], now: str
+) -> None:
+    """References to the duplicate, on records and entries, moved to ``record`` where they can
+    be (see ``merge_records``); the rest end."""
+    record_id = record["id"]["record_id"]
+    obj = state.store.table("objects").get(record["id"]["object_id"])
+    assert obj is not None
+    attributes = state.store.table("attributes")
+    for kind in ("records", "entries"):
+        table = state.store.table(kind)
+        for doc in table:
+            if doc.get("id", {}).get("record_id") == duplicate_id:
+                continue
+            touched = False
+            for attribute_id, history in doc["values"].items():
+                stale = [v for v in history if v["active_until"] is None]
+                stale = [v for v in stale if v.get("target_record_id") == duplicate_id]
+                if not stale:
+                    continue
+                touched = True
+                for value in stale:
+                    value["active_until"] = now
+                attribute = attributes.get(attribute_id)
+                if attribute is None or doc is record:
+                    continue
+                held = {v.get("target_record_id") for v in _current(doc, attribute_id)}
+                pair = attributes.get(attribute.get("_pair") or "")
+                if pair is not None:
+                    # A relationship: its mirror is ``record``'s side, already merged; this
+                    # side points at ``record`` only if that side holds this record.
+                    mirror = {
+                        v.get("target_record_id")
+                        for v in _current(record, pair["id"]["attribute_id"])
+                    }
+                    movable = doc["id"].get("record_id") in mirror
+                else:
+                    movable = True
+                if movable and record_id not in held:
+                    body = {"target_object": obj["api_slug"], "target_record_id": record_id}
+                    history.insert(0, vals.stored(body, attribute, actor, now))
+            if touched:
+                if kind == "records":
+                    _save(state, doc)
+                else:
+                    table.put(doc["id"]["entry_id"], doc)

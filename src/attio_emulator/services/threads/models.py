@@ -134,6 +134,29 @@ def delete_comment(state: EmulatorState, comment_id: str, actor: Document) -> No
         _emit(state, "comment.deleted", doc, actor)
 
 
+def set_resolved(
+    state: EmulatorState, comment_id: str, resolved: bool, actor: Document
+) -> Document:
+    """Resolve (or reopen) the thread of ``comment_id``, as Attio's web app does: every
+    comment of the thread shows ``resolved_at``/``resolved_by`` (cleared to ``null`` /
+    ``{"type": null, "id": null}`` when reopened). One ``comment.resolved`` (or
+    ``comment.unresolved``) event names ``comment_id``; a thread already in that state is
+    left alone and nothing is sent."""
+    comment = get_comment(state, comment_id)
+    if (comment["resolved_at"] is not None) == resolved:
+        return comment
+    resolved_at = state.clock.timestamp() if resolved else None
+    resolved_by = actor if resolved else {"type": None, "id": None}
+    with state.store.batch():
+        for doc in _thread_comments(state, comment["thread_id"]):
+            changed = {**doc, "resolved_at": resolved_at, "resolved_by": dict(resolved_by)}
+            _comments(state).put(doc["id"]["comment_id"], changed)
+    event = "comment.resolved" if resolved else "comment.unresolved"
+    updated = get_comment(state, comment_id)
+    _emit(state, event, updated, actor)
+    return updated
+
+
 def render_thread(state: EmulatorState, thread_id: str) -> Document:
     comments = _thread_comments(state, thread_id)
     return {
