@@ -3,6 +3,7 @@ proxy, tools, revocation."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -216,11 +217,18 @@ async def test_retry_budget_setting_reaches_sdk_calls(
         await create_emulator_connection(gw, emulator.base_url)
         await connect_user(gw, "u")
         emulator.state.limits = Limits(reads_per_second=1)  # fresh windows, one read a second
-        first = await gw.actions.request(identifier="u", path="/v2/objects")
-        with pytest.raises(RateLimitedError) as caught:  # the default budget would wait ~1 s
-            await gw.actions.request(identifier="u", path="/v2/objects")
-    assert first.status_code == 200
-    assert caught.value.retry_after is not None
+        # Sent together, so all reach the emulator within its one-second window even on a
+        # busy machine: one is answered, the others get 429 and (budget 0) are not retried;
+        # the default budget would wait ~1 s and retry them.
+        outcomes = await asyncio.gather(
+            *(gw.actions.request(identifier="u", path="/v2/objects") for _ in range(3)),
+            return_exceptions=True,
+        )
+    answered = [o for o in outcomes if not isinstance(o, BaseException)]
+    refused = [o for o in outcomes if isinstance(o, RateLimitedError)]
+    assert len(answered) + len(refused) == 3, outcomes
+    assert answered and all(r.status_code == 200 for r in answered)
+    assert refused and all(r.retry_after is not None for r in refused)
 
 
 async def test_list_tools_pages_and_refuses_a_forged_page_token(gateway: AsyncGateway) -> None:
