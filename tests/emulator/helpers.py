@@ -28,6 +28,28 @@ async def create(client: httpx.AsyncClient, obj: str, values: dict[str, Any]) ->
     return data
 
 
+async def create_note(
+    client: httpx.AsyncClient,
+    company: dict[str, Any],
+    *,
+    title: str = "t",
+    content: str = "c",
+    format: str = "plaintext",
+) -> dict[str, Any]:
+    """A note on ``company`` (a record as ``create`` returns it)."""
+    body = {
+        "parent_object": "companies",
+        "parent_record_id": company["id"]["record_id"],
+        "title": title,
+        "format": format,
+        "content": content,
+    }
+    response = await client.post("/v2/notes", json={"data": body})
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
 async def query(client: httpx.AsyncClient, obj: str, body: dict[str, Any]) -> httpx.Response:
     return await client.post(f"/v2/objects/{obj}/records/query", json=body)
 

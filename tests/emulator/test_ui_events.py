@@ -14,6 +14,7 @@ from tests.emulator.helpers import (
     Receiver,
     add_member,
     create,
+    create_note,
     create_pipeline,
     error,
     events_of,
@@ -216,19 +217,8 @@ async def test_edit_a_note(
     await subscribe(client, receiver.url, "note.updated", "note-content.updated")
     ada = add_member(emulator_state)
     company = await create(client, "companies", {"name": "Acme"})
-    made = await client.post(
-        "/v2/notes",
-        json={
-            "data": {
-                "parent_object": "companies",
-                "parent_record_id": company["id"]["record_id"],
-                "title": "Call",
-                "format": "markdown",
-                "content": "**Hello**",
-            }
-        },
-    )
-    note_id = made.json()["data"]["id"]["note_id"]
+    made = await create_note(client, company, title="Call", format="markdown", content="**Hello**")
+    note_id = made["id"]["note_id"]
     path = f"/_emulator/notes/{note_id}"
 
     titled = await client.patch(path, json={"title": "Kick-off call"})
@@ -269,19 +259,8 @@ async def test_note_edit_validation(
     missing = "00000000-0000-4000-8000-000000000000"
     error(await client.patch(f"/_emulator/notes/{missing}", json={"title": "x"}), 404, "not_found")
     company = await create(client, "companies", {"name": "Acme"})
-    made = await client.post(
-        "/v2/notes",
-        json={
-            "data": {
-                "parent_object": "companies",
-                "parent_record_id": company["id"]["record_id"],
-                "title": "Call",
-                "format": "plaintext",
-                "content": "Hi",
-            }
-        },
-    )
-    path = f"/_emulator/notes/{made.json()['data']['id']['note_id']}"
+    made = await create_note(client, company, title="Call", content="Hi")
+    path = f"/_emulator/notes/{made['id']['note_id']}"
     # "content" is the create field; the edit takes content_plaintext: a typo is refused.
     assert "content" in error(
         await client.patch(path, json={"content": "x"}), 400, "validation_type"

@@ -13,6 +13,7 @@ from attio_emulator.services.webhooks.models import drain
 from tests.emulator.helpers import (
     Receiver,
     create,
+    create_note,
     create_pipeline,
     error,
     events_of,
@@ -28,18 +29,7 @@ async def test_signed_delivery_of_note_and_task_events(
     secret = hook["secret"]
     assert len(secret) == 64
     company = await create(client, "companies", {"name": "Acme"})
-    note = await client.post(
-        "/v2/notes",
-        json={
-            "data": {
-                "parent_object": "companies",
-                "parent_record_id": company["id"]["record_id"],
-                "title": "t",
-                "format": "plaintext",
-                "content": "c",
-            }
-        },
-    )
+    note = await create_note(client, company)
     await drain(emulator_state)
     assert len(receiver.received) == 1
     headers, raw = receiver.received[0]
@@ -49,7 +39,7 @@ async def test_signed_delivery_of_note_and_task_events(
     assert payload["webhook_id"] == hook["id"]["webhook_id"]
     (event,) = payload["events"]
     assert event["event_type"] == "note.created"
-    assert event["id"]["note_id"] == note.json()["data"]["id"]["note_id"]
+    assert event["id"]["note_id"] == note["id"]["note_id"]
     assert event["parent_record_id"] == company["id"]["record_id"]
     assert event["actor"]["type"] == "api-token"
 
