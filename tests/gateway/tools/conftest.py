@@ -123,6 +123,19 @@ def run(attio: AttioClient, member_id: str, gateway: AsyncGateway | None) -> Run
     return _run
 
 
+def attribute_fields(**given: Any) -> dict[str, Any]:
+    """``attio_create_attribute``'s required fields for a plain attribute (optional,
+    not unique, single value, no config), with ``given`` on top."""
+    plain = {
+        "description": None,
+        "is_required": False,
+        "is_unique": False,
+        "is_multiselect": False,
+        "config": {},
+    }
+    return plain | given
+
+
 async def new_company(run: Run, name: str = "Acme", domain: str = "acme.com") -> str:
     result = await run("attio_create_company", values={"name": name, "domains": domain})
     return str(result["data"]["id"]["record_id"])

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from attio_gateway.errors import MissingScopesError, ToolInputError, UpstreamError
-from tests.gateway.tools.conftest import Run, new_deal, new_person
+from tests.gateway.tools.conftest import Run, attribute_fields, new_deal, new_person
 
 
 async def pipeline(run: Run) -> dict[str, Any]:
@@ -21,15 +21,13 @@ async def pipeline(run: Run) -> dict[str, Any]:
     )
     await run(
         "attio_create_attribute",
-        list="sales_pipeline",
-        api_slug="stage",
-        title="Stage",
-        type="status",
-        description="Where the deal is",
-        is_required=False,
-        is_unique=False,
-        is_multiselect=False,
-        config={},
+        **attribute_fields(
+            list="sales_pipeline",
+            api_slug="stage",
+            title="Stage",
+            type="status",
+            description="Where the deal is",
+        ),
     )
     for title in ("Qualified", "Proposal"):
         await run("attio_create_status", list="sales_pipeline", attribute="stage", title=title)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from attio_gateway.errors import MissingScopesError, ToolInputError, UpstreamError
-from tests.gateway.tools.conftest import Run
+from tests.gateway.tools.conftest import Run, attribute_fields
 
 
 async def test_objects(run: Run) -> None:
@@ -93,15 +93,7 @@ async def test_attribute_target_is_exactly_one_of_object_or_list(run: Run) -> No
     with pytest.raises(ToolInputError) as bad_type:
         await run(
             "attio_create_attribute",
-            object="people",
-            api_slug="x",
-            title="X",
-            type="interaction",
-            description=None,
-            is_required=False,
-            is_unique=False,
-            is_multiselect=False,
-            config={},
+            **attribute_fields(object="people", api_slug="x", title="X", type="interaction"),
         )
     assert bad_type.value.field == "type"
     with pytest.raises(ToolInputError, match="give title"):
@@ -128,42 +120,35 @@ async def test_token_info_has_the_documents_shape(run: Run) -> None:
 
 
 async def test_create_attribute_resolves_the_documents_type_mismatches(run: Run) -> None:
-    base = {
-        "object": "people",
-        "description": None,
-        "is_required": False,
-        "is_unique": False,
-        "is_multiselect": False,
-    }
     # The document's record-reference config becomes Attio's.
     employer = await run(
         "attio_create_attribute",
-        **base,
-        api_slug="employer",
-        title="Employer",
-        type="record-reference",
-        config={"relationship": {"object": "companies"}},
+        **attribute_fields(
+            object="people",
+            api_slug="employer",
+            title="Employer",
+            type="record-reference",
+            config={"relationship": {"object": "companies"}},
+        ),
     )
     assert employer["data"]["type"] == "record-reference"
     allowed = employer["data"]["config"]["record_reference"]["allowed_object_ids"]
     assert len(allowed) == 1
     rating = await run(
-        "attio_create_attribute", **base, api_slug="fit", title="Fit", type="rating", config={}
+        "attio_create_attribute",
+        **attribute_fields(object="people", api_slug="fit", title="Fit", type="rating"),
     )
     assert rating["data"]["type"] == "rating"
     with pytest.raises(ToolInputError, match="status attributes on objects") as status:
         await run(
-            "attio_create_attribute", **base, api_slug="st", title="St", type="status", config={}
+            "attio_create_attribute",
+            **attribute_fields(object="people", api_slug="st", title="St", type="status"),
         )
     assert status.value.field == "type"
     with pytest.raises(ToolInputError, match="default_currency_code") as currency:
         await run(
             "attio_create_attribute",
-            **base,
-            api_slug="arr",
-            title="ARR",
-            type="currency",
-            config={},
+            **attribute_fields(object="people", api_slug="arr", title="ARR", type="currency"),
         )
     assert currency.value.field == "config"
 
@@ -174,15 +159,7 @@ async def test_update_object_renames_and_the_schema_follows(run: Run) -> None:
     )
     await run(
         "attio_create_attribute",
-        object="projects",
-        api_slug="code",
-        title="Code",
-        type="text",
-        description=None,
-        is_required=False,
-        is_unique=False,
-        is_multiselect=False,
-        config={},
+        **attribute_fields(object="projects", api_slug="code", title="Code", type="text"),
     )
     # Reads the projects schema into the cache under the old slug.
     await run("attio_create_record", object="projects", values={"code": "P-1"})
@@ -212,15 +189,9 @@ async def test_update_object_renames_and_the_schema_follows(run: Run) -> None:
 async def test_update_attribute_renames_archives_and_refreshes_the_cache(run: Run) -> None:
     await run(
         "attio_create_attribute",
-        object="people",
-        api_slug="nickname",
-        title="Nickname",
-        type="text",
-        description="Old",
-        is_required=False,
-        is_unique=False,
-        is_multiselect=False,
-        config={},
+        **attribute_fields(
+            object="people", api_slug="nickname", title="Nickname", type="text", description="Old"
+        ),
     )
     person = await run("attio_create_person", values={"name": "Ada Byron", "nickname": "Ada"})
     record_id = person["data"]["id"]["record_id"]
