@@ -104,6 +104,21 @@ def text_attribute(slug: str, **extra: object) -> dict[str, object]:
     }
 
 
+def mentor_relationship() -> dict[str, object]:
+    """The body that creates people.mentor ↔ people.mentees (one mentor, many mentees)."""
+    return text_attribute(
+        "mentor",
+        type="record-reference",
+        config={"record_reference": {"allowed_objects": ["people"]}},
+        relationship={
+            "object": "people",
+            "title": "Mentees",
+            "api_slug": "mentees",
+            "is_multiselect": True,
+        },
+    )
+
+
 # --- webhooks: a local receiver (fixture ``receiver`` in conftest) --------------------------
 
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from attio_emulator.core.state import EmulatorState
-from tests.emulator.helpers import create, error, text_attribute
+from tests.emulator.helpers import create, error, mentor_relationship, text_attribute
 
 
 async def test_standard_objects_exist_in_a_fresh_workspace(client: httpx.AsyncClient) -> None:
@@ -322,17 +322,7 @@ async def test_attribute_config_and_default_value_updates(client: httpx.AsyncCli
 
 
 async def test_relationship_rename_shows_on_the_other_side(client: httpx.AsyncClient) -> None:
-    body = text_attribute(
-        "mentor",
-        type="record-reference",
-        config={"record_reference": {"allowed_objects": ["people"]}},
-        relationship={
-            "object": "people",
-            "title": "Mentees",
-            "api_slug": "mentees",
-            "is_multiselect": True,
-        },
-    )
+    body = mentor_relationship()
     made = await client.post("/v2/objects/people/attributes", json=body)
     assert made.status_code == 200, made.text
     renamed = await client.patch(

@@ -17,6 +17,7 @@ from tests.emulator.helpers import (
     create_pipeline,
     error,
     events_of,
+    mentor_relationship,
     subscribe,
     text_attribute,
 )
@@ -147,17 +148,7 @@ async def test_attribute_events_name_the_object_or_list(
         "/v2/lists/pipeline/attributes/stage_note", json={"data": {"description": "Why"}}
     )
     # A relationship creates an attribute on each side: one event for each.
-    mentor = text_attribute(
-        "mentor",
-        type="record-reference",
-        config={"record_reference": {"allowed_objects": ["people"]}},
-        relationship={
-            "object": "people",
-            "title": "Mentees",
-            "api_slug": "mentees",
-            "is_multiselect": True,
-        },
-    )
+    mentor = mentor_relationship()
     await client.post("/v2/objects/people/attributes", json=mentor)
     sides = [
         (await client.get(f"/v2/objects/people/attributes/{slug}")).json()["data"]["id"]
