@@ -23,6 +23,20 @@ BASE = "http://gateway.test"
 ATTIO = "http://attio.test"
 
 
+async def token_request(
+    http: httpx.AsyncClient, client_id: str, client_secret: str
+) -> httpx.Response:
+    """``POST /api/v1/oauth/token`` with the client-credentials grant."""
+    return await http.post(
+        "/api/v1/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        },
+    )
+
+
 @dataclass
 class Server:
     app: FastAPI
@@ -53,13 +67,8 @@ async def server(settings: Settings, emulator: Emulator) -> AsyncIterator[Server
                 httpx.AsyncClient(transport=transport, base_url=BASE) as anonymous,
                 httpx.AsyncClient(transport=transport, base_url=BASE) as client,
             ):
-                answer = await anonymous.post(
-                    "/api/v1/oauth/token",
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": credentials.client_id,
-                        "client_secret": credentials.client_secret,
-                    },
+                answer = await token_request(
+                    anonymous, credentials.client_id, credentials.client_secret
                 )
                 client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
                 yield Server(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from attio_gateway.sdk.admin import create_api_client, revoke_api_client
-from tests.gateway.api.conftest import ATTIO, Server, assert_error
+from tests.gateway.api.conftest import ATTIO, Server, assert_error, token_request
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:jinja2")
 
@@ -72,14 +72,7 @@ async def test_forged_or_malformed_tokens_are_refused(server: Server, token: str
 
 async def test_token_endpoint_refuses_wrong_secret_and_unknown_client(server: Server) -> None:
     for client_id, secret in ((server.client_id, "wrong"), ("agc_nobody", server.client_secret)):
-        response = await server.anonymous.post(
-            "/api/v1/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": client_id,
-                "client_secret": secret,
-            },
-        )
+        response = await token_request(server.anonymous, client_id, secret)
         assert_error(response, 401, "unauthenticated")
 
 
@@ -99,14 +92,7 @@ async def test_revoking_a_client_revokes_its_tokens_at_once(server: Server) -> N
     assert (await server.client.get("/api/v1/connections")).status_code == 200
     await revoke_api_client(server.gateway, server.client_id)
     assert_error(await server.client.get("/api/v1/connections"), 401, "unauthenticated")
-    response = await server.anonymous.post(
-        "/api/v1/oauth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": server.client_id,
-            "client_secret": server.client_secret,
-        },
-    )
+    response = await token_request(server.anonymous, server.client_id, server.client_secret)
     assert_error(response, 401, "unauthenticated")
 
 
@@ -461,12 +447,5 @@ async def test_a_client_made_in_process_works_over_http(server: Server) -> None:
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=server.app), base_url="http://gateway.test"
     ) as fresh:
-        token = await fresh.post(
-            "/api/v1/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": credentials.client_id,
-                "client_secret": credentials.client_secret,
-            },
-        )
+        token = await token_request(fresh, credentials.client_id, credentials.client_secret)
         assert token.status_code == 200

@@ -11,7 +11,7 @@ from attio_gateway.api import create_app
 from attio_gateway.config import Settings
 from attio_gateway.sdk.admin import create_api_client
 from attio_gateway.sdk.sandbox import connect_user, create_emulator_connection
-from tests.gateway.api.conftest import ATTIO, BASE
+from tests.gateway.api.conftest import ATTIO, BASE, token_request
 from tests.gateway.conftest import Emulator
 
 pytestmark = pytest.mark.postgres
@@ -29,13 +29,8 @@ async def test_the_api_on_postgresql(tmp_path: Path, postgres_url: str, emulator
             async with httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url=BASE
             ) as client:
-                token = await client.post(
-                    "/api/v1/oauth/token",
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": credentials.client_id,
-                        "client_secret": credentials.client_secret,
-                    },
+                token = await token_request(
+                    client, credentials.client_id, credentials.client_secret
                 )
                 client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
                 ran = await client.post(

@@ -22,6 +22,7 @@ from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.admin import create_api_client
 from attio_gateway.sdk.sandbox import connect_user, create_emulator_connection
+from tests.gateway.api.conftest import token_request
 
 GATEWAY = str(Path(sys.executable).parent / "attio-gateway")
 
@@ -126,14 +127,7 @@ async def test_two_workers_share_one_setup_and_serve_proxied_calls(
         await connect_user(gateway, "user_1")
         credentials = await create_api_client(gateway, name="workers")
     async with httpx.AsyncClient(base_url=served.base_url, timeout=30) as http:
-        token = await http.post(
-            "/api/v1/oauth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": credentials.client_id,
-                "client_secret": credentials.client_secret,
-            },
-        )
+        token = await token_request(http, credentials.client_id, credentials.client_secret)
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     for _ in range(20):  # a new connection each time: either worker may answer
         async with httpx.AsyncClient(base_url=served.base_url, headers=headers) as fresh:
