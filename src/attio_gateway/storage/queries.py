@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, delete, insert, select, text, update
+from sqlalchemy import ColumnElement, Row, Table, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from attio_gateway.errors import ConflictError, NotFoundError
@@ -38,6 +38,15 @@ from attio_gateway.storage.tables import (
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+async def _text_of(
+    db: Database, column: ColumnElement[Any], *where: ColumnElement[bool]
+) -> str | None:
+    """The text in ``column`` of the row matching ``where``, or ``None`` when there is none."""
+    async with db.read() as conn:
+        value = (await conn.execute(select(column).where(*where))).scalar()
+    return None if value is None else str(value)
 
 
 def _connection(row: Row[Any]) -> ConnectionRow:
@@ -582,15 +591,12 @@ async def put_account_secret(
 
 async def get_account_secret(db: Database, *, account_id: str, name: str) -> str | None:
     """The sealed text of a stored secret, or ``None``."""
-    async with db.read() as conn:
-        row = (
-            await conn.execute(
-                select(account_secrets.c.secret_sealed).where(
-                    account_secrets.c.account_id == account_id, account_secrets.c.name == name
-                )
-            )
-        ).first()
-    return str(row.secret_sealed) if row else None
+    return await _text_of(
+        db,
+        account_secrets.c.secret_sealed,
+        account_secrets.c.account_id == account_id,
+        account_secrets.c.name == name,
+    )
 
 
 # --- audit -------------------------------------------------------------------------------
@@ -747,13 +753,7 @@ async def add_server_secret(db: Database, *, name: str, value_sealed: str, now: 
 
 async def get_server_secret(db: Database, *, name: str) -> str | None:
     """The sealed text of the server secret ``name``, or ``None``."""
-    async with db.read() as conn:
-        row = (
-            await conn.execute(
-                select(server_secrets.c.value_sealed).where(server_secrets.c.name == name)
-            )
-        ).first()
-    return str(row.value_sealed) if row else None
+    return await _text_of(db, server_secrets.c.value_sealed, server_secrets.c.name == name)
 
 
 async def put_operator(db: Database, *, username: str, password_hash: str, now: datetime) -> None:
@@ -799,10 +799,4 @@ async def has_operators(db: Database) -> bool:
 
 
 async def get_operator_password_hash(db: Database, *, username: str) -> str | None:
-    async with db.read() as conn:
-        row = (
-            await conn.execute(
-                select(operators.c.password_hash).where(operators.c.username == username)
-            )
-        ).first()
-    return str(row.password_hash) if row else None
+    return await _text_of(db, operators.c.password_hash, operators.c.username == username)
