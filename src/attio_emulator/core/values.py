@@ -430,6 +430,12 @@ def normalize(state: EmulatorState, attribute: Document, raw: Any) -> list[dict[
 _stored_sequence = itertools.count()
 
 
+#: The keys ``stored`` adds to a value body: history metadata, not part of the value.
+HISTORY_KEYS = frozenset(
+    {"active_from", "active_until", "created_by_actor", "attribute_type", "_seq"}
+)
+
+
 def stored(body: dict[str, Any], attribute: Document, actor: dict[str, Any], now: str) -> Document:
     """A value body with Attio's history metadata, ready to keep on a record or entry."""
     return {
@@ -448,22 +454,20 @@ def oldest_first(history: list[Document]) -> list[Document]:
     return sorted(history, key=lambda v: (v["active_from"], v.get("_seq", -1)))
 
 
+def body_of(value: Document) -> dict[str, Any]:
+    """A stored value without its history metadata: a body that can be written again."""
+    return {k: v for k, v in value.items() if k not in HISTORY_KEYS}
+
+
 def same_value(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Two stored values say the same thing (history metadata ignored).
+    """Two stored values say the same thing (history metadata and the address as originally
+    typed ignored).
 
     Either side may be a fresh body from ``normalize`` (no metadata, no ``attribute_type``).
     """
-    meta = {
-        "active_from",
-        "active_until",
-        "created_by_actor",
-        "attribute_type",
-        "original_email_address",
-        "original_phone_number",
-        "_seq",
-    }
-    return {k: v for k, v in a.items() if k not in meta} == {
-        k: v for k, v in b.items() if k not in meta
+    ignored = HISTORY_KEYS | {"original_email_address", "original_phone_number"}
+    return {k: v for k, v in a.items() if k not in ignored} == {
+        k: v for k, v in b.items() if k not in ignored
     }
 
 

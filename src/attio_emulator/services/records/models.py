@@ -480,14 +480,6 @@ def object_for(state: EmulatorState, identifier: str) -> Document:
 
 # --- merging (a web-app action; ``/_emulator`` stands in for it) ---------------------------
 
-#: Stored-value keys that are history metadata, not part of the value.
-_HISTORY_KEYS = ("active_from", "active_until", "created_by_actor", "attribute_type", "_seq")
-
-
-def _body_of(value: Document) -> dict[str, Any]:
-    """A stored value back as a body ``_apply`` can write (history metadata dropped)."""
-    return {k: v for k, v in value.items() if k not in _HISTORY_KEYS}
-
 
 def _current(record: Document, attribute_id: str) -> list[Document]:
     return [v for v in record["values"].get(attribute_id, []) if v["active_until"] is None]
@@ -530,7 +522,7 @@ def merge_records(
                 continue
             attribute_id = attribute["id"]["attribute_id"]
             theirs = [
-                _body_of(v)
+                vals.body_of(v)
                 for v in _current(duplicate, attribute_id)
                 if v.get("target_record_id") not in (record_id, duplicate_id)
             ]
