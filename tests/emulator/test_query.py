@@ -116,6 +116,55 @@ async def test_person_filters(
     assert ids(response) == {people[k] for k in expected}
 
 
+# Operators written on a multi-property attribute apply to its main property. Attio's guide
+# (https://docs.attio.com/rest-api/guides/filtering-and-sorting) shows "Companies which have at
+# least one domain" as {"domains": {"$not_empty": true}} and deals worth more than 500 as
+# {"value": {"$gt": 500}}; a published MCP server's people search sends
+# {"email_addresses": {"$eq": …}}.
+@pytest.mark.parametrize(
+    ("filter_", "expected"),
+    [
+        ({"email_addresses": {"$eq": "ada@acme.com"}}, {"ada"}),
+        ({"email_addresses": {"$contains": "@ACME."}}, {"ada", "grace"}),
+        ({"email_addresses": {"$not_empty": True}}, {"ada", "alan", "grace"}),
+        ({"phone_numbers": {"$starts_with": "+44"}}, {"ada"}),
+        ({"phone_numbers": {"$not_empty": True}}, {"ada", "alan"}),
+        ({"name": {"$contains": "lace"}}, {"ada"}),
+        ({"name": {"$eq": "Grace Hopper"}}, {"grace"}),
+        ({"name": {"$not_empty": True, "first_name": {"$starts_with": "A"}}}, {"ada", "alan"}),
+        ({"primary_location": {"$eq": "Boston"}}, {"alan"}),
+        ({"job_title": {"$not_empty": True}}, {"ada", "alan"}),
+        ({"$not": {"phone_numbers": {"$not_empty": True}}}, {"grace"}),
+    ],
+)
+async def test_operator_on_attribute_applies_to_main_property(
+    client: httpx.AsyncClient, people: dict[str, str], filter_: Any, expected: set[str]
+) -> None:
+    response = await query(client, "people", {"filter": filter_})
+    assert ids(response) == {people[k] for k in expected}
+
+
+async def test_operator_on_domains_and_deal_value(
+    client: httpx.AsyncClient, people: dict[str, str]
+) -> None:
+    bare = await create(client, "companies", {"name": "No domain"})
+    with_domains = {people["acme"]}
+    having = ids(await query(client, "companies", {"filter": {"domains": {"$not_empty": True}}}))
+    assert bare["id"]["record_id"] not in having and with_domains <= having
+    contains = await query(client, "companies", {"filter": {"domains": {"$contains": "acme"}}})
+    assert ids(contains) == with_domains
+    small = await create(
+        client, "deals", {"name": "S", "stage": "Lead", "owner": "owner@example.com", "value": 100}
+    )
+    big = await create(
+        client, "deals", {"name": "B", "stage": "Lead", "owner": "owner@example.com", "value": 900}
+    )
+    over = await query(client, "deals", {"filter": {"value": {"$gt": 500}}})
+    assert ids(over) == {big["id"]["record_id"]}
+    ranged = await query(client, "deals", {"filter": {"value": {"$gte": 100, "$lt": 500}}})
+    assert ids(ranged) == {small["id"]["record_id"]}
+
+
 async def test_record_id_and_reference_filters(
     client: httpx.AsyncClient, people: dict[str, str]
 ) -> None:
@@ -222,7 +271,8 @@ async def test_number_currency_date_checkbox_status_select_operators(
         ({"first_name": "Ada"}, 'Unknown attribute "first_name"'),
         ({"email_addresses": [{"email_address": {"$eq": "a@b.co"}}]}, "is an array"),
         ({"job_title": {"$gt": "a"}}, 'Operator "$gt" is not supported'),
-        ({"name": {"$eq": "x"}}, "several fields"),
+        ({"name": {"$gt": "x"}}, 'not supported on "name.full_name"'),
+        ({"email_addresses": {"$not_empty": "yes"}}, "takes true"),
         ({"name": {"middle_name": "x"}}, "not a filterable field"),
         ({"$nor": []}, "Unknown logical operator"),
         ({"$and": []}, "non-empty array"),

@@ -61,6 +61,8 @@ FIELDS: dict[str, dict[str, set[str]]] = {
     },
 }
 _LOWERCASED = {"email-address", "domain"}
+#: Pseudo-field for ``$not_empty`` written on an attribute whose main property lacks it.
+ANY_VALUE = "*"
 
 
 def _active(row: Document, attribute: Document) -> list[Document]:
@@ -286,12 +288,12 @@ class FilterCompiler:
             checks.append((MAIN_FIELD[type_], "$eq", value))
         else:
             for key, inner in value.items():
-                if key.startswith("$"):
-                    if len(fields) != 1 and type_ not in ("status", "select"):
-                        raise filter_error(
-                            f'"{slug}" has several fields ({", ".join(sorted(fields))}); put '
-                            f'"{key}" under one of them.'
-                        )
+                if key == "$not_empty" and "$not_empty" not in fields[MAIN_FIELD[type_]]:
+                    # On the attribute itself: "has any value" (every type has one).
+                    checks.append((ANY_VALUE, key, inner))
+                elif key.startswith("$"):
+                    # An operator on the attribute applies to its main property, as in
+                    # Attio's guide ({"domains": {"$not_empty": true}}, {"value": {"$gt": 500}}).
                     checks.append((MAIN_FIELD[type_], key, inner))
                 elif key not in fields:
                     raise filter_error(
@@ -306,6 +308,9 @@ class FilterCompiler:
                     checks.append((key, "$eq", inner))
         compiled: list[tuple[str, str, Any]] = []
         for field, op, operand in checks:
+            if field == ANY_VALUE:
+                compiled.append((field, op, _comparable(attribute, field, operand, op)))
+                continue
             if op not in fields[field]:
                 raise filter_error(
                     f'Operator "{op}" is not supported on "{slug}.{field}" ({type_}); '
@@ -322,6 +327,8 @@ class FilterCompiler:
             for field, op, expected in compiled:
                 if op == "$not_empty" and not values:
                     return False
+                if field == ANY_VALUE:
+                    continue
                 if plain:
                     if not any(_compare(op, v.get(field), expected) for v in values):
                         return False
