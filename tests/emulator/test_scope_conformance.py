@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from attio_emulator.app import transport
 from attio_emulator.core.state import EmulatorState
 from tests.emulator.conformance import spec
+from tests.external import OPENAPI_SPEC
 
 PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
 
@@ -36,7 +37,9 @@ def _operations() -> list[tuple[str, str, list[str]]]:
     return found
 
 
-OPERATIONS = _operations()
+# Without the description on this machine there is nothing to parametrize over: one
+# placeholder case runs and skips (or fails under CI) saying where to get the file.
+OPERATIONS = _operations() if OPENAPI_SPEC.path() else [("GET", "(no description)", [])]
 
 
 async def _call(
@@ -57,6 +60,7 @@ def _refused_for_scopes(response: httpx.Response) -> bool:
 async def test_the_documented_scopes_are_enough_and_each_is_needed(
     method: str, path: str, scopes: list[str], emulator_state: EmulatorState, emulator_app: FastAPI
 ) -> None:
+    OPENAPI_SPEC.require()
     emulator_state.limits.enabled = False
     async with httpx.AsyncClient(
         transport=transport(emulator_app), base_url="https://api.attio.com"

@@ -2,23 +2,24 @@
 
 The document gives each tool's description and then a table whose rows read
 ``<name><type><Yes|No><description>`` with no separators; tools without parameters say
-"This tool takes no input parameters." The tool names themselves come from the
-document's tool list, in the same order as the tables (see TOOLS.md)."""
+"This tool takes no input parameters." The tables carry no tool names: those come from
+the project's own transcription, ``document_tools.json``, which lists the tools in the
+document's order and is what the catalog tests check. The document itself lives outside
+the repository (``tests/external.py``)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
-# shared/ sits beside the repository checkout (on developers' machines and in CI).
-SHARED = Path(__file__).resolve().parents[4] / "shared"
-DOCUMENT = SHARED / "seed" / "000_d55efa1f3eae915e.txt"
-TOOLS_MD = SHARED / "attio" / "TOOLS.md"
+from tests.external import PRODUCT_DOCUMENT
+
+#: The project's own transcription of the document's tables: what the catalog tests check.
 TRANSCRIPTION = Path(__file__).with_name("document_tools.json")
 
 _ROW = re.compile(r"^([a-z_]+?)(string|object|array|integer|boolean|number)(Yes|No)(.*)$")
-_NAME = re.compile(r"^\| \d+ \| `(attio_[a-z_]+)` \|")
 
 
 def parse_tables(text: str) -> list[dict[str, dict[str, Any]]]:
@@ -43,13 +44,10 @@ def parse_tables(text: str) -> list[dict[str, dict[str, Any]]]:
     return tables
 
 
-def tool_names(tools_md: str) -> list[str]:
-    return [m.group(1) for line in tools_md.splitlines() if (m := _NAME.match(line))]
-
-
 def parse_document() -> dict[str, dict[str, dict[str, Any]]]:
-    names = tool_names(TOOLS_MD.read_text())
-    tables = parse_tables(DOCUMENT.read_text())
+    """The document's tools and parameters; skips without the document (fails under CI)."""
+    names = list(json.loads(TRANSCRIPTION.read_text()))
+    tables = parse_tables(PRODUCT_DOCUMENT.require().read_text())
     if len(names) != len(tables):
         raise AssertionError(f"{len(names)} tool names but {len(tables)} tables")
     return dict(zip(names, tables, strict=True))
