@@ -128,6 +128,46 @@ async def test_write_forms_read_back_in_attios_shape(
     assert value["created_by_actor"]["type"] == "api-token"
 
 
+# https://docs.attio.com/docs/attribute-types/attribute-types-phone-number reads "+15558675309"
+# back with country_code "US"; a +1 number only belongs to another country when its area code
+# says so (416 is Toronto).
+@pytest.mark.parametrize(
+    ("written", "number", "country"),
+    [
+        ("+15558675309", "+15558675309", "US"),
+        ("+1 (212) 555-0123", "+12125550123", "US"),
+        ("+1 416 555 0123", "+14165550123", "CA"),
+        ("+44 20 7123 4567", "+442071234567", "GB"),
+        ({"original_phone_number": "020 7123 4567", "country_code": "gb"}, "+442071234567", "GB"),
+        ({"original_phone_number": "+15558675309", "country_code": None}, "+15558675309", "US"),
+        ("+7 495 123 4567", "+74951234567", "RU"),
+    ],
+)
+async def test_phone_numbers_get_their_own_country(
+    client: httpx.AsyncClient, written: Any, number: str, country: str
+) -> None:
+    person = await create(client, "people", {"phone_numbers": [written]})
+    (value,) = current(person, "phone_numbers")
+    assert (value["phone_number"], value["country_code"]) == (number, country)
+
+
+@pytest.mark.parametrize(
+    ("written", "needle"),
+    [
+        ("5558675309", "needs a leading + or a country_code"),
+        ({"original_phone_number": "5558675309", "country_code": "XX"}, "unsupported country"),
+        ("+1 phone", "not a valid phone number"),
+    ],
+)
+async def test_bad_phone_numbers_are_named(
+    client: httpx.AsyncClient, written: Any, needle: str
+) -> None:
+    response = await client.post(
+        "/v2/objects/people/records", json={"data": {"values": {"phone_numbers": [written]}}}
+    )
+    assert needle in error(response, 400, "validation_type")
+
+
 async def test_select_status_name_actor_and_all_slugs_present(
     client: httpx.AsyncClient, emulator_state: EmulatorState
 ) -> None:

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import phonenumbers
+
 from attio_emulator.core.clock import format_timestamp, parse_timestamp
 from attio_emulator.core.errors import AttioError, validation_error, value_not_found
 from attio_emulator.core.state import EmulatorState
@@ -340,23 +342,10 @@ def _location(attribute: Document, raw: Any) -> dict[str, Any]:
     return body
 
 
-_CALLING_CODES = {
-    "US": "1",
-    "CA": "1",
-    "GB": "44",
-    "DE": "49",
-    "FR": "33",
-    "ES": "34",
-    "IT": "39",
-    "NL": "31",
-    "AU": "61",
-    "IN": "91",
-    "JP": "81",
-    "BR": "55",
-}
-
-
 def _phone(attribute: Document, raw: Any) -> dict[str, Any]:
+    """E.164 number and country via libphonenumber's metadata (the ``phonenumbers`` port):
+    a number's own region when its prefix tells (``+1 416…`` → CA), else the calling code's
+    main country (``+1 555…`` → US, never the alphabetically first)."""
     if isinstance(raw, dict):
         original = raw.get("original_phone_number")
         country = raw.get("country_code")
@@ -364,27 +353,31 @@ def _phone(attribute: Document, raw: Any) -> dict[str, Any]:
         original, country = raw, None
     if not isinstance(original, str) or not original.strip():
         raise _bad(attribute, f"expected a phone number string, got {original!r}.")
-    digits = re.sub(r"[^\d+]", "", original)
-    if digits.startswith("+"):
-        number = "+" + digits[1:]
-    elif country:
-        code = _CALLING_CODES.get(str(country).upper())
-        if code is None:
-            raise _bad(attribute, f"unsupported country code {country!r}.")
-        number = f"+{code}{digits.lstrip('0')}"
-    else:
+    if country is not None and not isinstance(country, str):
+        raise _bad(attribute, f"country_code must be a two-letter code, got {country!r}.")
+    region = country.upper() if country else None
+    if region is None and not re.sub(r"[^\d+]", "", original).startswith("+"):
         raise _bad(attribute, f"{original!r} needs a leading + or a country_code.")
+    if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
+        raise _bad(attribute, f"unsupported country code {country!r}.")
+    try:
+        parsed = phonenumbers.parse(original, region)
+    except phonenumbers.NumberParseException:
+        raise _bad(attribute, f"{original!r} is not a valid phone number.") from None
+    number = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if not re.fullmatch(r"\+\d{7,15}", number):
         raise _bad(attribute, f"{original!r} is not a valid phone number.")
-    if country is None:
-        country = next(
-            (cc for cc, code in sorted(_CALLING_CODES.items()) if number[1:].startswith(code)),
-            None,
-        )
+    if region is None:
+        calling_code = parsed.country_code or 0
+        region = phonenumbers.region_code_for_number(
+            parsed
+        ) or phonenumbers.region_code_for_country_code(calling_code)
+        if region in (phonenumbers.UNKNOWN_REGION, "001"):  # "001": non-geographic codes
+            region = None
     return {
         "original_phone_number": original,
         "phone_number": number,
-        "country_code": str(country).upper() if country else None,
+        "country_code": region,
     }
 
 
