@@ -27,6 +27,13 @@ def serve(
         help="Worker processes on this port. More than one needs ATTIO_GATEWAY_REDIS_URL, "
         "which they share rate limits, locks and cache invalidation through.",
     ),
+    worker_healthcheck_timeout: int = typer.Option(
+        60,
+        min=1,
+        help="Seconds a worker may take to answer the supervisor's health check (with "
+        "--workers > 1) before it is killed and replaced. A new worker answers only once "
+        "it has imported the gateway, which takes several seconds on a loaded machine.",
+    ),
 ) -> None:
     """Run the gateway's server: JSON API (/api/v1, docs at /api/docs), OAuth callback,
     dashboard, MCP (/mcp), /healthz and /metrics."""
@@ -51,6 +58,9 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        # uvicorn's default of 5 s killed workers that were still importing on a busy
+        # 2-CPU machine ("Child process died"), over and over.
+        timeout_worker_healthcheck=worker_healthcheck_timeout,
     )
 
 
