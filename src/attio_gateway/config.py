@@ -7,11 +7,16 @@ package reads the environment on import.
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -64,3 +69,39 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'gateway.db'}"
+
+
+def private_dir(path: Path) -> Path:
+    """Create the state directory for its owner only (0700), or narrow an existing one to
+    that: it holds the SQLite database and the vault's key file."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _narrow(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty, readable and writable by its owner only (0600), unless it
+    exists; an existing one is narrowed to 0600. SQLite gives the ``-wal`` and ``-shm``
+    files it creates later the mode of the database file, so creating the database file
+    this way keeps those private as well."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    _narrow(path, 0o600)
+    return path
+
+
+def _narrow(path: Path, mode: int) -> None:
+    """Drop every permission bit beyond ``mode`` (never adds one); a file the process does
+    not own is left as it is, with a warning."""
+    current = stat.S_IMODE(path.stat().st_mode)
+    if current & ~mode:
+        try:
+            path.chmod(current & mode)
+        except PermissionError:
+            logger.warning(
+                "%s is mode %o and could not be narrowed to %o (not its owner): other users "
+                "may read the gateway's state.",
+                path,
+                current,
+                mode,
+            )

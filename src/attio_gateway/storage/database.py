@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from attio_gateway.config import Settings
+from attio_gateway.config import Settings, private_dir, private_file
 from attio_gateway.errors import ConflictError, GatewayError, NotFoundError, StorageError
 
 #: sqlalchemy exception → (gateway error, message prefix); first match wins.
@@ -67,6 +67,7 @@ class Database:
             url, pool_pre_ping=not url.startswith("sqlite")
         )
         if self.engine.dialect.name == "sqlite":
+            _private_sqlite_files(url)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
 
@@ -74,7 +75,7 @@ class Database:
     def from_settings(cls, settings: Settings) -> Database:
         url = settings.resolved_database_url()
         if url.startswith("sqlite") and settings.database_url is None:
-            Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+            private_dir(Path(settings.data_dir))
         return cls(url)
 
     @property
@@ -101,6 +102,24 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _private_sqlite_files(url: str) -> None:
+    """The database file 0600 before SQLite opens it (created empty if absent), so the
+    ``-wal`` and ``-shm`` files SQLite makes later, which take the database file's mode,
+    are 0600 too; ones an older version left wider are narrowed. In-memory and ``file:``
+    URI databases are left to the caller."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite will report the missing directory when it connects
+    private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            private_file(companion)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

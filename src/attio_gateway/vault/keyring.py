@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import SecretStr
 
-from attio_gateway.config import Settings
+from attio_gateway.config import Settings, private_dir, private_file
 from attio_gateway.errors import ConfigurationError, DecryptionError, MissingKeyError
 
 logger = logging.getLogger(__name__)
@@ -180,13 +180,15 @@ def load_keyring(settings: Settings, *, create: bool = True) -> KeyRing:
         return KeyRing([parse_key(key.get_secret_value()) for key in settings.vault_keys])
     path = key_file(settings)
     if path.exists():
+        private_dir(path.parent)  # narrowed if an older version left them readable
+        private_file(path)
         lines = [line for line in path.read_text().splitlines() if line.strip()]
         return KeyRing([parse_key(line) for line in lines])
     if not create:
         raise ConfigurationError(
             f"No vault key: set ATTIO_GATEWAY_VAULT_KEYS or provide the key file {path}."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     write_key_file(path, [new_key_text()])
     logger.warning(
         "Generated a new vault key in %s (mode 0600). Back it up: without it the stored "
