@@ -146,6 +146,26 @@ def test_denied_consent_mismatch_bad_client_and_wrong_verifier(running: RunningE
         assert (bad_secret.status_code, bad_secret.json()["error"]) == (401, "invalid_client")
 
 
+def test_pkce_downgrade_is_refused(running: RunningEmulator) -> None:
+    """RFC 9700 §2.1.1 (and OAuth 2.1 §4.1.3): a token request carrying a code_verifier is
+    accepted only if the authorization request had a code_challenge; otherwise invalid_grant."""
+    app = register_app(running.state, name="Gateway", redirect_uris=[REDIRECT])
+    with httpx.Client(base_url=running.base_url) as http:
+        code = approve(http, app["client_id"])["code"][0]  # no code_challenge
+        body = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "redirect_uri": REDIRECT,
+        }
+        downgraded = http.post("/oauth/token", data={**body, "code_verifier": "v" * 64})
+        assert (downgraded.status_code, downgraded.json()["error"]) == (400, "invalid_grant")
+        assert "code_challenge" in downgraded.json()["error_description"]
+        plain = http.post("/oauth/token", data=body)  # the refusal did not spend the code
+        assert plain.status_code == 200, plain.text
+
+
 def test_expiring_tokens_refresh_and_rotate(running: RunningEmulator) -> None:
     app = register_app(
         running.state,

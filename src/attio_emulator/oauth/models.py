@@ -154,6 +154,13 @@ def exchange_code(
     if redirect_uri != doc["redirect_uri"]:
         raise OAuthError("invalid_grant", "redirect_uri does not match the authorization request.")
     challenge = doc["code_challenge"]
+    if challenge is None and code_verifier is not None:
+        # PKCE downgrade (RFC 9700 §2.1.1, OAuth 2.1 §4.1.3): a verifier is only accepted for
+        # a code whose authorization request carried a code_challenge.
+        raise OAuthError(
+            "invalid_grant",
+            "code_verifier was sent, but the authorization request had no code_challenge.",
+        )
     verified = isinstance(code_verifier, str) and hmac.compare_digest(
         _s256(code_verifier), challenge or ""
     )
