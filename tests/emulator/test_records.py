@@ -208,7 +208,8 @@ async def test_select_status_name_actor_and_all_slugs_present(
         ({"categories": ["Nope"]}, "value_not_found", 'Cannot find option "Nope"'),
         ({"name": 5}, "validation_type", 'attribute "name"'),
         ({"domains": ["not a domain"]}, "validation_type", "not a valid domain"),
-        ({"nope": "x"}, "validation_type", 'Unknown attribute "nope"'),
+        # Observed from Attio: an unknown slug in values is value_not_found naming the slug.
+        ({"nope": "x"}, "value_not_found", 'Cannot find attribute with slug/ID "nope"'),
         ({"record_id": "x"}, "system_edit_unauthorized", "read-only"),
         ({"name": ["a", "b"]}, "validation_type", "single value"),
         (
@@ -330,6 +331,13 @@ async def test_assert_by_unique_attribute(client: httpx.AsyncClient) -> None:
         json={"data": {"values": {"name": "x"}}},
     )
     error(not_unique, 400, "matching_attribute_definition_not_unique")
+    unknown = await client.put(
+        "/v2/objects/companies/records",
+        params={"matching_attribute": "nope"},
+        json={"data": {"values": {"name": "x"}}},
+    )
+    message = error(unknown, 400, "value_not_found")
+    assert 'No attribute was found for matching_attribute slug/ID "nope"' in message
     no_param = await client.put("/v2/objects/companies/records", json={"data": {"values": {}}})
     error(no_param, 400, "validation_type")
 

@@ -8,7 +8,13 @@ from typing import Any, NamedTuple
 
 from attio_emulator.core import values as vals
 from attio_emulator.core.clock import new_id
-from attio_emulator.core.errors import AttioError, missing_value, not_found, validation_error
+from attio_emulator.core.errors import (
+    AttioError,
+    missing_value,
+    not_found,
+    validation_error,
+    value_not_found,
+)
 from attio_emulator.core.filters import FilterCompiler, sort_rows
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document, Table
@@ -88,8 +94,9 @@ def _resolve_values(
         try:
             attribute = get_attribute(state, obj["id"]["object_id"], key)
         except AttioError:
-            raise validation_error(
-                f'Unknown attribute "{key}" on object "{obj["api_slug"]}".'
+            # Attio: 400 value_not_found, "Cannot find attribute with slug/ID …" [obs].
+            raise value_not_found(
+                f'Cannot find attribute with slug/ID "{key}" on "{obj["api_slug"]}".'
             ) from None
         if attribute["is_archived"]:
             raise validation_error(f'Attribute "{key}" is archived.')
@@ -315,7 +322,9 @@ def assert_record(
     try:
         attribute = get_attribute(state, obj["id"]["object_id"], matching)
     except AttioError:
-        raise validation_error(f'Unknown matching_attribute "{matching}".') from None
+        raise value_not_found(
+            f'No attribute was found for matching_attribute slug/ID "{matching}".'
+        ) from None
     if not attribute["is_unique"]:
         raise AttioError(
             400,
