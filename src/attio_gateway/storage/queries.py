@@ -19,6 +19,7 @@ from attio_gateway.storage.records import (
     AuthorizationRequestRow,
     ConnectionRow,
     CredentialRow,
+    DashboardSessionRow,
     ResealCounts,
     SessionTokenRow,
 )
@@ -30,6 +31,7 @@ from attio_gateway.storage.tables import (
     connected_accounts,
     connections,
     credentials,
+    dashboard_sessions,
     operators,
     server_secrets,
     session_tokens,
@@ -652,16 +654,40 @@ async def list_audit_events(
 
 
 async def create_api_client(
-    db: Database, *, client_id: str, name: str, secret_hash: str, now: datetime
+    db: Database,
+    *,
+    client_id: str,
+    name: str,
+    secret_hash: str,
+    now: datetime,
+    scopes: Sequence[str] = (),
+    connections: Sequence[str] | None = None,
+    parent_client_id: str | None = None,
 ) -> ApiClientRow:
+    """Store a client. With ``parent_client_id``, only while that client is active (checked
+    under a row lock, so a revocation running at the same time sees the new child).
+
+    Raises: NotFoundError when the parent is missing or revoked."""
     values: dict[str, Any] = {
         "client_id": client_id,
         "name": name,
         "secret_hash": secret_hash,
         "created_at": now,
         "revoked_at": None,
+        "scopes": list(scopes),
+        "connections": None if connections is None else list(connections),
+        "parent_client_id": parent_client_id,
     }
     async with db.transaction() as conn:
+        if parent_client_id is not None:
+            parent = select(api_clients.c.revoked_at).where(
+                api_clients.c.client_id == parent_client_id
+            )
+            if db.dialect == "postgresql":
+                parent = parent.with_for_update()
+            found = (await conn.execute(parent)).first()
+            if found is None or found.revoked_at is not None:
+                raise NotFoundError(f"No active API client {parent_client_id!r}.")
         await conn.execute(insert(api_clients).values(**values))
     return ApiClientRow(**values)
 
@@ -680,14 +706,101 @@ async def list_api_clients(db: Database) -> list[ApiClientRow]:
     return [ApiClientRow(**row._asdict()) for row in rows]
 
 
-async def revoke_api_client(db: Database, *, client_id: str, now: datetime) -> bool:
+async def revoke_api_client(db: Database, *, client_id: str, now: datetime) -> list[str]:
+    """Revoke the client and every client below it (minted by it, by those, ...), in one
+    transaction. Returns the ids revoked now, the client's first; empty if it was missing
+    or already revoked (then nothing changes).
+
+    Each level is revoked before its children are read: a child being created at the same
+    time holds its parent's row, so it is either refused or committed before it is read."""
+    revoked: list[str] = []
+    async with db.transaction() as conn:
+        frontier = [client_id]
+        seen = {client_id}
+        while frontier:
+            result = await conn.execute(
+                update(api_clients)
+                .where(api_clients.c.client_id.in_(frontier), api_clients.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+                .returning(api_clients.c.client_id)
+            )
+            now_revoked = set(result.scalars().all())
+            if frontier == [client_id] and client_id not in now_revoked:
+                return []
+            revoked.extend(c for c in frontier if c in now_revoked)
+            children = (
+                await conn.execute(
+                    select(api_clients.c.client_id).where(
+                        api_clients.c.parent_client_id.in_(frontier)
+                    )
+                )
+            ).scalars()
+            frontier = [c for c in children if c not in seen]
+            seen.update(frontier)
+    return revoked
+
+
+async def set_api_client_grants(
+    db: Database, *, grants: Mapping[str, tuple[Sequence[str], Sequence[str] | None]]
+) -> None:
+    """Set ``client_id → (scopes, connections)`` for several clients in one transaction.
+
+    Raises: NotFoundError when one of them does not exist (and nothing changes)."""
+    async with db.transaction() as conn:
+        for client_id, (scopes, names) in grants.items():
+            result = await conn.execute(
+                update(api_clients)
+                .where(api_clients.c.client_id == client_id)
+                .values(scopes=list(scopes), connections=None if names is None else list(names))
+            )
+            if not result.rowcount:
+                raise NotFoundError(f"No API client {client_id!r}.")
+
+
+# --- the dashboard's sessions ------------------------------------------------------------
+
+
+async def create_dashboard_session(
+    db: Database, *, session_hash: str, username: str, now: datetime, expires_at: datetime
+) -> DashboardSessionRow:
+    """Store a session, and drop every session that has expired (there are few)."""
+    values: dict[str, Any] = {
+        "session_hash": session_hash,
+        "username": username,
+        "created_at": now,
+        "expires_at": expires_at,
+    }
+    async with db.transaction() as conn:
+        await conn.execute(delete(dashboard_sessions).where(dashboard_sessions.c.expires_at < now))
+        await conn.execute(insert(dashboard_sessions).values(**values))
+    return DashboardSessionRow(**values)
+
+
+async def get_dashboard_session(db: Database, *, session_hash: str) -> DashboardSessionRow | None:
+    async with db.read() as conn:
+        row = (
+            await conn.execute(
+                select(dashboard_sessions).where(dashboard_sessions.c.session_hash == session_hash)
+            )
+        ).first()
+    return DashboardSessionRow(**row._asdict()) if row else None
+
+
+async def delete_dashboard_session(db: Database, *, session_hash: str) -> bool:
     async with db.transaction() as conn:
         result = await conn.execute(
-            update(api_clients)
-            .where(api_clients.c.client_id == client_id, api_clients.c.revoked_at.is_(None))
-            .values(revoked_at=now)
+            delete(dashboard_sessions).where(dashboard_sessions.c.session_hash == session_hash)
         )
     return bool(result.rowcount)
+
+
+async def delete_dashboard_sessions_of(db: Database, *, username: str) -> int:
+    """Sign the operator out everywhere (their password changed)."""
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            delete(dashboard_sessions).where(dashboard_sessions.c.username == username)
+        )
+    return int(result.rowcount)
 
 
 async def create_session_token(

@@ -93,6 +93,17 @@ class ApiClientRow:
     secret_hash: str = field(repr=False)
     created_at: datetime
     revoked_at: datetime | None
+    scopes: list[str] = field(default_factory=list)
+    connections: list[str] | None = None
+    parent_client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DashboardSessionRow:
+    session_hash: str = field(repr=False)
+    username: str
+    created_at: datetime
+    expires_at: datetime
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,14 @@ api_clients = Table(
     Column("secret_hash", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
+    #: What the client may do (``sdk.admin.API_SCOPES``), a JSON list of scope names.
+    Column("scopes", JSON, nullable=False),
+    #: The connection names it may act on; ``NULL``: every connection.
+    Column("connections", JSON, nullable=True),
+    #: The client that minted it over the API (``NULL``: created by the operator). Revoking
+    #: a client revokes every client below it.
+    Column("parent_client_id", String(100), nullable=True),
+    Index("ix_api_clients_parent_client_id", "parent_client_id"),
 )
 
 session_tokens = Table(
@@ -220,4 +228,23 @@ operators = Table(
     Column("password_hash", String(300), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: The dashboard's signed-in operators. The cookie carries a random session id; only its
+#: SHA-256 is stored, so a copy of the database does not sign anyone in. Signing out deletes
+#: the row, and a cookie whose row is gone is refused.
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column(
+        "username",
+        String(200),
+        ForeignKey("operators.username", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_dashboard_sessions_username", "username"),
+    Index("ix_dashboard_sessions_expires_at", "expires_at"),
 )
