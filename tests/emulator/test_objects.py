@@ -24,6 +24,56 @@ async def test_standard_objects_exist_in_a_fresh_workspace(client: httpx.AsyncCl
     assert not by_slug["record_id"]["is_writable"]
 
 
+# Attio's standard people and companies carry read-only enriched and computed attributes
+# (observed on live workspaces, API-NOTES §7: twitter_follower_count, strongest_connection_*,
+# the eight interaction attributes; employee_range on companies). Clients read them by slug.
+_COMPUTED = {
+    "twitter_follower_count": "number",
+    "strongest_connection_strength": "select",
+    "strongest_connection_user": "actor-reference",
+    **{
+        slug: "interaction"
+        for slug in (
+            "first_interaction",
+            "last_interaction",
+            "next_interaction",
+            "first_email_interaction",
+            "last_email_interaction",
+            "first_calendar_interaction",
+            "last_calendar_interaction",
+            "next_calendar_interaction",
+        )
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("obj", "expected"),
+    [
+        ("people", {**_COMPUTED, "avatar_url": "text"}),
+        (
+            "companies",
+            {
+                **_COMPUTED,
+                "employee_range": "select",
+                "estimated_arr_usd": "select",
+                "foundation_date": "date",
+                "funding_raised_usd": "currency",
+            },
+        ),
+    ],
+)
+async def test_standard_read_only_attributes(
+    client: httpx.AsyncClient, obj: str, expected: dict[str, str]
+) -> None:
+    attributes = (await client.get(f"/v2/objects/{obj}/attributes")).json()["data"]
+    by_slug = {a["api_slug"]: a for a in attributes}
+    assert {slug: by_slug[slug]["type"] for slug in expected if slug in by_slug} == expected
+    assert not any(by_slug[slug]["is_writable"] for slug in expected)
+    record = await create(client, obj, {})
+    assert all(record["values"][slug] == [] for slug in expected)
+
+
 async def test_custom_object_create_update_and_conflicts(client: httpx.AsyncClient) -> None:
     body = {"data": {"api_slug": "projects", "singular_noun": "Project", "plural_noun": "Projects"}}
     created = await client.post("/v2/objects", json=body)

@@ -17,6 +17,25 @@ _SOCIAL: list[AttributeSpec] = [
     for slug in ("angellist", "facebook", "instagram", "linkedin", "twitter")
 ]
 
+#: Computed by Attio from the workspace's mail and calendars; read-only and, here, always empty.
+_INTERACTIONS: list[AttributeSpec] = [
+    (slug, slug.replace("_", " ").capitalize(), "interaction", "ro", {})
+    for slug in (
+        "first_interaction",
+        "last_interaction",
+        "next_interaction",
+        "first_email_interaction",
+        "last_email_interaction",
+        "first_calendar_interaction",
+        "last_calendar_interaction",
+        "next_calendar_interaction",
+    )
+]
+_CONNECTION: list[AttributeSpec] = [
+    ("strongest_connection_strength", "Strongest connection strength", "select", "ro", {}),
+    ("strongest_connection_user", "Strongest connection", "actor-reference", "ro", {}),
+]
+
 STANDARD_OBJECTS: dict[str, dict[str, Any]] = {
     "people": {
         "singular_noun": "Person",
@@ -34,8 +53,9 @@ STANDARD_OBJECTS: dict[str, dict[str, Any]] = {
             ("avatar_url", "Avatar URL", "text", "ro", {}),
             ("associated_deals", "Associated deals", "record-reference", "m", {"target": "deals"}),
             ("associated_users", "Associated users", "record-reference", "m", {"target": "users"}),
-            ("first_interaction", "First interaction", "interaction", "ro", {}),
-            ("last_interaction", "Last interaction", "interaction", "ro", {}),
+            ("twitter_follower_count", "Twitter follower count", "number", "ro", {}),
+            *_CONNECTION,
+            *_INTERACTIONS,
         ],
     },
     "companies": {
@@ -61,8 +81,10 @@ STANDARD_OBJECTS: dict[str, dict[str, Any]] = {
             ("estimated_arr_usd", "Estimated ARR", "select", "ro", {}),
             ("foundation_date", "Foundation date", "date", "ro", {}),
             ("funding_raised_usd", "Funding raised", "currency", "ro", {"currency": "USD"}),
-            ("first_interaction", "First interaction", "interaction", "ro", {}),
-            ("last_interaction", "Last interaction", "interaction", "ro", {}),
+            ("employee_range", "Employee range", "select", "ro", {}),
+            ("twitter_follower_count", "Twitter follower count", "number", "ro", {}),
+            *_CONNECTION,
+            *_INTERACTIONS,
         ],
     },
     "deals": {
