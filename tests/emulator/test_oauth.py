@@ -204,8 +204,17 @@ def test_self_for_api_token_and_members(running: RunningEmulator) -> None:
     with httpx.Client(
         base_url=running.base_url, headers={"Authorization": f"Bearer {token}"}
     ) as http:
-        assert http.get("/v2/self").json()["scope"] == "user_management:read"
         assert http.get("/v2/workspace_members").json() == {"data": []}
+        me = http.get("/v2/self").json()
+        assert me["scope"] == "user_management:read"
+        # Attio's schema types these as strings (strict SDK validators reject null) and
+        # Attio adds token_level: a workspace token still names an integration and a member.
+        assert isinstance(me["client_id"], str) and me["aud"] == me["client_id"]
+        assert me["token_level"] == "workspace"
+        (admin,) = http.get("/v2/workspace_members").json()["data"]
+        assert me["authorized_by_workspace_member_id"] == admin["id"]["workspace_member_id"]
+        assert admin["access_level"] == "admin"
+        assert http.get("/v2/self").json() == me
         assert http.get("/v2/self", headers={"Authorization": "Bearer unknown"}).json() == {
             "active": False
         }
@@ -243,3 +252,10 @@ def test_expired_code_and_expired_token(running: RunningEmulator) -> None:
         assert http.get("/v2/self", headers=headers).json() == {"active": False}
         assert http.get("/v2/workspace_members", headers=headers).status_code == 401
         running.state.clock.set(None)
+
+
+async def test_self_for_api_token_matches_attios_schema(client: httpx.AsyncClient) -> None:
+    """The ``client`` fixture checks every answer against Attio's OpenAPI description, whose
+    /v2/self requires client_id, aud and authorized_by_workspace_member_id as strings."""
+    me = await client.get("/v2/self")
+    assert me.status_code == 200 and me.json()["active"] is True

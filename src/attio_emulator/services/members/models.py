@@ -120,7 +120,14 @@ def self_body(state: EmulatorState, token: Document | None) -> dict[str, Any]:
     if token is None:
         return {"active": False}
     workspace = state.workspace
-    client_id = token.get("client_id")
+    # Workspace API tokens belong to an integration too, and were made by a member: Attio's
+    # schema types client_id, aud and authorized_by_workspace_member_id as strings, and
+    # strict SDK validators reject null. The token's own id stands in for the integration's
+    # client id; the member is the first admin (created if there is none, as for consent).
+    client_id = token.get("client_id") or token["token_id"]
+    member_id = (
+        token.get("workspace_member_id") or default_admin(state)["id"]["workspace_member_id"]
+    )
     return {
         "active": True,
         "scope": " ".join(token["scopes"]),
@@ -131,9 +138,10 @@ def self_body(state: EmulatorState, token: Document | None) -> dict[str, Any]:
         "sub": workspace.workspace_id,
         "aud": client_id,
         "iss": "attio.com",
-        "authorized_by_workspace_member_id": token.get("workspace_member_id"),
+        "authorized_by_workspace_member_id": member_id,
         "workspace_id": workspace.workspace_id,
         "workspace_name": workspace.name,
         "workspace_slug": workspace.slug,
         "workspace_logo_url": workspace.logo_url,
+        "token_level": "workspace",
     }
