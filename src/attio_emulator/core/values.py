@@ -53,7 +53,10 @@ MAIN_FIELD = {
     "interaction": "interacted_at",
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+#: Hostname-ish, as leniently as Attio stores them: labels of letters (any script), digits,
+#: ``-`` and ``_`` (an observed Attio response holds ``tc_ec07_base-test-….com``; strict DNS
+#: hostnames forbid ``_``), and a top-level label that is not all digits.
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([\w-]{1,63}\.)+(?!\d+$)[\w-]{2,63}$")
 
 
 def _bad(attribute: Document, message: str) -> AttioError:
@@ -165,8 +168,9 @@ def normalize_one(state: EmulatorState, attribute: Document, raw: Any) -> dict[s
         value = raw.get("domain") if isinstance(raw, dict) else raw
         if not isinstance(value, str):
             raise _bad(attribute, f'expected a domain string or {{"domain": …}}, got {raw!r}.')
-        domain = re.sub(r"^[a-z]+://", "", value.strip().lower()).split("/")[0]
-        domain = domain.removeprefix("www.")
+        domain = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value.strip().lower())
+        domain = re.split(r"[/?#]", domain)[0].rsplit("@", 1)[-1]
+        domain = re.sub(r":\d*$", "", domain).rstrip(".").removeprefix("www.")
         if not _DOMAIN.match(domain):
             raise _bad(attribute, f"{value!r} is not a valid domain.")
         return {"domain": domain, "root_domain": _root_domain(domain)}
