@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Longest a proxied call waits in retries before its error is raised.",
     )
+    max_request_body_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        gt=0,
+        description=(
+            "Largest request body the HTTP server accepts (API, proxy, MCP, dashboard); "
+            "larger ones are answered 413 before they are read or forwarded."
+        ),
+    )
     # NoDecode: the environment gives a plain comma-separated string, not JSON.
     vault_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,

@@ -3,13 +3,17 @@
 ::
 
     GatewayError
-     ├── ConfigurationError          settings that cannot work (bad URL, bad key format)
+     ├── ConfigurationError          settings that cannot work (bad key format, gateway not open)
+     │    └── InvalidInputError      a caller's value refused (connection name, URL, identifier)
      ├── StorageError                the database could not be reached or migrated
      ├── VaultError
      │    ├── MissingKeyError        no key can unseal this value (key id unknown)
      │    └── DecryptionError        ciphertext tampered with, or the wrong key
      ├── AuthenticationError         missing or wrong API credentials or bearer token
+     ├── PermissionDeniedError       the API client may not do this (a connection it lacks)
+     │    └── InsufficientScopeError the API client lacks the scope the route needs
      ├── NotFoundError               a connection, account, tool, ... that does not exist
+     ├── RequestTooLargeError        an HTTP request body over the configured limit (413)
      ├── ConflictError               a unique name or identifier already taken
      ├── OAuthFlowError              RFC 6749 error/error_description of a failed flow
      ├── AccountNotActiveError       the connected account cannot act; carries a fresh link
@@ -48,6 +52,25 @@ class ConfigurationError(GatewayError):
     code = "configuration_error"
 
 
+class InvalidInputError(ConfigurationError):
+    """A value the caller gave is refused before anything is stored; ``field`` names it."""
+
+    code = "invalid_input"
+    http_status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "field": self.field}
+
+
+class RequestTooLargeError(GatewayError):
+    code = "request_too_large"
+    http_status = 413
+
+
 class StorageError(GatewayError):
     code = "storage_error"
     http_status = 503
@@ -68,6 +91,24 @@ class DecryptionError(VaultError):
 class AuthenticationError(GatewayError):
     code = "unauthenticated"
     http_status = 401
+
+
+class PermissionDeniedError(GatewayError):
+    code = "forbidden"
+    http_status = 403
+
+
+class InsufficientScopeError(PermissionDeniedError):
+    """The API client's scopes do not include ``required_scope``."""
+
+    code = "insufficient_scope"
+
+    def __init__(self, message: str, *, required_scope: str | None = None) -> None:
+        super().__init__(message)
+        self.required_scope = required_scope
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "required_scope": self.required_scope}
 
 
 class NotFoundError(GatewayError):

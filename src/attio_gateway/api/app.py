@@ -35,6 +35,7 @@ from attio_gateway.api.routes import (
 )
 from attio_gateway.api.sandbox import Sandbox
 from attio_gateway.config import Settings
+from attio_gateway.api.limits import BodySizeLimit
 from attio_gateway.mcp_server import mount_mcp
 from attio_gateway.sdk import AccountStatus, AsyncGateway
 from attio_gateway.sdk.admin import ensure_operator, server_key
@@ -98,6 +99,8 @@ def create_app(
     app.state.sandbox = sandbox
     app.state.templates = Jinja2Templates(directory=DASHBOARD_DIR / "templates")
     install_error_handlers(app)
+    # Added first, so it runs inside the request-id middleware (its 413 carries the id).
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     _install_request_middleware(app)
 
     api = APIRouter(prefix="/api/v1")
