@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -390,3 +391,33 @@ async def test_search(client: httpx.AsyncClient, people: dict[str, str]) -> None
     error(
         await client.post("/v2/objects/records/search", json=no_request_as), 400, "validation_type"
     )
+
+
+async def test_status_active_from_filters(
+    client: httpx.AsyncClient, emulator_state: EmulatorState
+) -> None:
+    """https://docs.attio.com/docs/attribute-types/attribute-types-status: status attributes
+    "can also be filtered based on when they were modified, using the active_from property"
+    with $lt, $lte, $gt, $gte."""
+    add_member(emulator_state, "owner@example.com")
+    emulator_state.clock.set(datetime(2026, 1, 10, tzinfo=UTC))
+    early = await create(
+        client, "deals", {"name": "E", "stage": "Lead", "owner": "owner@example.com"}
+    )
+    late = await create(
+        client, "deals", {"name": "L", "stage": "Lead", "owner": "owner@example.com"}
+    )
+    emulator_state.clock.set(datetime(2026, 3, 1, tzinfo=UTC))
+    moved = await client.patch(
+        f"/v2/objects/deals/records/{late['id']['record_id']}",
+        json={"data": {"values": {"stage": "Won 🎉"}}},
+    )
+    assert moved.status_code == 200, moved.text
+    since = {"stage": {"active_from": {"$gte": "2026-02-01T00:00:00Z"}}}
+    assert ids(await query(client, "deals", {"filter": since})) == {late["id"]["record_id"]}
+    before = {"stage": {"active_from": {"$lt": "2026-02-01T00:00:00.000000000Z"}}}
+    assert ids(await query(client, "deals", {"filter": before})) == {early["id"]["record_id"]}
+    both = {"$and": [{"stage": "Won 🎉"}, since]}
+    assert ids(await query(client, "deals", {"filter": both})) == {late["id"]["record_id"]}
+    no_eq = await query(client, "deals", {"filter": {"stage": {"active_from": {"$eq": "x"}}}})
+    assert "not supported" in error(no_eq, 400, "filter_error")

@@ -33,8 +33,9 @@ FIELDS: dict[str, dict[str, set[str]]] = {
     "date": {"value": _ORDER_OPS},
     "timestamp": {"value": _ORDER_OPS},
     "rating": {"value": _ORDER_OPS},
-    "status": {"status": {"$eq"}},
-    "select": {"option": {"$eq"}},
+    # active_from: when the current status/option was set (Attio's status filtering docs).
+    "status": {"status": {"$eq"}, "active_from": _ORDER_OPS - {"$eq"}},
+    "select": {"option": {"$eq"}, "active_from": _ORDER_OPS - {"$eq"}},
     "record-reference": {"target_object": {"$eq"}, "target_record_id": {"$eq", "$in"}},
     "actor-reference": {"referenced_actor_type": {"$eq"}, "referenced_actor_id": {"$eq"}},
     "location": {
@@ -100,7 +101,7 @@ def _comparable(attribute: Document, field: str, operand: Any, op: str) -> Any:
             return date.fromisoformat(operand[:10]).isoformat()
         except ValueError:
             raise filter_error(f'"{slug}" needs a date YYYY-MM-DD, got {operand!r}.') from None
-    if type_ == "timestamp" or field == "interacted_at":
+    if type_ == "timestamp" or field in ("interacted_at", "active_from"):
         if "T" not in operand:
             raise filter_error(
                 f'"{slug}" filters need a date and a time (ISO-8601), got {operand!r}.'
@@ -340,6 +341,8 @@ class FilterCompiler:
 
 
 def _field(state: EmulatorState, value: Document, field: str) -> Any:
+    if field == "active_from":
+        return value.get("active_from")
     if field in ("option", "status"):
         ref_id = value.get("_option_id") or value.get("_status_id")
         title = field_value(state, value, field)

@@ -37,7 +37,11 @@ class AsyncActions:
         """A link to send the user: they authorize in Attio and the account becomes ACTIVE."""
         gw = self._gateway
         if connected_account_id is not None:
-            connection, account = await gw.find_account(connected_account_id=connected_account_id)
+            connection, account = await gw.find_account(
+                connection_name=connection_name,
+                identifier=identifier,
+                connected_account_id=connected_account_id,
+            )
         else:
             if not identifier:
                 raise ToolInputError(

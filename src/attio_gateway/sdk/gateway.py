@@ -8,6 +8,7 @@ tools. ``.actions`` (alias ``.connect``) carries the hosted service's method nam
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -25,8 +26,10 @@ from attio_gateway.errors import (
     AccountNotActiveError,
     ConfigurationError,
     GatewayError,
+    InvalidInputError,
     NotFoundError,
     OAuthFlowError,
+    ToolInputError,
     UpstreamError,
 )
 from attio_gateway.oauth import flow
@@ -59,13 +62,49 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+#: What a connection name may hold: it is a path segment of the API and the dashboard
+#: (``/api/v1/connections/{name}``), so no ``/``, spaces or other characters to escape.
+CONNECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+#: Longest identifier (your id for a user) the gateway stores.
+MAX_IDENTIFIER_LENGTH = 500
+
+
+def _check_connection_name(name: str) -> None:
+    if not CONNECTION_NAME.fullmatch(name):
+        raise InvalidInputError(
+            f"connection name {name!r} is not allowed: use 1-64 letters, digits, '.', '_' or "
+            "'-', starting with a letter or digit.",
+            field="name",
+        )
+
+
+def _check_identifier(identifier: str) -> None:
+    """Identifiers are the app's ids for its users: printable text of bounded length (a
+    NUL would reach PostgreSQL, which refuses it with an error that is not the caller's)."""
+    if len(identifier) > MAX_IDENTIFIER_LENGTH:
+        raise InvalidInputError(
+            f"identifier is {len(identifier)} characters long; at most "
+            f"{MAX_IDENTIFIER_LENGTH} are allowed.",
+            field="identifier",
+        )
+    if any(not character.isprintable() for character in identifier):
+        raise InvalidInputError(
+            f"identifier {identifier!r} contains control characters.", field="identifier"
+        )
+
+
 def _check_url(field: str, url: str) -> None:
+    if any(ord(character) < 0x21 or ord(character) == 0x7F for character in url):
+        raise InvalidInputError(
+            f"{field} must be an http(s) URL without spaces or control characters, got {url!r}.",
+            field=field,
+        )
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
         parsed = None
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ConfigurationError(f"{field} must be an http(s) URL, got {url!r}.")
+        raise InvalidInputError(f"{field} must be an http(s) URL, got {url!r}.", field=field)
 
 
 def _says_inactive(connection: ConnectionRow, path: str, response: httpx.Response) -> bool:
@@ -258,12 +297,15 @@ class AsyncGateway:
         """
         spec = PROVIDERS.get(provider)
         if spec is None:
-            raise ConfigurationError(f"Unknown provider {provider!r}; known: {sorted(PROVIDERS)}.")
-        if not name.strip() or not client_id.strip():
-            raise ConfigurationError("A connection needs a name and a client_id.")
+            raise InvalidInputError(
+                f"Unknown provider {provider!r}; known: {sorted(PROVIDERS)}.", field="provider"
+            )
+        _check_connection_name(name)
+        if not client_id.strip():
+            raise InvalidInputError("A connection needs a client_id.", field="client_id")
         secret = client_secret if isinstance(client_secret, SecretStr) else SecretStr(client_secret)
         if not secret.get_secret_value():
-            raise ConfigurationError("A connection needs a client_secret.")
+            raise InvalidInputError("A connection needs a client_secret.", field="client_secret")
         connection_id = q.new_id()
         urls = {
             "authorize_url": authorize_url or spec.authorize_url,
@@ -421,13 +463,36 @@ class AsyncGateway:
         identifier: str | None = None,
         connected_account_id: str | None = None,
     ) -> tuple[ConnectionRow, AccountRow]:
+        """The account named by ``connected_account_id``, or by ``identifier`` on
+        ``connection_name``. Given both ways, they must name the same account: acting as
+        alice because her id came along with ``identifier="bob"`` would cross users.
+
+        Raises:
+            NotFoundError: no such account (or connection).
+            ToolInputError: the id and the identifier or connection name disagree.
+        """
         if connected_account_id is not None:
             row = await q.get_account(self.db, account_id=connected_account_id)
             if row is None:
                 raise NotFoundError(f"No connected account with id {connected_account_id!r}.")
-            return await self._connection_row(connection_id=row.connection_id), row
+            connection = await self._connection_row(connection_id=row.connection_id)
+            if identifier and identifier != row.identifier:
+                raise ToolInputError(
+                    f"connected_account_id {connected_account_id!r} belongs to identifier "
+                    f"{row.identifier!r}, not to identifier {identifier!r}: give one or the "
+                    "other, or both for the same user.",
+                    field="identifier",
+                )
+            if connection_name and connection_name != connection.name:
+                raise ToolInputError(
+                    f"connected_account_id {connected_account_id!r} is on connection "
+                    f"{connection.name!r}, not on connection_name {connection_name!r}.",
+                    field="connection_name",
+                )
+            return connection, row
         if not identifier:
             raise NotFoundError("Say whose account: identifier or connected_account_id.")
+        _check_identifier(identifier)
         connection = await self._connection_row(connection_name)
         row = await q.get_account(self.db, connection_id=connection.id, identifier=identifier)
         if row is None:
@@ -440,10 +505,10 @@ class AsyncGateway:
     async def ensure_account(
         self, connection: ConnectionRow, identifier: str, *, api_config: dict[str, Any] | None
     ) -> AccountRow:
-        row = await q.get_account(self.db, connection_id=connection.id, identifier=identifier)
-        if row is not None:
-            return row
-        return await q.create_account(
+        """The account for ``identifier`` on ``connection``, created pending if absent —
+        race-free: callers asking for a new identifier at once all get the one row."""
+        _check_identifier(identifier)
+        row, _ = await q.upsert_account(
             self.db,
             connection_id=connection.id,
             identifier=identifier,
@@ -451,6 +516,7 @@ class AsyncGateway:
             now=_now(),
             api_config=api_config,
         )
+        return row
 
     # --- the OAuth flow -------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ def error_from_body(status: int, body: Any) -> errors.GatewayError:
             missing=list(data.get("missing") or []),
             granted=list(data.get("granted") or []),
         )
-    if issubclass(cls, errors.ToolInputError):
+    if issubclass(cls, errors.ToolInputError | errors.InvalidInputError):
         return cls(message, field=data.get("field"))
     if issubclass(cls, errors.OAuthFlowError):
         return cls(str(data.get("error") or code), data.get("error_description"))
