@@ -50,6 +50,17 @@ def current(record: dict[str, Any], slug: str) -> list[dict[str, Any]]:
         ),
         ("date", {}, "2026-03-01T23:30:00+02:00", {"value": "2026-03-01"}),
         ("timestamp", {}, "2026-03-01", {"value": "2026-03-01T00:00:00.000000000Z"}),
+        # https://docs.attio.com/docs/attribute-types/attribute-types-timestamp lists "2023"
+        # and "2023-01" among the inputs Attio coerces to a full timestamp (UTC assumed).
+        ("timestamp", {}, "2023", {"value": "2023-01-01T00:00:00.000000000Z"}),
+        ("timestamp", {}, "2023-01", {"value": "2023-01-01T00:00:00.000000000Z"}),
+        ("timestamp", {}, "2023-01-02T13:00", {"value": "2023-01-02T13:00:00.000000000Z"}),
+        (
+            "timestamp",
+            {},
+            "2023-01-02T15:00:00.000000000+02:00",
+            {"value": "2023-01-02T13:00:00.000000000Z"},
+        ),
         (
             "timestamp",
             {},

@@ -142,7 +142,9 @@ def normalize_one(state: EmulatorState, attribute: Document, raw: Any) -> dict[s
             raise _bad(attribute, f"expected an ISO-8601 timestamp, got {value!r}.")
         try:
             text = value.strip()
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            # Attio coerces partial inputs ("2023", "2023-01", "2023-01-02"), UTC assumed.
+            if re.fullmatch(r"\d{4}(-\d{2}){0,2}", text):
+                text += "-01" * (2 - text.count("-"))
                 moment = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
             else:
                 moment = parse_timestamp(text)
