@@ -76,7 +76,7 @@ def vault_rotate(
 ) -> None:
     """Re-seal every stored secret under the newest vault key, in one transaction.
 
-    Covers connection client secrets, account credentials and secrets, the PKCE verifiers of authorization requests not yet used, and the server's signing key. Prints counts only, never secrets. Older keys stay in the key file (or your setting) until you remove them.
+    Covers every sealed value the tables hold: connection client secrets, account credentials and secrets, the PKCE verifiers and parked grants of authorization requests, and the server's signing key. Afterwards no row needs an older key. Prints counts only, never secrets. Older keys stay in the key file (or your setting) until you remove them; a running gateway with a key file picks up the new key by itself, with ATTIO_GATEWAY_VAULT_KEYS every process needs the new list (restart) before you rotate.
     """  # noqa: E501 - one line, so the help text wraps to the terminal, not to the source
     settings = load_settings()
     try:
@@ -92,12 +92,8 @@ def vault_rotate(
     async def work(db: Database) -> None:
         await upgrade_database(db)
         report = await rotate(db, keyring)
-        typer.echo(
-            f"re-sealed {report.connections} connection secret(s), "
-            f"{report.credentials} credential(s), {report.authorization_requests} "
-            f"pending authorization request(s), {report.account_secrets} webhook secret(s) "
-            f"and {report.server_secrets} server secret(s) under key {report.key_id}"
-        )
+        tables = ", ".join(f"{table} {count}" for table, count in report.rows.items())
+        typer.echo(f"re-sealed {report.total} row(s) under key {report.key_id} ({tables})")
 
     run_or_exit(work, settings)
 

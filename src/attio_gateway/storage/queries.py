@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,6 @@ from attio_gateway.storage.records import (
     ConnectionRow,
     CredentialRow,
     DashboardSessionRow,
-    ResealCounts,
     SessionTokenRow,
 )
 from attio_gateway.storage.tables import (
@@ -378,14 +377,34 @@ async def consume_authorization_request(
 
 
 async def hold_pending_grant(
-    db: Database, *, state: str, pending_token_sealed: str, pending_grant: dict[str, Any]
+    db: Database,
+    *,
+    state: str,
+    pending_token_sealed: str,
+    pending_grant: dict[str, Any],
+    expires_at: datetime | None = None,
 ) -> None:
-    """Park a grant on its (already consumed) request until the user is verified."""
+    """Park a grant on its (already consumed) request until the user is verified; with
+    ``expires_at``, that is the verification's deadline from now on."""
+    deadline = {} if expires_at is None else {"expires_at": expires_at}
     async with db.transaction() as conn:
         await conn.execute(
             update(authorization_requests)
             .where(authorization_requests.c.state == state)
-            .values(pending_token_sealed=pending_token_sealed, pending_grant=pending_grant)
+            .values(
+                pending_token_sealed=pending_token_sealed, pending_grant=pending_grant, **deadline
+            )
+        )
+
+
+async def discard_pending_grant(db: Database, *, state: str) -> None:
+    """Drop the sealed tokens parked on a request (used, burnt or unreadable); the row
+    stays, so the id still answers "already used", until it is purged."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            update(authorization_requests)
+            .where(authorization_requests.c.state == state)
+            .values(pending_token_sealed=None, pending_grant=None)
         )
 
 
@@ -413,12 +432,33 @@ async def claim_pending_grant(
     return AuthorizationRequestRow(**row._asdict())
 
 
-async def delete_expired_authorization_requests(db: Database, *, now: datetime) -> int:
+async def list_expired_authorization_requests(
+    db: Database, *, now: datetime, limit: int = 100
+) -> list[AuthorizationRequestRow]:
+    """Requests whose deadline (``expires_at``) has passed, oldest first."""
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(authorization_requests)
+                .where(authorization_requests.c.expires_at <= now)
+                .order_by(authorization_requests.c.expires_at)
+                .limit(limit)
+            )
+        ).all()
+    return [AuthorizationRequestRow(**row._asdict()) for row in rows]
+
+
+async def delete_expired_authorization_request(db: Database, *, state: str, now: datetime) -> bool:
+    """Delete one request whose deadline has passed; ``False`` if it is not (any more) there
+    — another process purging at the same time deleted it — or not expired."""
     async with db.transaction() as conn:
         result = await conn.execute(
-            delete(authorization_requests).where(authorization_requests.c.expires_at <= now)
+            delete(authorization_requests).where(
+                authorization_requests.c.state == state,
+                authorization_requests.c.expires_at <= now,
+            )
         )
-    return int(result.rowcount)
+    return bool(result.rowcount)
 
 
 # --- credentials -------------------------------------------------------------------------
@@ -466,110 +506,6 @@ async def list_credentials(db: Database) -> list[CredentialRow]:
     async with db.read() as conn:
         rows = (await conn.execute(select(credentials))).all()
     return [CredentialRow(**row._asdict()) for row in rows]
-
-
-# --- re-sealing (vault rotation) --------------------------------------------------------
-
-
-async def reseal_all(
-    db: Database,
-    *,
-    reseal: Callable[[str, str, str], str],
-    now: datetime,
-) -> ResealCounts:
-    """Rewrite every stored sealed value as ``reseal(kind, row key, sealed text)``, in ONE
-    transaction: rows are read and written inside it (locked on PostgreSQL), so a token
-    refreshed meanwhile is never overwritten with a stale one, and an exception raised by
-    ``reseal`` rolls everything back.
-
-    ``kind`` is one of ``client_secret`` (key: connection id), ``access_token`` /
-    ``refresh_token`` (key: account id), ``code_verifier`` (key: state) of requests not yet
-    used, ``account_secret`` (key: ``account id|name``), ``server_secret`` (key: its
-    name). Parked grants
-    (``pending_token_sealed``) are left alone: they live minutes, and rotation never drops
-    the older keys that opened them. Storage knows nothing of keys;
-    the caller decides what the new text is.
-    """
-    counts = {
-        "connections": 0,
-        "credentials": 0,
-        "authorization_requests": 0,
-        "account_secrets": 0,
-        "server_secrets": 0,
-    }
-    async with db.transaction() as conn:
-        rows = (await conn.execute(select(connections).with_for_update())).all()
-        for row in rows:
-            await conn.execute(
-                update(connections)
-                .where(connections.c.id == row.id)
-                .values(
-                    client_secret_sealed=reseal("client_secret", row.id, row.client_secret_sealed)
-                )
-            )
-            counts["connections"] += 1
-        rows = (await conn.execute(select(credentials).with_for_update())).all()
-        for row in rows:
-            refresh = row.refresh_token_sealed
-            await conn.execute(
-                update(credentials)
-                .where(credentials.c.account_id == row.account_id)
-                .values(
-                    access_token_sealed=reseal(
-                        "access_token", row.account_id, row.access_token_sealed
-                    ),
-                    refresh_token_sealed=(
-                        reseal("refresh_token", row.account_id, refresh) if refresh else None
-                    ),
-                    updated_at=now,
-                )
-            )
-            counts["credentials"] += 1
-        rows = (
-            await conn.execute(
-                select(authorization_requests)
-                .where(
-                    authorization_requests.c.used_at.is_(None),
-                    authorization_requests.c.code_verifier_sealed.is_not(None),
-                )
-                .with_for_update()
-            )
-        ).all()
-        for row in rows:
-            await conn.execute(
-                update(authorization_requests)
-                .where(authorization_requests.c.state == row.state)
-                .values(
-                    code_verifier_sealed=reseal(
-                        "code_verifier", row.state, row.code_verifier_sealed
-                    )
-                )
-            )
-            counts["authorization_requests"] += 1
-        rows = (await conn.execute(select(account_secrets).with_for_update())).all()
-        for row in rows:
-            await conn.execute(
-                update(account_secrets)
-                .where(
-                    account_secrets.c.account_id == row.account_id,
-                    account_secrets.c.name == row.name,
-                )
-                .values(
-                    secret_sealed=reseal(
-                        "account_secret", f"{row.account_id}|{row.name}", row.secret_sealed
-                    )
-                )
-            )
-            counts["account_secrets"] += 1
-        rows = (await conn.execute(select(server_secrets).with_for_update())).all()
-        for row in rows:
-            await conn.execute(
-                update(server_secrets)
-                .where(server_secrets.c.name == row.name)
-                .values(value_sealed=reseal("server_secret", row.name, row.value_sealed))
-            )
-            counts["server_secrets"] += 1
-    return ResealCounts(**counts)
 
 
 # --- account secrets ---------------------------------------------------------------------

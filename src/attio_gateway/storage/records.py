@@ -113,14 +113,3 @@ class SessionTokenRow:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ResealCounts:
-    """How many rows ``queries.reseal_all`` rewrote, per table."""
-
-    connections: int
-    credentials: int
-    authorization_requests: int
-    account_secrets: int = 0
-    server_secrets: int = 0

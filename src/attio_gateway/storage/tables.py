@@ -116,7 +116,7 @@ authorization_requests = Table(
     # Set by the callback when user verification is pending: the grant waits here, sealed,
     # until the app confirms the user, so a forwarded link can't replace a working token.
     Column("pending_token_sealed", Text, nullable=True),
-    Column("pending_grant", JSON, nullable=True),
+    Column("pending_grant", JSON, nullable=True, info={"sealed_keys": ("refresh_token_sealed",)}),
     Column("verified_at", UTCDateTime, nullable=True),
     Index("ix_authorization_requests_expires_at", "expires_at"),
 )

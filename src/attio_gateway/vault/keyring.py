@@ -64,46 +64,68 @@ class _Key:
 
 
 class KeyRing:
-    """Several keys, newest first: the newest seals, all of them unseal."""
+    """Several keys, newest first: the newest seals, all of them unseal.
 
-    def __init__(self, keys: list[tuple[str, bytes]]) -> None:
-        if not keys:
-            raise ConfigurationError("The vault needs at least one key.")
-        seen: set[str] = set()
-        self._keys: list[_Key] = []
-        for key_id, material in keys:
-            if not key_id or ":" in key_id:
-                raise ConfigurationError(f"Vault key id {key_id!r} must be non-empty, without ':'.")
-            if key_id in seen:
-                raise ConfigurationError(f"Vault key id {key_id!r} is configured twice.")
-            if len(material) != 32:
-                raise ConfigurationError(
-                    f"Vault key {key_id!r} must be 32 bytes (base64 of 32 random bytes), "
-                    f"got {len(material)}."
-                )
-            seen.add(key_id)
-            self._keys.append(_Key(key_id, material))
+    A ring read from a key file (``source``) follows that file: when it changes (``vault
+    rotate`` puts a new key first), the next seal or unseal uses the keys it holds now, so
+    a running gateway seals with the new key and opens what rotation re-sealed.
+    """
+
+    def __init__(
+        self,
+        keys: list[tuple[str, bytes]],
+        *,
+        source: Path | None = None,
+        source_stamp: tuple[int, int, int] | None = None,
+    ) -> None:
+        self._keys = _checked(keys)
+        self._source = source
+        #: the key file's (inode, mtime, size) when ``keys`` were read from it.
+        self._stamp = source_stamp
+
+    def _current(self) -> list[_Key]:
+        if self._source is not None:
+            stamp = _stamp_of(self._source)
+            if stamp is not None and stamp != self._stamp:
+                self._reload(self._source, stamp)
+        return self._keys
+
+    def _reload(self, path: Path, stamp: tuple[int, int, int]) -> None:
+        self._stamp = stamp  # a broken file is reported once, not on every call
+        try:
+            keys = _checked(_read_key_lines(path))
+        except (OSError, UnicodeDecodeError, ConfigurationError) as exc:
+            logger.warning(
+                "The vault key file %s changed but cannot be used (%s); keeping the keys "
+                "read before (%s).",
+                path,
+                getattr(exc, "message", exc),
+                ", ".join(k.key_id for k in self._keys),
+            )
+            return
+        self._keys = keys
+        logger.info("Vault keys reloaded from %s: %s", path, ", ".join(self.key_ids))
 
     def __repr__(self) -> str:
         return f"KeyRing(key_ids={self.key_ids!r})"
 
     @property
     def key_ids(self) -> list[str]:
-        return [key.key_id for key in self._keys]
+        return [key.key_id for key in self._current()]
 
     @property
     def current_key_id(self) -> str:
-        return self._keys[0].key_id
+        return self._current()[0].key_id
 
     def seal(self, plaintext: SecretStr | str, *, purpose: str) -> Sealed:
         value = plaintext.get_secret_value() if isinstance(plaintext, SecretStr) else plaintext
-        key = self._keys[0]
+        key = self._current()[0]
         nonce = os.urandom(_NONCE_BYTES)
         blob = nonce + AESGCM(key.material).encrypt(nonce, value.encode(), purpose.encode())
         return Sealed(key.key_id, blob)
 
     def unseal(self, sealed: Sealed, *, purpose: str) -> SecretStr:
-        key = next((k for k in self._keys if k.key_id == sealed.key_id), None)
+        key = next((k for k in self._current() if k.key_id == sealed.key_id), None)
         if key is None:
             raise MissingKeyError(
                 f"No configured vault key has id {sealed.key_id!r} (configured: "
@@ -139,8 +161,41 @@ class KeyRing:
         """A ring with a freshly generated key in front, and that key's ``id:base64`` text."""
         text = new_key_text()
         key_id, material = parse_key(text)
-        ring = KeyRing([(key_id, material)] + [(k.key_id, k.material) for k in self._keys])
+        ring = KeyRing([(key_id, material)] + [(k.key_id, k.material) for k in self._current()])
         return ring, text
+
+
+def _checked(keys: list[tuple[str, bytes]]) -> list[_Key]:
+    if not keys:
+        raise ConfigurationError("The vault needs at least one key.")
+    seen: set[str] = set()
+    checked: list[_Key] = []
+    for key_id, material in keys:
+        if not key_id or ":" in key_id:
+            raise ConfigurationError(f"Vault key id {key_id!r} must be non-empty, without ':'.")
+        if key_id in seen:
+            raise ConfigurationError(f"Vault key id {key_id!r} is configured twice.")
+        if len(material) != 32:
+            raise ConfigurationError(
+                f"Vault key {key_id!r} must be 32 bytes (base64 of 32 random bytes), "
+                f"got {len(material)}."
+            )
+        seen.add(key_id)
+        checked.append(_Key(key_id, material))
+    return checked
+
+
+def _stamp_of(path: Path) -> tuple[int, int, int] | None:
+    """What tells a changed key file (``write_key_file`` replaces it: a new inode)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+def _read_key_lines(path: Path) -> list[tuple[str, bytes]]:
+    return [parse_key(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def new_key_text() -> str:
@@ -182,8 +237,8 @@ def load_keyring(settings: Settings, *, create: bool = True) -> KeyRing:
     if path.exists():
         private_dir(path.parent)  # narrowed if an older version left them readable
         private_file(path)
-        lines = [line for line in path.read_text().splitlines() if line.strip()]
-        return KeyRing([parse_key(line) for line in lines])
+        stamp = _stamp_of(path)  # before reading: a change meanwhile is read again later
+        return KeyRing(_read_key_lines(path), source=path, source_stamp=stamp)
     if not create:
         raise ConfigurationError(
             f"No vault key: set ATTIO_GATEWAY_VAULT_KEYS or provide the key file {path}."

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 
 def client_secret(connection_id: str) -> str:
     return f"connection:{connection_id}:client_secret"
@@ -21,7 +24,7 @@ def code_verifier(state: str) -> str:
 
 def pending_token(state: str) -> str:
     """The access token of a grant parked on its authorization request until the user is
-    verified (not re-sealed by rotation: it lives minutes and older keys stay)."""
+    verified (or the verification deadline passes)."""
     return f"pending:{state}"
 
 
@@ -37,3 +40,23 @@ def account_secret(key: str) -> str:
 def server_secret(name: str) -> str:
     """A secret of the gateway server itself (``signing_key``: bearer tokens and cookies)."""
     return f"server_secret:{name}"
+
+
+#: Every sealed value the database holds (``storage.sealed.sealed_locations``: each
+#: ``*_sealed`` column, and the JSON keys a column declares), by ``table.column[.key]``,
+#: with the associated data it is sealed with, computed from its row. Vault rotation
+#: refuses to start when a location has no entry here.
+BY_LOCATION: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "connections.client_secret_sealed": lambda row: client_secret(row["id"]),
+    "authorization_requests.code_verifier_sealed": lambda row: code_verifier(row["state"]),
+    "authorization_requests.pending_token_sealed": lambda row: pending_token(row["state"]),
+    "authorization_requests.pending_grant.refresh_token_sealed": (
+        lambda row: pending_refresh_token(row["state"])
+    ),
+    "credentials.access_token_sealed": lambda row: access_token(row["account_id"]),
+    "credentials.refresh_token_sealed": lambda row: refresh_token(row["account_id"]),
+    "account_secrets.secret_sealed": (
+        lambda row: account_secret(f"{row['account_id']}|{row['name']}")
+    ),
+    "server_secrets.value_sealed": lambda row: server_secret(row["name"]),
+}

@@ -9,9 +9,11 @@ import os
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import Table, select, update
 from typer.testing import CliRunner
 
 from attio_gateway.cli import app as cli
@@ -19,8 +21,9 @@ from attio_gateway.config import Settings
 from attio_gateway.errors import ConfigurationError, DecryptionError, MissingKeyError
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage import queries as q
+from attio_gateway.storage.tables import metadata
 from attio_gateway.vault import KeyRing, Sealed, load_keyring, purposes
-from attio_gateway.vault.keyring import key_file, new_key_text
+from attio_gateway.vault.keyring import key_file, new_key_text, parse_key
 from attio_gateway.vault.rotation import rotate
 
 PLANTED = "tok_PLANTED_5f1c2a9e_never_print_me"
@@ -82,8 +85,9 @@ def test_embedded_default_generates_a_private_key_file_once(
     assert sum("Generated a new vault key" in r.message for r in caplog.records) == 1
 
 
-async def test_rotation_reseals_everything_under_the_new_key(db: Database) -> None:
-    old = ring("k-old")
+async def _plant_a_row_in_every_table_with_secrets(db: Database, keys: KeyRing) -> None:
+    """One row or more in each table that holds sealed values, through the query functions
+    (the values themselves are replaced by ``_seal_every_location``)."""
     connection_id = "c0000000-0000-4000-8000-000000000001"
     await q.create_connection(
         db,
@@ -91,9 +95,7 @@ async def test_rotation_reseals_everything_under_the_new_key(db: Database) -> No
         name="attio",
         provider="attio",
         client_id="cid",
-        client_secret_sealed=old.seal(
-            "client-secret", purpose=purposes.client_secret(connection_id)
-        ).to_text(),
+        client_secret_sealed="placeholder",
         scopes=[],
         authorize_url="a",
         token_url="t",
@@ -111,85 +113,152 @@ async def test_rotation_reseals_everything_under_the_new_key(db: Database) -> No
         await q.put_credential(
             db,
             account_id=account.id,
-            access_token_sealed=old.seal(
-                f"{PLANTED}-{identifier}", purpose=purposes.access_token(account.id)
-            ).to_text(),
-            refresh_token_sealed=old.seal(
-                "refresh", purpose=purposes.refresh_token(account.id)
-            ).to_text(),
+            access_token_sealed="placeholder",
+            refresh_token_sealed="placeholder",
             expires_at=None,
             now=NOW,
         )
+        await q.put_account_secret(
+            db, account_id=account.id, name="webhook:w1", secret_sealed="placeholder", now=NOW
+        )
+    for state, account_id, used in (("st", accounts[0], False), ("parked", accounts[1], True)):
+        await q.save_authorization_request(
+            db,
+            state=state,
+            connection_id=connection_id,
+            account_id=account_id,
+            identifier="u",
+            code_verifier_sealed="placeholder",
+            user_verify_url="https://app.example/verify",
+            redirect_after=None,
+            now=NOW,
+            expires_at=NOW + timedelta(minutes=5),
+        )
+        if used:  # a grant parked until the user is verified, with a refresh token
+            assert await q.consume_authorization_request(db, state=state, now=NOW)
+            await q.hold_pending_grant(
+                db,
+                state=state,
+                pending_token_sealed="placeholder",
+                pending_grant={"refresh_token_sealed": "placeholder", "info": {}},
+            )
+    await q.add_server_secret(db, name="signing_key", value_sealed="placeholder", now=NOW)
 
-    await q.save_authorization_request(
-        db,
-        state="st",
-        connection_id=connection_id,
-        account_id=accounts[0],
-        identifier="u1",
-        code_verifier_sealed=old.seal("verifier", purpose=purposes.code_verifier("st")).to_text(),
-        user_verify_url=None,
-        redirect_after=None,
-        now=NOW,
-        expires_at=NOW + timedelta(minutes=5),
-    )
 
-    await q.save_authorization_request(
-        db,
-        state="parked",
-        connection_id=connection_id,
-        account_id=accounts[1],
-        identifier="u2",
-        code_verifier_sealed=None,
-        user_verify_url="https://app.example/verify",
-        redirect_after=None,
-        now=NOW,
-        expires_at=NOW + timedelta(minutes=5),
-    )
-    assert await q.consume_authorization_request(db, state="parked", now=NOW)
-    await q.hold_pending_grant(
-        db,
-        state="parked",
-        pending_token_sealed=old.seal_text(PLANTED, purpose=purposes.pending_token("parked")),
-        pending_grant={"scope": "user_management:read"},
-    )
+def _metadata_locations() -> list[tuple[Table, str, str | None]]:
+    """Read from the table definitions here, not from the code under test: every column
+    named ``*_sealed`` and every JSON key a column declares sealed."""
+    found: list[tuple[Table, str, str | None]] = []
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            if column.name.endswith("_sealed"):
+                found.append((table, column.name, None))
+            found.extend((table, column.name, key) for key in column.info.get("sealed_keys", ()))
+    return found
 
-    new, _ = old.with_new_key()
+
+def _location(table: Table, column: str, key: str | None) -> str:
+    return f"{table.name}.{column}" + (f".{key}" if key else "")
+
+
+async def _seal_every_location(db: Database, keys: KeyRing) -> dict[tuple[str, str], str]:
+    """Put a distinct value sealed with ``keys`` into every sealed location of every row;
+    returns (location, row primary key) → plaintext."""
+    planted: dict[tuple[str, str], str] = {}
+    async with db.transaction() as conn:
+        for table, column, key in _metadata_locations():
+            location = _location(table, column, key)
+            assert location in purposes.BY_LOCATION, f"no associated data known for {location}"
+            rows = (await conn.execute(select(table))).all()
+            assert rows, f"plant a row in {table.name} (it holds sealed values)"
+            for row in rows:
+                values = row._asdict()
+                row_key = "|".join(str(values[c.name]) for c in table.primary_key.columns)
+                plaintext = f"{PLANTED}-{location}-{row_key}"
+                sealed = keys.seal_text(plaintext, purpose=purposes.BY_LOCATION[location](values))
+                if key is None:
+                    new_value: Any = sealed
+                else:
+                    new_value = {**(values[column] or {}), key: sealed}
+                where = [c == values[c.name] for c in table.primary_key.columns]
+                await conn.execute(update(table).where(*where).values({column: new_value}))
+                planted[(location, row_key)] = plaintext
+    return planted
+
+
+async def _open_every_location(db: Database, keys: KeyRing) -> dict[tuple[str, str], str]:
+    """Every sealed value in the database, opened with ``keys`` (raises when one cannot be)."""
+    opened: dict[tuple[str, str], str] = {}
+    async with db.read() as conn:
+        for table, column, key in _metadata_locations():
+            location = _location(table, column, key)
+            for row in (await conn.execute(select(table))).all():
+                values = row._asdict()
+                text = values[column] if key is None else (values[column] or {}).get(key)
+                if text is None:
+                    continue
+                row_key = "|".join(str(values[c.name]) for c in table.primary_key.columns)
+                purpose = purposes.BY_LOCATION[location](values)
+                opened[(location, row_key)] = keys.unseal_text(
+                    text, purpose=purpose
+                ).get_secret_value()
+    return opened
+
+
+async def test_rotation_reseals_every_sealed_value_the_tables_define(db: Database) -> None:
+    """Fails when a table gains a sealed column (``*_sealed``, or a JSON key declared in
+    ``info["sealed_keys"]``) that rotation does not re-seal, or whose associated data is
+    not known: after rotation the retired key alone opens no value at all, and the new key
+    alone opens every one."""
+    old = ring("k-old")
+    await _plant_a_row_in_every_table_with_secrets(db, old)
+    planted = await _seal_every_location(db, old)
+    assert {location for location, _ in planted} == {
+        _location(*found) for found in _metadata_locations()
+    }
+    assert "authorization_requests.pending_token_sealed" in {loc for loc, _ in planted}
+
+    new, new_text = old.with_new_key()
     report = await rotate(db, new)
-    assert (report.connections, report.credentials, report.authorization_requests) == (1, 2, 1)
-    # A parked grant stays as it was, and still opens: rotation keeps the older keys.
-    parked = await q.get_authorization_request(db, state="parked")
-    assert parked is not None and parked.pending_token_sealed is not None
-    assert Sealed.from_text(parked.pending_token_sealed).key_id == "k-old"
-    assert new.unseal_text(
-        parked.pending_token_sealed, purpose=purposes.pending_token("parked")
-    ).get_secret_value() == (PLANTED)
-    request = await q.get_authorization_request(db, state="st")
-    assert request is not None and request.code_verifier_sealed is not None
-    verifier = Sealed.from_text(request.code_verifier_sealed)
-    assert verifier.key_id == new.current_key_id
-    assert new.unseal(verifier, purpose=purposes.code_verifier("st")).get_secret_value() == (
-        "verifier"
-    )
     assert report.key_id == new.current_key_id != "k-old"
+    assert report.rows == {
+        "connections": 1,
+        "authorization_requests": 2,
+        "credentials": 2,
+        "account_secrets": 2,
+        "server_secrets": 1,
+    }
+    only_new = KeyRing([parse_key(new_text)])
+    assert await _open_every_location(db, only_new) == planted
+    # The retired key opens nothing: every location of every row refuses it.
+    retired = ring("k-old")
+    refused = 0
+    async with db.read() as conn:
+        for table, column, key in _metadata_locations():
+            location = _location(table, column, key)
+            for row in (await conn.execute(select(table))).all():
+                values = row._asdict()
+                text = values[column] if key is None else (values[column] or {}).get(key)
+                assert text is not None
+                with pytest.raises(MissingKeyError):
+                    retired.unseal_text(text, purpose=purposes.BY_LOCATION[location](values))
+                refused += 1
+    assert refused == len(planted)
+    # A second rotation under the same key has nothing to do.
+    again = await rotate(db, new)
+    assert sum(again.rows.values()) == 0
 
-    connection = await q.get_connection(db, connection_id=connection_id)
-    assert connection is not None
-    secret = Sealed.from_text(connection.client_secret_sealed)
-    assert secret.key_id == new.current_key_id
-    assert new.unseal(secret, purpose=purposes.client_secret(connection_id)).get_secret_value() == (
-        "client-secret"
-    )
-    for account_id, identifier in zip(accounts, ("u1", "u2"), strict=True):
-        credential = await q.get_credential(db, account_id=account_id)
-        assert credential is not None and credential.refresh_token_sealed is not None
-        access = Sealed.from_text(credential.access_token_sealed)
-        assert access.key_id == new.current_key_id
-        token = new.unseal(access, purpose=purposes.access_token(account_id))
-        assert token.get_secret_value() == f"{PLANTED}-{identifier}"
-        # The old key alone can no longer open what was re-sealed.
-        with pytest.raises(MissingKeyError):
-            old.unseal(access, purpose=purposes.access_token(account_id))
+
+async def test_rotation_refuses_a_sealed_location_without_associated_data(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(purposes.BY_LOCATION, "authorization_requests.pending_token_sealed")
+    with pytest.raises(ConfigurationError, match=r"authorization_requests\.pending_token_sealed"):
+        await rotate(db, ring("k1"))
+
+
+def test_every_known_purpose_names_a_sealed_location() -> None:
+    assert set(purposes.BY_LOCATION) == {_location(*found) for found in _metadata_locations()}
 
 
 def test_planted_token_never_shows_in_reprs_or_logs(caplog: pytest.LogCaptureFixture) -> None:
@@ -218,8 +287,8 @@ def test_cli_rotate_and_bad_key_without_traceback(
 
     rotated = runner.invoke(cli, ["vault", "rotate"])
     assert rotated.exit_code == 0, rotated.output
-    assert "re-sealed 0 connection secret(s), 0 credential(s), 0 pending" in rotated.output
-    assert "0 webhook secret(s) and 0 server secret(s)" in rotated.output
+    assert "re-sealed 0 row(s) under key " in rotated.output
+    assert "authorization_requests 0" in rotated.output and "credentials 0" in rotated.output
     assert len(key_file(Settings(data_dir=tmp_path)).read_text().split()) == 2
 
     monkeypatch.setenv("ATTIO_GATEWAY_VAULT_KEYS", "broken")
@@ -301,7 +370,8 @@ async def test_cli_rotate_reports_unreadable_secrets_without_traceback_or_secret
 ) -> None:
     monkeypatch.setenv("ATTIO_GATEWAY_DATA_DIR", str(tmp_path))
     settings = Settings(data_dir=tmp_path)
-    keys = load_keyring(settings)  # the key file the CLI will use
+    keys = load_keyring(settings)  # the key file the CLI will use (it follows the file)
+    sealed_with = keys.current_key_id
     db = Database.from_settings(settings)
     try:
         await upgrade_database(db)
@@ -331,7 +401,7 @@ async def test_cli_rotate_reports_unreadable_secrets_without_traceback_or_secret
     if damage == "missing key":
         assert "k-lost" in result.output and "ATTIO_GATEWAY_VAULT_KEYS" in result.output
     else:
-        assert "tampered" in result.output and keys.current_key_id in result.output
+        assert "tampered" in result.output and sealed_with in result.output
 
 
 @pytest.mark.postgres
