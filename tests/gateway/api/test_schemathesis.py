@@ -68,7 +68,7 @@ class RunningGateway:
 
     def __enter__(self) -> RunningGateway:
         self.thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 120  # generous: a loaded machine starts slowly
         while not self.server.started:
             assert self.thread.is_alive() and time.monotonic() < deadline, "no server"
             time.sleep(0.01)

@@ -69,7 +69,7 @@ class Served:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # generous: workers import the gateway slowly under load
         while not self._healthy():
             if time.monotonic() > deadline or self.process.poll() is not None:
                 pytest.fail(f"the server did not come up: {self.stop()}")

@@ -110,7 +110,7 @@ def mcp_url(gateway: AsyncGateway, gateway_env: dict[str, str], tmp_path: Path) 
             stderr=stderr,
         )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # generous: a loaded machine starts slowly
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()

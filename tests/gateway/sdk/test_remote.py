@@ -34,7 +34,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
     instance = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
     thread = threading.Thread(target=instance.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # generous: a loaded machine starts slowly
     while not instance.started:
         assert thread.is_alive() and time.monotonic() < deadline
         time.sleep(0.01)
