@@ -1,8 +1,9 @@
-"""``Annotated`` dependencies: the gateway of this app, the authenticated API client."""
+"""``Annotated`` dependencies: the gateway of this app, the authenticated API client, and
+the API client checked for one scope (``Scoped("proxy")``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -46,3 +47,22 @@ async def get_api_client(
 
 
 ApiClientDep = Annotated[ApiClient, Depends(get_api_client)]
+
+
+def Scoped(scope: str) -> Any:
+    """``Annotated[ApiClient, Scoped("proxy")]``: the API client, which must have ``scope``
+    (else 403 ``insufficient_scope`` naming it)."""
+
+    async def dependency(client: ApiClientDep) -> ApiClient:
+        client.require_scope(scope)
+        return client
+
+    return Depends(dependency)
+
+
+ProxyClient = Annotated[ApiClient, Scoped("proxy")]
+ToolsClient = Annotated[ApiClient, Scoped("tools:execute")]
+AccountsReader = Annotated[ApiClient, Scoped("accounts:read")]
+AccountsWriter = Annotated[ApiClient, Scoped("accounts:write")]
+ConnectionsAdmin = Annotated[ApiClient, Scoped("connections:admin")]
+ClientsAdmin = Annotated[ApiClient, Scoped("clients:admin")]

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from attio_gateway.api import create_app
 from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.admin import create_api_client
+from attio_gateway.sdk.admin import ALL_SCOPES, create_api_client
 from attio_gateway.sdk.sandbox import connect_user, create_emulator_connection
 from tests.gateway.conftest import Emulator
 
@@ -61,7 +61,9 @@ async def server(settings: Settings, emulator: Emulator) -> AsyncIterator[Server
     async with httpx.AsyncClient(transport=emulator.transport) as outbound:
         app = create_app(settings, http=outbound)
         async with app.router.lifespan_context(app):
-            credentials = await create_api_client(app.state.gateway, name="tests")
+            credentials = await create_api_client(
+                app.state.gateway, name="tests", scopes=ALL_SCOPES
+            )
             transport = httpx.ASGITransport(app=app)
             async with (
                 httpx.AsyncClient(transport=transport, base_url=BASE) as anonymous,

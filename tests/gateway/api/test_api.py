@@ -33,6 +33,7 @@ AUTHENTICATED = [
     ("GET", "/api/v1/audit-events"),
     ("GET", "/api/v1/api-clients"),
     ("POST", "/api/v1/api-clients"),
+    ("PATCH", "/api/v1/api-clients/x"),
     ("DELETE", "/api/v1/api-clients/x"),
 ]
 

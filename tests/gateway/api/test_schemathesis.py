@@ -27,7 +27,7 @@ from attio_emulator.server import free_port
 from attio_gateway.api import create_app
 from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.admin import create_api_client, issue_access_token
+from attio_gateway.sdk.admin import ALL_SCOPES, create_api_client, issue_access_token
 from attio_gateway.sdk.sandbox import connect_user, create_emulator_connection
 
 CHECKS = [
@@ -56,7 +56,7 @@ class RunningGateway:
     async def _prepare(self) -> str:
         """An API client, a connection and an ACTIVE account, so routes have data."""
         async with self.outbound() as http, AsyncGateway(self.settings, http=http) as gateway:
-            credentials = await create_api_client(gateway, name="schemathesis")
+            credentials = await create_api_client(gateway, name="schemathesis", scopes=ALL_SCOPES)
             await create_emulator_connection(gateway, "http://attio.test")
             await connect_user(gateway, "alice")
             token = await issue_access_token(

@@ -15,7 +15,7 @@ from attio_gateway.api import create_app
 from attio_gateway.config import Settings
 from attio_gateway.errors import AccountNotActiveError, NotFoundError, ToolInputError
 from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.admin import create_api_client
+from attio_gateway.sdk.admin import ALL_SCOPES, create_api_client
 from attio_gateway.sdk.remote import RemoteGateway
 from attio_gateway.sdk.sandbox import consent, create_emulator_connection
 
@@ -52,7 +52,7 @@ async def test_remote_actions_match_the_embedded_ones(
     # The operator's one-time set-up, in process against the same state.
     async with AsyncGateway(settings) as local:
         await create_emulator_connection(local, emulator.base_url)
-        credentials = await create_api_client(local, name="my app")
+        credentials = await create_api_client(local, name="my app", scopes=ALL_SCOPES)
 
     with RemoteGateway(base_url, credentials.client_id, credentials.client_secret) as remote:
         with pytest.raises(NotFoundError, match="send the user an authorization link"):

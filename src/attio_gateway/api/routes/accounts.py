@@ -7,7 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
-from attio_gateway.api.deps import ApiClientDep, GatewayDep
+from attio_gateway.api.access import (
+    check_authorization_request,
+    connection_of_account,
+    connection_of_call,
+)
+from attio_gateway.api.deps import AccountsReader, AccountsWriter, GatewayDep
 from attio_gateway.api.errors import ERROR_RESPONSES
 from attio_gateway.sdk import models
 
@@ -33,12 +38,13 @@ class VerifyRequest(BaseModel):
 
 @router.post("/authorization-link", response_model=models.AuthorizationLink)
 async def authorization_link(
-    body: LinkRequest, gateway: GatewayDep, _: ApiClientDep
+    body: LinkRequest, gateway: GatewayDep, client: AccountsWriter
 ) -> models.AuthorizationLink:
-    """A single-use link (10 minutes) for the user to authorize in Attio."""
+    """A single-use link (10 minutes) for the user to authorize in Attio. Scope
+    ``accounts:write``."""
     return await gateway.actions.get_authorization_link(
         identifier=body.identifier,
-        connection_name=body.connection_name,
+        connection_name=connection_of_call(client, body.connection_name),
         state=body.state,
         user_verify_url=body.user_verify_url,
     )
@@ -46,9 +52,11 @@ async def authorization_link(
 
 @router.post("/verify", response_model=models.VerifyUserResponse)
 async def verify_user(
-    body: VerifyRequest, gateway: GatewayDep, _: ApiClientDep
+    body: VerifyRequest, gateway: GatewayDep, client: AccountsWriter
 ) -> models.VerifyUserResponse:
-    """Confirm the user who authorized is the one your app meant (user verification)."""
+    """Confirm the user who authorized is the one your app meant (user verification).
+    Scope ``accounts:write``."""
+    await check_authorization_request(gateway, client, body.auth_request_id)
     return await gateway.actions.verify_connected_account_user(
         auth_request_id=body.auth_request_id, identifier=body.identifier
     )
@@ -57,14 +65,15 @@ async def verify_user(
 @router.get("", response_model=models.ListConnectedAccountsResponse)
 async def list_accounts(
     gateway: GatewayDep,
-    _: ApiClientDep,
+    client: AccountsReader,
     connection_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     identifier: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
     page_size: Annotated[int | None, Query(ge=1, le=500)] = None,
     page_token: Annotated[str | None, Query(pattern=r"^\d{1,9}$")] = None,
 ) -> models.ListConnectedAccountsResponse:
+    """Scope ``accounts:read``."""
     return await gateway.actions.list_connected_accounts(
-        connection_name=connection_name,
+        connection_name=connection_of_call(client, connection_name),
         identifier=identifier,
         page_size=page_size,
         page_token=page_token,
@@ -75,23 +84,38 @@ async def list_accounts(
 async def get_account(
     account_id: AccountId,
     gateway: GatewayDep,
-    _: ApiClientDep,
+    client: AccountsReader,
     include_tokens: bool = False,
 ) -> models.ConnectedAccountResponse:
-    """The account; its access token only with ``include_tokens=true``."""
+    """The account (scope ``accounts:read``); its access token only with
+    ``include_tokens=true``, which needs the scope ``accounts:tokens`` too."""
+    await _check_account(gateway, client, account_id)
     if include_tokens:
+        client.require_scope("accounts:tokens")
         return await gateway.actions.get_connected_account(connected_account_id=account_id)
     return await gateway.actions.get_connected_account_details(connected_account_id=account_id)
 
 
 @router.post("/{account_id}/disconnect", response_model=models.ConnectedAccountResponse)
 async def disconnect_account(
-    account_id: AccountId, gateway: GatewayDep, _: ApiClientDep
+    account_id: AccountId, gateway: GatewayDep, client: AccountsWriter
 ) -> models.ConnectedAccountResponse:
-    """Revoke the token and keep the account as ``DISCONNECTED`` until re-authorized."""
+    """Revoke the token and keep the account as ``DISCONNECTED`` until re-authorized.
+    Scope ``accounts:write``."""
+    await _check_account(gateway, client, account_id)
     return await gateway.actions.disconnect_connected_account(connected_account_id=account_id)
 
 
 @router.delete("/{account_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_account(account_id: AccountId, gateway: GatewayDep, _: ApiClientDep) -> None:
+async def delete_account(
+    account_id: AccountId, gateway: GatewayDep, client: AccountsWriter
+) -> None:
+    """Scope ``accounts:write``."""
+    await _check_account(gateway, client, account_id)
     await gateway.actions.delete_connected_account(connected_account_id=account_id)
+
+
+async def _check_account(gateway: GatewayDep, client: AccountsReader, account_id: str) -> None:
+    await connection_of_account(
+        gateway, client, connection_name=None, identifier=None, connected_account_id=account_id
+    )

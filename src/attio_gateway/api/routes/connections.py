@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, status
 from pydantic import BaseModel, Field, SecretStr
 
-from attio_gateway.api.deps import ApiClientDep, GatewayDep
+from attio_gateway.api.deps import ApiClientDep, ConnectionsAdmin, GatewayDep
 from attio_gateway.api.errors import ERROR_RESPONSES
+from attio_gateway.errors import InsufficientScopeError
+from attio_gateway.sdk.admin import ApiClient
 from attio_gateway.sdk.models import Connection
 
 router = APIRouter(prefix="/connections", tags=["connections"], responses=ERROR_RESPONSES)
@@ -43,17 +45,32 @@ class ConnectionList(BaseModel):
     connections: list[Connection]
 
 
+def _may_read(client: ApiClient) -> None:
+    if not (client.has_scope("accounts:read") or client.has_scope("connections:admin")):
+        raise InsufficientScopeError(
+            "Reading connections needs the scope 'accounts:read' or 'connections:admin'; "
+            f"this API client has: {', '.join(client.scopes) or 'none'}.",
+            required_scope="accounts:read",
+        )
+
+
 @router.get("", response_model=ConnectionList)
-async def list_connections(gateway: GatewayDep, _: ApiClientDep) -> ConnectionList:
-    return ConnectionList(connections=await gateway.list_connections())
+async def list_connections(gateway: GatewayDep, client: ApiClientDep) -> ConnectionList:
+    """Scope ``accounts:read`` or ``connections:admin``; only the connections the client
+    may use."""
+    _may_read(client)
+    connections = await gateway.list_connections()
+    return ConnectionList(connections=[c for c in connections if client.may_use_connection(c.name)])
 
 
 @router.post("", response_model=Connection, status_code=status.HTTP_201_CREATED)
 async def create_connection(
-    body: NewConnection, gateway: GatewayDep, _: ApiClientDep
+    body: NewConnection, gateway: GatewayDep, client: ConnectionsAdmin
 ) -> Connection:
     """Save the connection; with ``validate_credentials`` its status says whether the
-    client id and secret work (``ACTIVE`` or ``INVALID_CREDENTIALS`` with the reason)."""
+    client id and secret work (``ACTIVE`` or ``INVALID_CREDENTIALS`` with the reason).
+    Scope ``connections:admin`` (and, for a restricted client, a name it may use)."""
+    client.require_connection(body.name)
     return await gateway.create_connection(
         name=body.name,
         provider=body.provider,
@@ -68,14 +85,19 @@ async def create_connection(
 
 
 @router.get("/{name}", response_model=Connection)
-async def get_connection(name: Name, gateway: GatewayDep, _: ApiClientDep) -> Connection:
+async def get_connection(name: Name, gateway: GatewayDep, client: ApiClientDep) -> Connection:
+    """Scope ``accounts:read`` or ``connections:admin``."""
+    _may_read(client)
+    client.require_connection(name)
     return await gateway.get_connection(name)
 
 
 @router.patch("/{name}", response_model=Connection)
 async def update_connection(
-    name: Name, body: ConnectionChanges, gateway: GatewayDep, _: ApiClientDep
+    name: Name, body: ConnectionChanges, gateway: GatewayDep, client: ConnectionsAdmin
 ) -> Connection:
+    """Scope ``connections:admin``."""
+    client.require_connection(name)
     return await gateway.update_connection(
         name,
         client_id=body.client_id,
@@ -86,5 +108,7 @@ async def update_connection(
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_connection(name: Name, gateway: GatewayDep, _: ApiClientDep) -> None:
+async def delete_connection(name: Name, gateway: GatewayDep, client: ConnectionsAdmin) -> None:
+    """Scope ``connections:admin``."""
+    client.require_connection(name)
     await gateway.delete_connection(name)

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from attio_gateway.api.deps import ApiClientDep, GatewayDep, MetricsDep
+from attio_gateway.api.access import connection_of_account
+from attio_gateway.api.deps import GatewayDep, MetricsDep, ProxyClient
 from attio_gateway.api.errors import ERROR_RESPONSES
 from attio_gateway.errors import RateLimitedError
 
@@ -36,12 +37,20 @@ class ProxyResult(BaseModel):
 
 @router.post("/proxy", response_model=ProxyResult)
 async def proxy(
-    request: ProxyRequest, gateway: GatewayDep, metrics: MetricsDep, _: ApiClientDep
+    request: ProxyRequest, gateway: GatewayDep, metrics: MetricsDep, client: ProxyClient
 ) -> Response:
+    """Scope ``proxy``."""
+    connection_name = await connection_of_account(
+        gateway,
+        client,
+        connection_name=request.connection_name,
+        identifier=request.identifier,
+        connected_account_id=request.connected_account_id,
+    )
     started = time.perf_counter()
     try:
         response = await gateway.actions.request(
-            connection_name=request.connection_name,
+            connection_name=connection_name,
             identifier=request.identifier,
             connected_account_id=request.connected_account_id,
             path=request.path,

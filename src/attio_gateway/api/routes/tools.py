@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from attio_gateway.api.deps import ApiClientDep, GatewayDep, MetricsDep
+from attio_gateway.api.access import connection_of_account
+from attio_gateway.api.deps import GatewayDep, MetricsDep, ToolsClient
 from attio_gateway.api.errors import ERROR_RESPONSES
 from attio_gateway.errors import GatewayError, RateLimitedError
 from attio_gateway.sdk import models
@@ -42,7 +43,7 @@ class ExecuteRequest(BaseModel):
 @router.get("", response_model=ToolList)
 async def list_tools(
     gateway: GatewayDep,
-    _: ApiClientDep,
+    client: ToolsClient,
     identifier: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
     connection_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     tool_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
@@ -50,7 +51,16 @@ async def list_tools(
     page_size: Annotated[int | None, Query(ge=1, le=500)] = None,
     page_token: Annotated[str | None, Query(pattern=r"^\d{1,9}$")] = None,
 ) -> ToolList:
-    """With ``identifier``, each tool says whether that user's grant allows it."""
+    """With ``identifier``, each tool says whether that user's grant allows it. Scope
+    ``tools:execute``."""
+    if identifier is not None or connection_name is not None:
+        connection_name = await connection_of_account(
+            gateway,
+            client,
+            connection_name=connection_name,
+            identifier=identifier,
+            connected_account_id=None,
+        )
     result = await gateway.actions.list_tools(
         connection_name=connection_name,
         identifier=identifier,
@@ -64,17 +74,25 @@ async def list_tools(
 
 @router.post("/execute", response_model=models.ExecuteToolResponse)
 async def execute_tool(
-    body: ExecuteRequest, gateway: GatewayDep, metrics: MetricsDep, _: ApiClientDep
+    body: ExecuteRequest, gateway: GatewayDep, metrics: MetricsDep, client: ToolsClient
 ) -> models.ExecuteToolResponse:
+    """Scope ``tools:execute``."""
     started = time.perf_counter()
     outcome = "success"
     try:
+        connection_name = await connection_of_account(
+            gateway,
+            client,
+            connection_name=body.connection_name,
+            identifier=body.identifier,
+            connected_account_id=body.connected_account_id,
+        )
         return await gateway.actions.execute_tool(
             tool_input=body.tool_input,
             tool_name=body.tool_name,
             identifier=body.identifier,
             connected_account_id=body.connected_account_id,
-            connection_name=body.connection_name,
+            connection_name=connection_name,
             output=body.output,
         )
     except GatewayError as exc:
