@@ -4,7 +4,7 @@ and when it names no connection while it has exactly one, that one is meant."""
 
 from __future__ import annotations
 
-from attio_gateway.errors import ToolInputError
+from attio_gateway.errors import InvalidInputError
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.admin import ApiClient
 from attio_gateway.storage import queries as q
@@ -14,7 +14,7 @@ def connection_of_call(client: ApiClient, connection_name: str | None) -> str | 
     """The connection name to act on for a call that names at most a connection (and a
     user by identifier): ``connection_name`` itself, checked, or the client's only one.
 
-    Raises: PermissionDeniedError for a connection the client may not use; ToolInputError
+    Raises: PermissionDeniedError for a connection the client may not use; InvalidInputError
     when a client restricted to several names none."""
     if client.connections is None:
         return connection_name
@@ -23,7 +23,7 @@ def connection_of_call(client: ApiClient, connection_name: str | None) -> str | 
         return connection_name
     if len(client.connections) == 1:
         return client.connections[0]
-    raise ToolInputError(
+    raise InvalidInputError(
         "This API client is restricted to the connections "
         f"{', '.join(repr(c) for c in client.connections)}: say which with connection_name.",
         field="connection_name",
@@ -41,7 +41,7 @@ async def connection_of_account(
     """As ``connection_of_call``, for a call that may name the account by id: then the
     account's own connection is what is checked (whatever ``connection_name`` says).
 
-    Raises: NotFoundError for an unknown account id; PermissionDeniedError; ToolInputError."""
+    Raises: NotFoundError for an unknown account id; PermissionDeniedError; InvalidInputError."""
     if client.connections is None:
         return connection_name
     if connected_account_id is not None:

@@ -30,10 +30,10 @@ from attio_gateway.errors import (
     AuthenticationError,
     ConfigurationError,
     InsufficientScopeError,
+    InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
     StorageError,
-    ToolInputError,
 )
 from attio_gateway.oauth.provider import SCOPE_DESCRIPTIONS
 from attio_gateway.sdk.models import _Model
@@ -233,11 +233,11 @@ def _client_model(row: ApiClientRow) -> ApiClient:
 def _checked_scopes(scopes: Iterable[str]) -> list[str]:
     """Known scopes, each once, in ``ALL_SCOPES`` order.
 
-    Raises: ToolInputError naming an unknown scope."""
+    Raises: InvalidInputError naming an unknown scope."""
     given = list(scopes)
     for scope in given:
         if scope not in API_SCOPES:
-            raise ToolInputError(
+            raise InvalidInputError(
                 f"Unknown API client scope {scope!r}; known: {', '.join(ALL_SCOPES)}.",
                 field="scopes",
             )
@@ -247,13 +247,13 @@ def _checked_scopes(scopes: Iterable[str]) -> list[str]:
 def _checked_connections(names: Iterable[str] | None) -> list[str] | None:
     """Connection names, each once, in the order given (``None``: every connection).
 
-    Raises: ToolInputError for an empty, over-long or non-printable name."""
+    Raises: InvalidInputError for an empty, over-long or non-printable name."""
     if names is None:
         return None
     checked: list[str] = []
     for name in names:
         if not 1 <= len(name) <= 200 or not name.isprintable() or name != name.strip():
-            raise ToolInputError(
+            raise InvalidInputError(
                 f"{name!r} is not a connection name (1–200 printable characters, no "
                 "surrounding spaces).",
                 field="connections",
@@ -261,7 +261,7 @@ def _checked_connections(names: Iterable[str] | None) -> list[str] | None:
         if name not in checked:
             checked.append(name)
     if len(checked) > MAX_CONNECTION_NAMES:
-        raise ToolInputError(
+        raise InvalidInputError(
             f"At most {MAX_CONNECTION_NAMES} connection names.", field="connections"
         )
     return checked
@@ -317,7 +317,7 @@ async def create_api_client(
     (``None``: every one). ``by``: the API client minting it, which needs ``clients:admin``
     and cannot give more than it has; omitting ``connections`` then inherits its list.
 
-    Raises: ToolInputError for an unknown scope or a bad connection name;
+    Raises: InvalidInputError for an unknown scope or a bad connection name;
     InsufficientScopeError / PermissionDeniedError when ``by`` may not give this."""
     checked_scopes = _checked_scopes(scopes)
     checked_connections = _checked_connections(connections)
@@ -393,11 +393,11 @@ async def update_api_client(
     ``by``: the API client asking (``clients:admin``; only clients below it, never beyond
     what it has).
 
-    Raises: NotFoundError, ToolInputError, InsufficientScopeError, PermissionDeniedError."""
+    Raises: NotFoundError, InvalidInputError, InsufficientScopeError, PermissionDeniedError."""
     if by is not None:
         by.require_scope("clients:admin")
     if connections is not None and all_connections:
-        raise ToolInputError(
+        raise InvalidInputError(
             "Give connections or all_connections, not both.", field="all_connections"
         )
     target, below = await _target(gateway, client_id, by, itself=False)

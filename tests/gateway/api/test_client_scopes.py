@@ -253,5 +253,5 @@ async def test_a_client_restricted_to_connections_acts_only_there(
     unnamed = await several.post(
         "/api/v1/proxy", json={"path": "/v2/objects", "identifier": "alice"}
     )
-    error = assert_error(unnamed, 400, "tool_input_error")
+    error = assert_error(unnamed, 400, "invalid_input")
     assert error["field"] == "connection_name"
