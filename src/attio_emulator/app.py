@@ -107,6 +107,7 @@ def _routers() -> list[Any]:
     from attio_emulator.services.notes.routes import router as notes_router
     from attio_emulator.services.objects.routes import router as objects_router
     from attio_emulator.services.records.routes import router as records_router
+    from attio_emulator.services.scim.routes import router as scim_router
     from attio_emulator.services.tasks.routes import router as tasks_router
     from attio_emulator.services.threads.routes import router as threads_router
     from attio_emulator.services.webhooks.routes import router as webhooks_router
@@ -114,5 +115,5 @@ def _routers() -> list[Any]:
     # Records first: "/v2/objects/records/search" must win over "/v2/objects/{object}".
     routers = [control_router, oauth_router, members_router, records_router, objects_router]
     routers += [lists_router, notes_router, tasks_router, threads_router, meetings_router]
-    routers += [webhooks_router]
+    routers += [webhooks_router, scim_router]
     return routers

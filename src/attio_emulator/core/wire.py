@@ -30,8 +30,17 @@ def is_uuid(value: str) -> bool:
     )
 
 
-def int_param(value: Any, field: str, *, default: int, minimum: int, maximum: int | None) -> int:
-    """An integer body/query field; integral floats are accepted as Attio does."""
+def int_param(
+    value: Any,
+    field: str,
+    *,
+    default: int,
+    minimum: int,
+    maximum: int | None,
+    clamp: bool = False,
+) -> int:
+    """An integer body/query field; integral floats are accepted as Attio does. With
+    ``clamp``, a value over ``maximum`` is read as ``maximum`` instead of refused."""
     if value is None:
         return default
     if isinstance(value, float) and value.is_integer():
@@ -40,6 +49,8 @@ def int_param(value: Any, field: str, *, default: int, minimum: int, maximum: in
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise validation_error(f"{field} must be an integer, got {value!r}.")
+    if clamp and maximum is not None and value > maximum:
+        return maximum
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise validation_error(f"{field} must be {bound}, got {value}.")

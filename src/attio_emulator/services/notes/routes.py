@@ -36,7 +36,9 @@ async def list_notes(
 ) -> dict[str, Any]:
     notes = models.list_notes(
         state,
-        limit=int_param(limit, "limit", default=10, minimum=1, maximum=50),
+        # Over the documented maximum: served as the maximum (Attio's answer is
+        # unconfirmed; clients send limit=100).
+        limit=int_param(limit, "limit", default=10, minimum=1, maximum=50, clamp=True),
         offset=int_param(offset, "offset", default=0, minimum=0, maximum=None),
         parent_object=parent_object,
         parent_record_id=parent_record_id,

@@ -45,7 +45,9 @@ async def list_threads(
         record_id=record_id,
         list_ref=list,
         entry_id=entry_id,
-        limit=int_param(limit, "limit", default=10, minimum=1, maximum=50),
+        # Over the documented maximum: served as the maximum (Attio's answer is
+        # unconfirmed; clients send limit=100).
+        limit=int_param(limit, "limit", default=10, minimum=1, maximum=50, clamp=True),
         offset=int_param(offset, "offset", default=0, minimum=0, maximum=None),
     )
     return {"data": threads}

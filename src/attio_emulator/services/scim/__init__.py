@@ -1,0 +1,1 @@
+"""``/scim/v2``: the SCIM schema listing Attio's description includes."""
