@@ -21,6 +21,7 @@ from attio_gateway.errors import (
     UpstreamUnavailableError,
     WriteOutcomeUnknownError,
 )
+from attio_gateway.proxy.outgoing import check_json
 from attio_gateway.proxy.ratelimit import InProcessRateLimiter, RateLimiter, is_read, slots_for
 from attio_gateway.proxy.retry import (
     IDEMPOTENT,
@@ -110,6 +111,7 @@ class AttioClient:
         not at all; ``UpstreamUnavailableError`` for other 5xx and network failures.
         """
         method = method.upper()
+        check_json(json, root="json")  # NaN/Infinity: a ToolInputError, not httpx's ValueError
         url = f"{self.base_url}/{path.lstrip('/')}"
         read_only = is_read(method, path)
         attempt, waited = 0, 0.0
@@ -118,7 +120,10 @@ class AttioClient:
             for slot in slots_for(method, path):
                 await self.rate_limiter.acquire(self.workspace_key, slot)
             token = await self._current_token()
-            outgoing = {**(headers or {}), "Authorization": f"Bearer {token}"}
+            # httpx.Headers is case-insensitive: the vaulted token replaces any caller's
+            # "authorization", whatever its case (the proxy refuses one before this).
+            outgoing = httpx.Headers(headers)
+            outgoing["Authorization"] = f"Bearer {token}"
             outgoing.setdefault("Accept", "application/json")
             retry_after: float | None = None
             error: httpx.HTTPError | None = None

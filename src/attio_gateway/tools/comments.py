@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, model_validator
 
+from attio_gateway.proxy.paths import attio_path
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.spec import ToolInput, ToolSpec
 
@@ -111,14 +112,20 @@ async def create_comment(ctx: ToolContext, args: CreateCommentInput) -> Any:
 
 
 async def get_comment(ctx: ToolContext, args: CommentInput) -> Any:
-    return await ctx.attio.call("GET", f"/v2/comments/{args.comment_id}")
+    return await ctx.attio.call(
+        "GET", attio_path("/v2/comments/{comment_id}", comment_id=args.comment_id)
+    )
 
 
 async def delete_comment(ctx: ToolContext, args: DeleteCommentInput) -> Any:
     if args.dry_run:
-        current = await ctx.attio.call("GET", f"/v2/comments/{args.comment_id}")
+        current = await ctx.attio.call(
+            "GET", attio_path("/v2/comments/{comment_id}", comment_id=args.comment_id)
+        )
         return {"dry_run": True, "would_delete": current["data"]}
-    await ctx.attio.call("DELETE", f"/v2/comments/{args.comment_id}")
+    await ctx.attio.call(
+        "DELETE", attio_path("/v2/comments/{comment_id}", comment_id=args.comment_id)
+    )
     return {"deleted": True, "comment_id": args.comment_id}
 
 
@@ -138,7 +145,9 @@ async def list_threads(ctx: ToolContext, args: ListThreadsInput) -> Any:
 
 
 async def get_thread(ctx: ToolContext, args: ThreadInput) -> Any:
-    return await ctx.attio.call("GET", f"/v2/threads/{args.thread_id}")
+    return await ctx.attio.call(
+        "GET", attio_path("/v2/threads/{thread_id}", thread_id=args.thread_id)
+    )
 
 
 def comment_tools() -> list[ToolSpec]:

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from attio_gateway.errors import ToolInputError
+from attio_gateway.proxy.paths import attio_path, check_parameter
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.filters import check_filter
 from attio_gateway.tools.output import (
@@ -190,7 +191,12 @@ async def list_lists(ctx: ToolContext, args: ListListsInput) -> Any:
     lists = (await ctx.attio.call("GET", "/v2/lists"))["data"]
     if not args.parent_record_id:
         return {"data": lists}
-    entries = await _record_entries(ctx, str(args.parent_object), args.parent_record_id)
+    entries = await _record_entries(
+        ctx,
+        str(args.parent_object),
+        args.parent_record_id,
+        fields={"object": "parent_object", "record_id": "parent_record_id"},
+    )
     by_list: dict[str, list[str]] = {}
     for entry in entries:
         by_list.setdefault(entry["list_id"], []).append(entry["entry_id"])
@@ -215,7 +221,7 @@ async def create_list(ctx: ToolContext, args: CreateListInput) -> Any:
 
 
 async def get_list(ctx: ToolContext, args: ListInput) -> Any:
-    return await ctx.attio.call("GET", f"/v2/lists/{args.list}")
+    return await ctx.attio.call("GET", attio_path("/v2/lists/{list}", list=args.list))
 
 
 LIST_FIELDS = ("name", "api_slug", "workspace_access", "workspace_member_access")
@@ -224,7 +230,9 @@ LIST_FIELDS = ("name", "api_slug", "workspace_access", "workspace_member_access"
 async def update_list(ctx: ToolContext, args: UpdateListInput) -> Any:
     # null is meaningful for workspace_access only: it makes the list private.
     data = args.changes(LIST_FIELDS, nullable=("workspace_access",))
-    body = await ctx.attio.call("PATCH", f"/v2/lists/{args.list}", json={"data": data})
+    body = await ctx.attio.call(
+        "PATCH", attio_path("/v2/lists/{list}", list=args.list), json={"data": data}
+    )
     # The list's attributes, options and statuses are cached under its old slug (or its id).
     for kind in ("attributes", "options", "statuses"):
         ctx.schema.forget(f"{kind}:lists/")
@@ -236,25 +244,32 @@ def _shape(ctx: ToolContext, entry: dict[str, Any], fields: list[str] | None = N
 
 
 async def list_entries(ctx: ToolContext, args: ListEntriesInput) -> Any:
+    path = attio_path("/v2/lists/{list}/entries/query", list=args.list)
     body: dict[str, Any] = {"limit": args.limit, "offset": args.offset}
     checked = await check_filter(ctx.schema, f"lists/{args.list}", args.filter)
     if checked:
         body["filter"] = checked
     if args.sorts:
         body["sorts"] = [s.model_dump(exclude_none=True) for s in args.sorts]
-    result = await ctx.attio.call("POST", f"/v2/lists/{args.list}/entries/query", json=body)
+    result = await ctx.attio.call("POST", path, json=body)
     entries = [_shape(ctx, e, args.fields) for e in result["data"]]
     budget = COMPACT_BUDGET_CHARS if ctx.output == "compact" else None
     return page(entries, offset=args.offset, limit=args.limit, budget=budget)
 
 
 async def get_entry(ctx: ToolContext, args: EntryInput) -> Any:
-    body = await ctx.attio.call("GET", f"/v2/lists/{args.list}/entries/{args.entry_id}")
+    path = attio_path("/v2/lists/{list}/entries/{entry_id}", list=args.list, entry_id=args.entry_id)
+    body = await ctx.attio.call("GET", path)
     return {"data": _shape(ctx, body["data"])}
 
 
 async def entry_attribute_values(ctx: ToolContext, args: EntryAttributeValuesInput) -> Any:
-    path = f"/v2/lists/{args.list}/entries/{args.entry_id}/attributes/{args.attribute}/values"
+    path = attio_path(
+        "/v2/lists/{list}/entries/{entry_id}/attributes/{attribute}/values",
+        list=args.list,
+        entry_id=args.entry_id,
+        attribute=args.attribute,
+    )
     params: dict[str, Any] = {
         "show_historic": "true" if args.show_historic else "false",
         "offset": args.offset,
@@ -269,7 +284,7 @@ async def entry_attribute_values(ctx: ToolContext, args: EntryAttributeValuesInp
 
 async def _parent_object(ctx: ToolContext, list_: str, given: str | None) -> str:
     """The list's object (Attio needs it on every new entry; the document omits it)."""
-    lst = (await ctx.attio.call("GET", f"/v2/lists/{list_}"))["data"]
+    lst = (await ctx.attio.call("GET", attio_path("/v2/lists/{list}", list=list_)))["data"]
     parents = [str(p) for p in lst["parent_object"]]
     if given is not None:
         if given not in parents:
@@ -286,6 +301,7 @@ async def _parent_object(ctx: ToolContext, list_: str, given: str | None) -> str
 
 
 async def _entry_data(ctx: ToolContext, args: AddToListInput) -> dict[str, Any]:
+    check_parameter("record_id", args.record_id)
     parent = await _parent_object(ctx, args.list, args.parent_object)
     values = {}
     if args.entry_values:
@@ -297,31 +313,30 @@ async def _entry_data(ctx: ToolContext, args: AddToListInput) -> dict[str, Any]:
 
 async def add_to_list(ctx: ToolContext, args: AddToListInput) -> Any:
     data = await _entry_data(ctx, args)
-    body = await ctx.attio.call("POST", f"/v2/lists/{args.list}/entries", json={"data": data})
+    path = attio_path("/v2/lists/{list}/entries", list=args.list)
+    body = await ctx.attio.call("POST", path, json={"data": data})
     return {"data": _shape(ctx, body["data"])}
 
 
 async def assert_entry(ctx: ToolContext, args: AssertEntryInput) -> Any:
     data = await _entry_data(ctx, args)
-    body = await ctx.attio.call("PUT", f"/v2/lists/{args.list}/entries", json={"data": data})
+    path = attio_path("/v2/lists/{list}/entries", list=args.list)
+    body = await ctx.attio.call("PUT", path, json={"data": data})
     return {"data": _shape(ctx, body["data"])}
 
 
 async def update_entry(ctx: ToolContext, args: UpdateEntryInput) -> Any:
+    path = attio_path("/v2/lists/{list}/entries/{entry_id}", list=args.list, entry_id=args.entry_id)
     values = await coerce_values(
         ctx.schema, f"lists/{args.list}", args.entry_values, field_name="entry_values"
     )
     method = "PATCH" if args.mode == "append" else "PUT"
-    body = await ctx.attio.call(
-        method,
-        f"/v2/lists/{args.list}/entries/{args.entry_id}",
-        json={"data": {"entry_values": values}},
-    )
+    body = await ctx.attio.call(method, path, json={"data": {"entry_values": values}})
     return {"data": _shape(ctx, body["data"])}
 
 
 async def remove_from_list(ctx: ToolContext, args: RemoveEntryInput) -> Any:
-    path = f"/v2/lists/{args.list}/entries/{args.entry_id}"
+    path = attio_path("/v2/lists/{list}/entries/{entry_id}", list=args.list, entry_id=args.entry_id)
     if args.dry_run:
         current = await ctx.attio.call("GET", path)
         return {"dry_run": True, "would_remove": current["data"]}
@@ -329,12 +344,20 @@ async def remove_from_list(ctx: ToolContext, args: RemoveEntryInput) -> Any:
     return {"removed": True, "list": args.list, "entry_id": args.entry_id}
 
 
-async def _record_entries(ctx: ToolContext, obj: str, record_id: str) -> list[Any]:
+async def _record_entries(
+    ctx: ToolContext, obj: str, record_id: str, *, fields: dict[str, str] | None = None
+) -> list[Any]:
+    path = attio_path(
+        "/v2/objects/{object}/records/{record_id}/entries",
+        fields=fields,
+        object=obj,
+        record_id=record_id,
+    )
     entries: list[Any] = []
     while True:
         body = await ctx.attio.call(
             "GET",
-            f"/v2/objects/{obj}/records/{record_id}/entries",
+            path,
             params={"limit": RECORD_ENTRY_PAGE, "offset": len(entries)},
         )
         entries.extend(body["data"])

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, model_validator
 
 from attio_gateway.errors import ToolInputError, UpstreamError
+from attio_gateway.proxy.paths import attio_path
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.output import page
 from attio_gateway.tools.spec import ToolInput, ToolSpec
@@ -56,8 +57,15 @@ class TargetInput(ToolInput):
             raise ValueError("give exactly one of object or list")
         return self
 
-    def path(self) -> str:
-        return f"/v2/objects/{self.object}" if self.object else f"/v2/lists/{self.list}"
+    def path(self, template: str = "", **params: str) -> str:
+        """The object's or list's path, with ``template`` (``/attributes/{attribute}``) and
+        its ``params`` built on (see ``attio_path``; ``fields=None`` keeps mypy from reading
+        ``**params`` as a possible ``fields``)."""
+        if self.object is not None:
+            return attio_path(
+                "/v2/objects/{object}" + template, fields=None, object=self.object, **params
+            )
+        return attio_path("/v2/lists/{list}" + template, fields=None, list=str(self.list), **params)
 
 
 class AttributeInput(TargetInput):
@@ -164,7 +172,7 @@ async def list_objects(ctx: ToolContext, args: NoInput) -> Any:
 
 
 async def get_object(ctx: ToolContext, args: ObjectInput) -> Any:
-    body = await ctx.attio.call("GET", f"/v2/objects/{args.object}")
+    body = await ctx.attio.call("GET", attio_path("/v2/objects/{object}", object=args.object))
     # Attio has no system/custom flag; this one is derived from the slug, and labelled so.
     body["data"]["is_standard_object_derived"] = body["data"]["api_slug"] in STANDARD_OBJECTS
     return body
@@ -178,18 +186,22 @@ async def create_object(ctx: ToolContext, args: CreateObjectInput) -> Any:
 
 async def update_object(ctx: ToolContext, args: UpdateObjectInput) -> Any:
     data = args.changes(("api_slug", "singular_noun", "plural_noun"))
-    body = await ctx.attio.call("PATCH", f"/v2/objects/{args.object}", json={"data": data})
+    body = await ctx.attio.call(
+        "PATCH", attio_path("/v2/objects/{object}", object=args.object), json={"data": data}
+    )
     # The old slug keys cached attributes and appears in other objects' relationships.
     ctx.schema.forget()
     return body
 
 
 async def list_attributes(ctx: ToolContext, args: TargetInput) -> Any:
-    return await ctx.attio.call("GET", f"{args.path()}/attributes")
+    return await ctx.attio.call("GET", args.path("/attributes"))
 
 
 async def get_attribute(ctx: ToolContext, args: AttributeInput) -> Any:
-    return await ctx.attio.call("GET", f"{args.path()}/attributes/{args.attribute}")
+    return await ctx.attio.call(
+        "GET", args.path("/attributes/{attribute}", attribute=args.attribute)
+    )
 
 
 async def create_attribute(ctx: ToolContext, args: CreateAttributeInput) -> Any:
@@ -220,7 +232,7 @@ async def create_attribute(ctx: ToolContext, args: CreateAttributeInput) -> Any:
                 '{"currency": {"default_currency_code": "USD", "display_type": "symbol"}}.',
                 field="config",
             )
-    body = await ctx.attio.call("POST", f"{args.path()}/attributes", json={"data": data})
+    body = await ctx.attio.call("POST", args.path("/attributes"), json={"data": data})
     ctx.schema.forget("attributes:")
     return body
 
@@ -246,7 +258,7 @@ async def update_attribute(ctx: ToolContext, args: UpdateAttributeInput) -> Any:
             '{"currency": {"default_currency_code": "USD", "display_type": "symbol"}}.',
             field="config",
         )
-    path = f"{args.path()}/attributes/{args.attribute}"
+    path = args.path("/attributes/{attribute}", attribute=args.attribute)
     body = await ctx.attio.call("PATCH", path, json={"data": data})
     # Slugs and titles are cached per target (by slug or id) and mirrored on the other side of
     # a relationship: drop every cached attribute, option and status list.
@@ -256,11 +268,16 @@ async def update_attribute(ctx: ToolContext, args: UpdateAttributeInput) -> Any:
 
 
 async def list_options(ctx: ToolContext, args: AttributeInput) -> Any:
-    return await ctx.attio.call("GET", f"{args.path()}/attributes/{args.attribute}/options")
+    return await ctx.attio.call(
+        "GET", args.path("/attributes/{attribute}/options", attribute=args.attribute)
+    )
 
 
 async def list_statuses(ctx: ToolContext, args: AttributeInput) -> Any:
-    return await ctx.attio.call("GET", f"{args.path()}/attributes/{args.attribute}/statuses")
+    return await ctx.attio.call(
+        "GET",
+        args.path("/attributes/{attribute}/statuses", attribute=args.attribute),
+    )
 
 
 def _forget_choices(ctx: ToolContext, args: AttributeInput) -> None:
@@ -270,7 +287,7 @@ def _forget_choices(ctx: ToolContext, args: AttributeInput) -> None:
 
 
 async def create_option(ctx: ToolContext, args: CreateOptionInput) -> Any:
-    path = f"{args.path()}/attributes/{args.attribute}/options"
+    path = args.path("/attributes/{attribute}/options", attribute=args.attribute)
     body = await ctx.attio.call("POST", path, json={"data": {"title": args.title}})
     _forget_choices(ctx, args)
     return body
@@ -278,7 +295,9 @@ async def create_option(ctx: ToolContext, args: CreateOptionInput) -> Any:
 
 async def update_option(ctx: ToolContext, args: UpdateOptionInput) -> Any:
     data = args.changes(("title", "is_archived"))
-    path = f"{args.path()}/attributes/{args.attribute}/options/{args.option}"
+    path = args.path(
+        "/attributes/{attribute}/options/{option}", attribute=args.attribute, option=args.option
+    )
     body = await ctx.attio.call("PATCH", path, json={"data": data})
     _forget_choices(ctx, args)
     return body
@@ -288,7 +307,7 @@ async def create_status(ctx: ToolContext, args: CreateStatusInput) -> Any:
     data = args.model_dump(
         include={"title", "celebration_enabled", "target_time_in_status"}, exclude_none=True
     )
-    path = f"{args.path()}/attributes/{args.attribute}/statuses"
+    path = args.path("/attributes/{attribute}/statuses", attribute=args.attribute)
     body = await ctx.attio.call("POST", path, json={"data": data})
     _forget_choices(ctx, args)
     return body
@@ -296,7 +315,9 @@ async def create_status(ctx: ToolContext, args: CreateStatusInput) -> Any:
 
 async def update_status(ctx: ToolContext, args: UpdateStatusInput) -> Any:
     data = args.changes(("title", "celebration_enabled", "target_time_in_status", "is_archived"))
-    path = f"{args.path()}/attributes/{args.attribute}/statuses/{args.status}"
+    path = args.path(
+        "/attributes/{attribute}/statuses/{status}", attribute=args.attribute, status=args.status
+    )
     body = await ctx.attio.call("PATCH", path, json={"data": data})
     _forget_choices(ctx, args)
     return body
@@ -310,7 +331,13 @@ async def list_members(ctx: ToolContext, args: MembersInput) -> Any:
 
 
 async def get_member(ctx: ToolContext, args: MemberInput) -> Any:
-    return await ctx.attio.call("GET", f"/v2/workspace_members/{args.workspace_member_id}")
+    return await ctx.attio.call(
+        "GET",
+        attio_path(
+            "/v2/workspace_members/{workspace_member_id}",
+            workspace_member_id=args.workspace_member_id,
+        ),
+    )
 
 
 async def token_info(ctx: ToolContext, args: NoInput) -> Any:
@@ -327,7 +354,14 @@ async def token_info(ctx: ToolContext, args: NoInput) -> Any:
     }
     if member_id:
         try:
-            member = (await ctx.attio.call("GET", f"/v2/workspace_members/{member_id}"))["data"]
+            member = (
+                await ctx.attio.call(
+                    "GET",
+                    attio_path(
+                        "/v2/workspace_members/{workspace_member_id}", workspace_member_id=member_id
+                    ),
+                )
+            )["data"]
         except UpstreamError:
             member = None  # no user_management:read: the name and email stay unknown
         if member:

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 
+from attio_gateway.proxy.paths import attio_path
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.output import page
 from attio_gateway.tools.spec import ToolInput, ToolSpec
@@ -101,14 +102,16 @@ async def list_notes(ctx: ToolContext, args: ListNotesInput) -> Any:
 
 
 async def get_note(ctx: ToolContext, args: NoteInput) -> Any:
-    return await ctx.attio.call("GET", f"/v2/notes/{args.note_id}")
+    return await ctx.attio.call("GET", attio_path("/v2/notes/{note_id}", note_id=args.note_id))
 
 
 async def delete_note(ctx: ToolContext, args: DeleteNoteInput) -> Any:
     if args.dry_run:
-        current = await ctx.attio.call("GET", f"/v2/notes/{args.note_id}")
+        current = await ctx.attio.call(
+            "GET", attio_path("/v2/notes/{note_id}", note_id=args.note_id)
+        )
         return {"dry_run": True, "would_delete": current["data"]}
-    await ctx.attio.call("DELETE", f"/v2/notes/{args.note_id}")
+    await ctx.attio.call("DELETE", attio_path("/v2/notes/{note_id}", note_id=args.note_id))
     return {"deleted": True, "note_id": args.note_id}
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from attio_gateway.errors import ToolInputError
+from attio_gateway.proxy.paths import attio_path
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.filters import check_filter
 from attio_gateway.tools.output import COMPACT_BUDGET_CHARS, compact_record, page
@@ -127,36 +128,38 @@ def _shape(ctx: ToolContext, record: dict[str, Any], fields: list[str] | None = 
 
 
 async def _create(ctx: ToolContext, obj: str, values: dict[str, Any]) -> Any:
+    path = attio_path("/v2/objects/{object}/records", object=obj)
     coerced = await coerce_values(ctx.schema, obj, values)
-    body = await ctx.attio.call(
-        "POST", f"/v2/objects/{obj}/records", json={"data": {"values": coerced}}
-    )
+    body = await ctx.attio.call("POST", path, json={"data": {"values": coerced}})
     return {"data": _shape(ctx, body["data"])}
 
 
 async def _list(ctx: ToolContext, obj: str, args: ListInput) -> Any:
+    path = attio_path("/v2/objects/{object}/records/query", object=obj)
     body: dict[str, Any] = {"limit": args.limit, "offset": args.offset}
     checked = await check_filter(ctx.schema, obj, args.filter)
     if checked:
         body["filter"] = checked
     if args.sorts:
         body["sorts"] = [s.model_dump(exclude_none=True) for s in args.sorts]
-    result = await ctx.attio.call("POST", f"/v2/objects/{obj}/records/query", json=body)
+    result = await ctx.attio.call("POST", path, json=body)
     records = [_shape(ctx, r, args.fields) for r in result["data"]]
     budget = COMPACT_BUDGET_CHARS if ctx.output == "compact" else None
     return page(records, offset=args.offset, limit=args.limit, budget=budget)
 
 
 async def _get(ctx: ToolContext, obj: str, record_id: str) -> Any:
-    body = await ctx.attio.call("GET", f"/v2/objects/{obj}/records/{record_id}")
+    path = attio_path("/v2/objects/{object}/records/{record_id}", object=obj, record_id=record_id)
+    body = await ctx.attio.call("GET", path)
     return {"data": _shape(ctx, body["data"])}
 
 
 async def _delete(ctx: ToolContext, obj: str, record_id: str, dry_run: bool) -> Any:
+    path = attio_path("/v2/objects/{object}/records/{record_id}", object=obj, record_id=record_id)
     if dry_run:
-        current = await ctx.attio.call("GET", f"/v2/objects/{obj}/records/{record_id}")
+        current = await ctx.attio.call("GET", path)
         return {"dry_run": True, "would_delete": compact_record(current["data"])}
-    await ctx.attio.call("DELETE", f"/v2/objects/{obj}/records/{record_id}")
+    await ctx.attio.call("DELETE", path)
     return {"deleted": True, "object": obj, "record_id": record_id}
 
 
@@ -253,11 +256,10 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
 async def _update(
     ctx: ToolContext, obj: str, record_id: str, values: dict[str, Any], mode: str
 ) -> Any:
+    path = attio_path("/v2/objects/{object}/records/{record_id}", object=obj, record_id=record_id)
     coerced = await coerce_values(ctx.schema, obj, values)
     body = await ctx.attio.call(
-        "PATCH" if mode == "append" else "PUT",
-        f"/v2/objects/{obj}/records/{record_id}",
-        json={"data": {"values": coerced}},
+        "PATCH" if mode == "append" else "PUT", path, json={"data": {"values": coerced}}
     )
     return {"data": _shape(ctx, body["data"])}
 
@@ -298,7 +300,12 @@ async def search_records(ctx: ToolContext, args: SearchInput) -> Any:
 
 
 async def record_attribute_values(ctx: ToolContext, args: AttributeValuesInput) -> Any:
-    path = f"/v2/objects/{args.object}/records/{args.record_id}/attributes/{args.attribute}/values"
+    path = attio_path(
+        "/v2/objects/{object}/records/{record_id}/attributes/{attribute}/values",
+        object=args.object,
+        record_id=args.record_id,
+        attribute=args.attribute,
+    )
     params = {"show_historic": "true" if args.show_historic else "false"}
     return await ctx.attio.call("GET", path, params=params)
 
@@ -308,6 +315,7 @@ async def update_record(ctx: ToolContext, args: UpdateInput) -> Any:
 
 
 async def assert_record(ctx: ToolContext, args: AssertInput) -> Any:
+    path = attio_path("/v2/objects/{object}/records", object=args.object)
     coerced = await coerce_values(ctx.schema, args.object, args.values)
     attribute = await ctx.schema.attribute(
         args.object, args.matching_attribute, field_name="matching_attribute"
@@ -320,7 +328,7 @@ async def assert_record(ctx: ToolContext, args: AssertInput) -> Any:
         )
     body = await ctx.attio.call(
         "PUT",
-        f"/v2/objects/{args.object}/records",
+        path,
         params={"matching_attribute": attribute["api_slug"]},
         json={"data": {"values": coerced}},
     )

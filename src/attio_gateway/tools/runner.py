@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from attio_gateway.errors import MissingScopesError, ToolInputError, UpstreamError
 from attio_gateway.proxy import AttioClient
+from attio_gateway.proxy.outgoing import non_json
 from attio_gateway.tools.context import SecretSink, ToolContext
 from attio_gateway.tools.schema import WorkspaceSchema
 from attio_gateway.tools.spec import ToolSpec
@@ -23,6 +24,10 @@ def validate_input(spec: ToolSpec, tool_input: Any) -> Any:
     """The tool's input model, or a ``ToolInputError`` naming the first bad field."""
     if not isinstance(tool_input, dict):
         raise ToolInputError(f"{spec.name} takes an object of parameters.", field=None)
+    found = non_json(tool_input, root="")
+    if found is not None:  # NaN/Infinity would pass the model and fail when sent
+        where, what = found
+        raise ToolInputError(f"{spec.name}: '{where}' cannot be sent as JSON: {what}.", field=where)
     try:
         return spec.input_model.model_validate(tool_input)
     except ValidationError as exc:

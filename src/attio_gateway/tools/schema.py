@@ -11,8 +11,13 @@ from typing import Any
 
 from attio_gateway.errors import ToolInputError
 from attio_gateway.proxy import AttioClient
+from attio_gateway.proxy.paths import attio_path
 
 TTL_SECONDS = 60.0
+CHOICES_PATH = {
+    "options": "/attributes/{attribute}/options",
+    "statuses": "/attributes/{attribute}/statuses",
+}
 
 
 def did_you_mean(given: str, choices: list[str]) -> str:
@@ -33,12 +38,14 @@ class _Entry:
         return time.monotonic() - self.at < TTL_SECONDS
 
 
-def target_path(target: str) -> str:
+def target_path(target: str, template: str = "", **params: str) -> str:
     """``"people"`` → ``/v2/objects/people``; ``"lists/sales"`` → ``/v2/lists/sales`` (list
-    attributes are cached under the same keys as object attributes)."""
+    attributes are cached under the same keys as object attributes); ``template`` and its
+    ``params`` are built on (``"/attributes"``), see ``attio_path``."""
     if target.startswith("lists/"):
-        return f"/v2/{target}"
-    return f"/v2/objects/{target}"
+        list_ = target.removeprefix("lists/")
+        return attio_path("/v2/lists/{list}" + template, fields=None, list=list_, **params)
+    return attio_path("/v2/objects/{object}" + template, fields=None, object=target, **params)
 
 
 class WorkspaceSchema:
@@ -80,7 +87,7 @@ class WorkspaceSchema:
         return None
 
     async def attributes(self, obj: str) -> dict[str, dict[str, Any]]:
-        items = await self._get(f"attributes:{obj}", f"{target_path(obj)}/attributes")
+        items = await self._get(f"attributes:{obj}", target_path(obj, "/attributes"))
         return {a["api_slug"]: a for a in items}
 
     async def attribute(self, obj: str, slug: str, *, field_name: str) -> dict[str, Any]:
@@ -103,9 +110,8 @@ class WorkspaceSchema:
         """Active option titles (select) or status titles (status)."""
         kind = "statuses" if attribute["type"] == "status" else "options"
         slug = attribute["api_slug"]
-        items = await self._get(
-            f"{kind}:{obj}:{slug}", f"{target_path(obj)}/attributes/{slug}/{kind}"
-        )
+        path = target_path(obj, CHOICES_PATH[kind], attribute=slug)
+        items = await self._get(f"{kind}:{obj}:{slug}", path)
         return [i["title"] for i in items if not i.get("is_archived")]
 
     async def choice_ids(self, obj: str, attribute: dict[str, Any]) -> dict[str, str]:
@@ -113,9 +119,8 @@ class WorkspaceSchema:
         kind = "statuses" if attribute["type"] == "status" else "options"
         key = "status_id" if kind == "statuses" else "option_id"
         slug = attribute["api_slug"]
-        items = await self._get(
-            f"{kind}:{obj}:{slug}", f"{target_path(obj)}/attributes/{slug}/{kind}"
-        )
+        path = target_path(obj, CHOICES_PATH[kind], attribute=slug)
+        items = await self._get(f"{kind}:{obj}:{slug}", path)
         return {i["id"][key]: i["title"] for i in items if not i.get("is_archived")}
 
     async def resolve_choice(

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from attio_gateway.proxy.paths import attio_path
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.output import page
 from attio_gateway.tools.spec import ToolInput, ToolSpec
@@ -131,20 +132,24 @@ async def list_tasks(ctx: ToolContext, args: ListTasksInput) -> Any:
 
 
 async def get_task(ctx: ToolContext, args: TaskInput) -> Any:
-    return await ctx.attio.call("GET", f"/v2/tasks/{args.task_id}")
+    return await ctx.attio.call("GET", attio_path("/v2/tasks/{task_id}", task_id=args.task_id))
 
 
 async def delete_task(ctx: ToolContext, args: DeleteTaskInput) -> Any:
     if args.dry_run:
-        current = await ctx.attio.call("GET", f"/v2/tasks/{args.task_id}")
+        current = await ctx.attio.call(
+            "GET", attio_path("/v2/tasks/{task_id}", task_id=args.task_id)
+        )
         return {"dry_run": True, "would_delete": current["data"]}
-    await ctx.attio.call("DELETE", f"/v2/tasks/{args.task_id}")
+    await ctx.attio.call("DELETE", attio_path("/v2/tasks/{task_id}", task_id=args.task_id))
     return {"deleted": True, "task_id": args.task_id}
 
 
 async def update_task(ctx: ToolContext, args: UpdateTaskInput) -> Any:
     data = args.model_dump(mode="json", exclude={"task_id"}, include=args.model_fields_set)
-    return await ctx.attio.call("PATCH", f"/v2/tasks/{args.task_id}", json={"data": data})
+    return await ctx.attio.call(
+        "PATCH", attio_path("/v2/tasks/{task_id}", task_id=args.task_id), json={"data": data}
+    )
 
 
 def task_tools() -> list[ToolSpec]:

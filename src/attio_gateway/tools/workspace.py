@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from attio_gateway.errors import ToolInputError
+from attio_gateway.proxy.paths import attio_path
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.output import page
 from attio_gateway.tools.spec import ToolInput, ToolSpec
@@ -198,14 +199,20 @@ async def list_webhooks(ctx: ToolContext, args: ListWebhooksInput) -> Any:
 
 
 async def get_webhook(ctx: ToolContext, args: WebhookInput) -> Any:
-    return await ctx.attio.call("GET", f"/v2/webhooks/{args.webhook_id}")
+    return await ctx.attio.call(
+        "GET", attio_path("/v2/webhooks/{webhook_id}", webhook_id=args.webhook_id)
+    )
 
 
 async def delete_webhook(ctx: ToolContext, args: DeleteWebhookInput) -> Any:
     if args.dry_run:
-        current = await ctx.attio.call("GET", f"/v2/webhooks/{args.webhook_id}")
+        current = await ctx.attio.call(
+            "GET", attio_path("/v2/webhooks/{webhook_id}", webhook_id=args.webhook_id)
+        )
         return {"dry_run": True, "would_delete": current["data"]}
-    await ctx.attio.call("DELETE", f"/v2/webhooks/{args.webhook_id}")
+    await ctx.attio.call(
+        "DELETE", attio_path("/v2/webhooks/{webhook_id}", webhook_id=args.webhook_id)
+    )
     return {"deleted": True, "webhook_id": args.webhook_id}
 
 
@@ -222,7 +229,11 @@ async def create_webhook(ctx: ToolContext, args: CreateWebhookInput) -> Any:
 
 async def update_webhook(ctx: ToolContext, args: UpdateWebhookInput) -> Any:
     data = args.model_dump(mode="json", exclude={"webhook_id"}, exclude_none=True)
-    return await ctx.attio.call("PATCH", f"/v2/webhooks/{args.webhook_id}", json={"data": data})
+    return await ctx.attio.call(
+        "PATCH",
+        attio_path("/v2/webhooks/{webhook_id}", webhook_id=args.webhook_id),
+        json={"data": data},
+    )
 
 
 async def _emails(ctx: ToolContext, participants: list[str]) -> str:
@@ -230,7 +241,14 @@ async def _emails(ctx: ToolContext, participants: list[str]) -> str:
     emails = []
     for who in participants:
         if is_uuid(who):
-            member = await ctx.attio.call("GET", f"/v2/workspace_members/{who}")
+            member = await ctx.attio.call(
+                "GET",
+                attio_path(
+                    "/v2/workspace_members/{workspace_member_id}",
+                    fields={"workspace_member_id": "filter.participants"},
+                    workspace_member_id=who,
+                ),
+            )
             emails.append(member["data"]["email_address"])
         elif "@" in who:
             emails.append(who)
@@ -267,7 +285,9 @@ async def list_meetings(ctx: ToolContext, args: ListMeetingsInput) -> Any:
 
 
 async def get_meeting(ctx: ToolContext, args: MeetingInput) -> Any:
-    return await ctx.attio.call("GET", f"/v2/meetings/{args.meeting_id}")
+    return await ctx.attio.call(
+        "GET", attio_path("/v2/meetings/{meeting_id}", meeting_id=args.meeting_id)
+    )
 
 
 async def list_call_recordings(ctx: ToolContext, args: ListCallRecordingsInput) -> Any:
@@ -275,7 +295,9 @@ async def list_call_recordings(ctx: ToolContext, args: ListCallRecordingsInput) 
     if args.cursor:
         params["cursor"] = args.cursor
     body = await ctx.attio.call(
-        "GET", f"/v2/meetings/{args.meeting_id}/call_recordings", params=params
+        "GET",
+        attio_path("/v2/meetings/{meeting_id}/call_recordings", meeting_id=args.meeting_id),
+        params=params,
     )
     return {"data": body["data"], "next_cursor": body["pagination"]["next_cursor"]}
 
@@ -296,7 +318,11 @@ def transcript_lines(segments: list[dict[str, Any]]) -> str:
 
 
 async def get_call_transcript(ctx: ToolContext, args: CallTranscriptInput) -> Any:
-    path = f"/v2/meetings/{args.meeting_id}/call_recordings/{args.call_recording_id}/transcript"
+    path = attio_path(
+        "/v2/meetings/{meeting_id}/call_recordings/{call_recording_id}/transcript",
+        meeting_id=args.meeting_id,
+        call_recording_id=args.call_recording_id,
+    )
     params = {"cursor": args.cursor} if args.cursor else None
     body = await ctx.attio.call("GET", path, params=params)
     data, next_cursor = body["data"], body["pagination"]["next_cursor"]
