@@ -20,8 +20,13 @@ from attio_gateway.dashboard.session import (
     OperatorSession,
     current_session,
     end_session,
+    login_form_token,
+    login_form_token_ok,
+    login_nonce,
+    set_login_cookie,
     start_session,
 )
+from attio_gateway.dashboard.throttle import LoginThrottle
 from attio_gateway.errors import GatewayError, ToolInputError
 from attio_gateway.sdk import admin
 from attio_gateway.sdk.sandbox import create_emulator_connection
@@ -33,7 +38,7 @@ DEFAULT_SCOPES = ["object_configuration:read", "record_permission:read", "user_m
 
 
 async def require_operator(request: Request, gateway: GatewayDep) -> OperatorSession:
-    session = current_session(request, await admin.server_key(gateway))
+    session = await current_session(request, gateway)
     if session is None:
         raise LoginRequired
     return session
@@ -96,35 +101,91 @@ async def home() -> RedirectResponse:
     return RedirectResponse("/dashboard/connections", status_code=303)
 
 
-@router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request) -> HTMLResponse:
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, "login.html", {"failed": False, "next": request.query_params.get("next", "")}
+def _secure(request: Request) -> bool:
+    base_url: str = request.app.state.settings.base_url
+    return base_url.startswith("https://")
+
+
+async def _login_page(
+    request: Request,
+    gateway: GatewayDep,
+    *,
+    next_path: str,
+    status_code: int = 200,
+    message: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The login form, with a CSRF token bound to the login cookie it sets."""
+    nonce = login_nonce(request)
+    token = login_form_token(await admin.server_key(gateway), nonce)
+    response: Response = request.app.state.templates.TemplateResponse(
+        request,
+        "login.html",
+        {"message": message, "next": next_path, "login_token": token},
+        status_code=status_code,
+        headers=headers,
     )
+    set_login_cookie(response, nonce, secure=_secure(request))
     return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request, gateway: GatewayDep) -> Response:
+    return await _login_page(request, gateway, next_path=request.query_params.get("next", ""))
 
 
 @router.post("/login")
 async def login(request: Request, gateway: GatewayDep) -> Response:
+    """Sign in: CSRF token first, then the throttle, then the password."""
     form = await request.form()
     username, password = _text(form, "username"), str(form.get("password") or "")
-    if not await admin.check_operator(gateway, username, password):
-        response: Response = request.app.state.templates.TemplateResponse(
-            request, "login.html", {"failed": True, "next": _text(form, "next")}, status_code=401
+    next_path = _text(form, "next")
+    key = await admin.server_key(gateway)
+    if not login_form_token_ok(request, key, form.get("login_token")):
+        return await _login_page(
+            request,
+            gateway,
+            next_path=next_path,
+            status_code=400,
+            message="The login form expired or came from another site; try again.",
         )
-        return response
-    target = _text(form, "next")
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client else "unknown"
+    refusal = await throttle.refusal(username, address)
+    if refusal is not None:
+        return await _login_page(
+            request,
+            gateway,
+            next_path=next_path,
+            status_code=429,
+            message=f"Too many failed sign-ins {refusal.reason}; try again in "
+            f"{refusal.retry_after} s.",
+            headers={"Retry-After": str(refusal.retry_after)},
+        )
+    if not await admin.check_operator(gateway, username, password):
+        await throttle.failed(username, address)
+        return await _login_page(
+            request,
+            gateway,
+            next_path=next_path,
+            status_code=401,
+            message="Wrong user name or password.",
+        )
+    await throttle.succeeded(username, address)
+    target = next_path
     # Only local paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = "/dashboard/connections"
     redirect = RedirectResponse(target, status_code=303)
-    secure = request.app.state.settings.base_url.startswith("https://")
-    start_session(redirect, await admin.server_key(gateway), username, secure=secure)
+    session_id = await admin.open_dashboard_session(gateway, username)
+    start_session(redirect, key, session_id, secure=_secure(request))
     return redirect
 
 
 @router.post("/logout")
-async def logout(form: Form) -> RedirectResponse:
+async def logout(operator: Operator, form: Form, gateway: GatewayDep) -> RedirectResponse:
+    """Sign out: the session is deleted, so this cookie (or a copy) is refused from now on."""
+    await admin.end_dashboard_session(gateway, operator.session_id)
     redirect = RedirectResponse("/login", status_code=303)
     end_session(redirect)
     return redirect
@@ -345,32 +406,78 @@ async def audit_page(request: Request, operator: Operator, gateway: GatewayDep) 
 # --- API clients --------------------------------------------------------------------------
 
 
+def _client_grant(form: FormData) -> tuple[list[str], list[str] | None]:
+    """The scopes ticked and the connections typed (comma separated; empty: every one)."""
+    scopes = [s for s in form.getlist("scopes") if isinstance(s, str)]
+    typed = _text(form, "connections")
+    connections = [c.strip() for c in typed.split(",") if c.strip()] if typed else None
+    return scopes, connections
+
+
+async def _api_clients_page(
+    request: Request, operator: OperatorSession, gateway: GatewayDep, **extra: Any
+) -> HTMLResponse:
+    clients = await admin.list_api_clients(gateway)
+    context = {
+        "clients": clients,
+        "names": {c.client_id: c.name for c in clients},
+        "created": None,
+        "api_scopes": admin.API_SCOPES,
+        "default_scopes": admin.DEFAULT_SCOPES,
+        **extra,
+    }
+    return _render(request, operator, "api_clients.html", context)
+
+
 @router.get("/dashboard/api-clients", response_class=HTMLResponse)
 async def api_clients_page(request: Request, operator: Operator, gateway: GatewayDep) -> Response:
-    clients = await admin.list_api_clients(gateway)
-    return _render(request, operator, "api_clients.html", {"clients": clients, "created": None})
+    return await _api_clients_page(request, operator, gateway)
 
 
 @router.post("/dashboard/api-clients", response_class=HTMLResponse)
 async def create_api_client(
     request: Request, operator: Operator, form: Form, gateway: GatewayDep
 ) -> Response:
-    created = await admin.create_api_client(gateway, name=_text(form, "name") or "unnamed")
-    clients = await admin.list_api_clients(gateway)
-    return _render(request, operator, "api_clients.html", {"clients": clients, "created": created})
+    scopes, connections = _client_grant(form)
+    try:
+        created = await admin.create_api_client(
+            gateway, name=_text(form, "name") or "unnamed", scopes=scopes, connections=connections
+        )
+    except GatewayError as exc:
+        return _back("/dashboard/api-clients", error=exc.message)
+    return await _api_clients_page(request, operator, gateway, created=created)
+
+
+@router.post("/dashboard/api-clients/{client_id}")
+async def update_api_client(client_id: str, form: Form, gateway: GatewayDep) -> RedirectResponse:
+    """Change what a client may do; the clients it minted lose what it no longer has."""
+    scopes, connections = _client_grant(form)
+    try:
+        await admin.update_api_client(
+            gateway,
+            client_id,
+            scopes=scopes,
+            connections=connections,
+            all_connections=connections is None,
+        )
+    except GatewayError as exc:
+        return _back("/dashboard/api-clients", error=exc.message)
+    return _back("/dashboard/api-clients", notice=f"Saved {client_id}.")
 
 
 @router.post("/dashboard/api-clients/{client_id}/revoke")
 async def revoke_api_client(client_id: str, form: Form, gateway: GatewayDep) -> RedirectResponse:
     try:
-        await admin.revoke_api_client(gateway, client_id)
+        revoked = await admin.revoke_api_client(gateway, client_id)
     except GatewayError as exc:
         return _back("/dashboard/api-clients", error=exc.message)
-    return _back("/dashboard/api-clients", notice=f"Revoked {client_id}.")
+    also = f" and {len(revoked) - 1} client(s) it minted" if len(revoked) > 1 else ""
+    return _back("/dashboard/api-clients", notice=f"Revoked {client_id}{also}.")
 
 
 def install_dashboard(app: FastAPI) -> None:
     app.include_router(router)
+    app.state.login_throttle = LoginThrottle.from_settings(app.state.settings)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, _: LoginRequired) -> RedirectResponse:

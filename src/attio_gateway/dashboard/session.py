@@ -1,70 +1,126 @@
-"""The operator's session cookie (signed with the server key) and CSRF tokens for forms.
+"""The operator's session cookie and CSRF tokens for forms, the login form's included.
 
-The cookie is HttpOnly and SameSite=Lax; every state-changing form also carries a token
-derived from the session, so a cross-site form post cannot act for the operator.
+The cookie carries a random session id (signed with the server key, so junk is refused
+without a database read); the session itself is a row in the database
+(``sdk.admin.open_dashboard_session``), deleted on sign-out, so a copied or stolen cookie
+stops working then — in every process. The cookie is HttpOnly and SameSite=Lax.
+
+Every state-changing form carries a token derived from the session id, so a cross-site
+post cannot act for the operator. The login form, shown before there is a session, carries
+one derived from a random value in a short-lived cookie of its own (double submit): another
+site can neither read that cookie nor compute the token, so it cannot sign a browser in to
+an account of its choosing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
-import time
 from dataclasses import dataclass
 
 from fastapi import Request, Response
 
-from attio_gateway.sdk.admin import sign, unsign
+from attio_gateway.sdk import AsyncGateway
+from attio_gateway.sdk.admin import (
+    DASHBOARD_SESSION_TTL,
+    dashboard_session_user,
+    server_key,
+    sign,
+    unsign,
+)
 
 COOKIE = "attio_gateway_session"
-SESSION_TTL = 12 * 3600
+LOGIN_COOKIE = "attio_gateway_login"
+SESSION_TTL = DASHBOARD_SESSION_TTL
+#: How long a login form stays good.
+LOGIN_FORM_TTL = 3600
 
 
 @dataclass(frozen=True)
 class OperatorSession:
     username: str
-    nonce: str
-    #: What this session's forms must post back; derived from the nonce and the server key.
+    session_id: str
+    #: What this session's forms must post back; derived from the session id and the key.
     csrf_token: str
 
 
-def _csrf_token(key: bytes, nonce: str) -> str:
-    return hmac.new(key, f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
+def _token(key: bytes, purpose: str, value: str) -> str:
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
 class LoginRequired(Exception):
     """Raised by pages when no valid session is present; answered with a redirect."""
 
 
-def start_session(response: Response, key: bytes, username: str, *, secure: bool) -> None:
-    payload = {"u": username, "n": secrets.token_hex(16), "exp": int(time.time()) + SESSION_TTL}
+def start_session(response: Response, key: bytes, session_id: str, *, secure: bool) -> None:
     response.set_cookie(
         COOKIE,
-        sign(key, json.dumps(payload).encode()),
+        sign(key, session_id.encode()),
         max_age=SESSION_TTL,
         httponly=True,
         samesite="lax",
         secure=secure,
     )
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
 
 
 def end_session(response: Response) -> None:
     response.delete_cookie(COOKIE)
 
 
-def current_session(request: Request, key: bytes) -> OperatorSession | None:
+def session_id_of(request: Request, key: bytes) -> str | None:
+    """The session id the request's cookie carries (signature checked), if any."""
     raw = request.cookies.get(COOKIE)
     if not raw:
         return None
     try:
         payload = unsign(key, raw)
-        claims = json.loads(payload) if payload is not None else None
-    except ValueError:
+        return payload.decode() if payload is not None else None
+    except ValueError:  # broken base64 or not text
         return None
-    if not isinstance(claims, dict) or claims.get("exp", 0) < time.time():
+
+
+async def current_session(request: Request, gateway: AsyncGateway) -> OperatorSession | None:
+    key = await server_key(gateway)
+    session_id = session_id_of(request, key)
+    if session_id is None:
         return None
-    nonce = str(claims["n"])
+    username = await dashboard_session_user(gateway, session_id)
+    if username is None:
+        return None
     return OperatorSession(
-        username=str(claims["u"]), nonce=nonce, csrf_token=_csrf_token(key, nonce)
+        username=username, session_id=session_id, csrf_token=_token(key, "csrf", session_id)
     )
+
+
+def login_nonce(request: Request) -> str:
+    """The login cookie's random value, or a new one."""
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    if 20 <= len(nonce) <= 100 and nonce.isascii() and nonce.isprintable():
+        return nonce
+    return secrets.token_urlsafe(24)
+
+
+def login_form_token(key: bytes, nonce: str) -> str:
+    """What the login form bound to ``nonce`` must post back."""
+    return _token(key, "login", nonce)
+
+
+def set_login_cookie(response: Response, nonce: str, *, secure: bool) -> None:
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=LOGIN_FORM_TTL,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/login",
+    )
+
+
+def login_form_token_ok(request: Request, key: bytes, posted: object) -> bool:
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    if not nonce or not isinstance(posted, str):
+        return False
+    return hmac.compare_digest(posted, login_form_token(key, nonce))

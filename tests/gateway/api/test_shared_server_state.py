@@ -40,6 +40,7 @@ from attio_gateway.storage.tables import operators
 from attio_gateway.vault import Sealed
 from attio_gateway.vault.keyring import new_key_text, parse_key
 from attio_gateway.vault.rotation import rotate
+from tests.gateway.dashboard.conftest import log_in
 
 BASE = "http://gateway.test"
 PASSWORD = "a long operator password"
@@ -120,9 +121,7 @@ async def test_the_dashboard_login_of_one_server_is_good_on_another(
             )
             for app in apps
         ]
-        login = await second.post(
-            "/login", data={"username": "dana", "password": PASSWORD, "next": ""}
-        )
+        login = await log_in(second, "dana", PASSWORD)
         assert login.status_code == 303, login.text
         # The session cookie the second server signed opens the first server's pages.
         first.cookies.update(second.cookies)

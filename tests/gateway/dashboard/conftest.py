@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import tempfile
 import threading
 import time
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 
@@ -35,6 +37,25 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "dashboard"
 OPERATOR_PASSWORD = "correct horse battery"
+
+
+async def log_in(
+    client: httpx.AsyncClient, username: str, password: str, next_path: str = ""
+) -> httpx.Response:
+    """Sign in as a browser does: fetch the login form (its CSRF token and the login
+    cookie it is bound to), then post it."""
+    form = await client.get("/login")
+    match = re.search(r'name="login_token" value="([0-9a-f]+)"', form.text)
+    assert match, form.text[:500]
+    return await client.post(
+        "/login",
+        data={
+            "login_token": match.group(1),
+            "username": username,
+            "password": password,
+            "next": next_path,
+        },
+    )
 
 
 async def save_operator(settings: Settings, username: str, password: str) -> None:

@@ -16,7 +16,7 @@ from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.admin import check_operator, ensure_operator
 from attio_gateway.sdk.sandbox import consent
-from tests.gateway.dashboard.conftest import OPERATOR_PASSWORD, save_operator
+from tests.gateway.dashboard.conftest import OPERATOR_PASSWORD, log_in, save_operator
 
 BASE = "http://127.0.0.1:8000"
 PAGES = [
@@ -41,9 +41,7 @@ async def app(tmp_path: Path) -> AsyncIterator[FastAPI]:
 async def browser(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Logged in as the operator (the session cookie is kept by the client)."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
-        answer = await client.post(
-            "/login", data={"username": "admin", "password": OPERATOR_PASSWORD, "next": ""}
-        )
+        answer = await log_in(client, "admin", OPERATOR_PASSWORD)
         assert answer.status_code == 303
         yield client
 
@@ -73,13 +71,11 @@ async def test_pages_render_for_the_operator(browser: httpx.AsyncClient, page: s
 
 async def test_wrong_password_and_open_redirects_are_refused(app: FastAPI) -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as anon:
-        wrong = await anon.post("/login", data={"username": "admin", "password": "nope"})
+        wrong = await log_in(anon, "admin", "nope")
         assert wrong.status_code == 401 and "Wrong user name or password" in wrong.text
-        away = await anon.post(
-            "/login",
-            data={"username": "admin", "password": OPERATOR_PASSWORD, "next": "//evil.example"},
-        )
-        assert away.headers["location"] == "/dashboard/connections"
+        for away in ("//evil.example", "/\\evil.example", "https://evil.example"):
+            answer = await log_in(anon, "admin", OPERATOR_PASSWORD, away)
+            assert answer.headers["location"] == "/dashboard/connections", away
 
 
 async def test_forms_without_the_csrf_token_are_refused(browser: httpx.AsyncClient) -> None:
