@@ -63,6 +63,13 @@ def _refuse(field: str, message: str) -> ToolInputError:
     return ToolInputError(message, field=field)
 
 
+def _bad_path(message: str) -> ToolInputError:
+    return ToolInputError(
+        f"{message} The proxy reaches Attio's REST API only: a path under /{API_PREFIX}/.",
+        field="path",
+    )
+
+
 def _shown(text: str, limit: int = 60) -> str:
     return repr(text[:limit]) + ("…" if len(text) > limit else "")
 
@@ -75,23 +82,23 @@ def confine_path(path: object) -> str:
     """``path`` normalised and re-encoded, or a ``ToolInputError`` (field ``path``) when it
     is malformed or not under ``/v2/`` once normalised. A query string is kept as given."""
     if not isinstance(path, str):
-        raise _refuse("path", f"path must be a string, got {type(path).__name__}.")
+        raise _bad_path(f"path must be a string, got {type(path).__name__}.")
     if len(path) > MAX_PATH_LENGTH:
-        raise _refuse("path", f"path is {len(path)} characters; at most {MAX_PATH_LENGTH}.")
+        raise _bad_path(f"path is {len(path)} characters; at most {MAX_PATH_LENGTH}.")
     if _has_control(path) or any(c.isspace() for c in path):
-        raise _refuse("path", f"path holds control or whitespace characters: {_shown(path)}.")
+        raise _bad_path(f"path holds control or whitespace characters: {_shown(path)}.")
     if "#" in path:
-        raise _refuse("path", f"path holds a fragment ('#'): {_shown(path)}.")
+        raise _bad_path(f"path holds a fragment ('#'): {_shown(path)}.")
     if not path.startswith("/"):
-        raise _refuse("path", f"path must start with '/': {_shown(path)}.")
+        raise _bad_path(f"path must start with '/': {_shown(path)}.")
     raw, mark, query = path.partition("?")
     try:
         decoded = unquote(raw, errors="strict")
     except UnicodeDecodeError:
-        raise _refuse("path", f"path is percent-encoded but not UTF-8: {_shown(path)}.") from None
+        raise _bad_path(f"path is percent-encoded but not UTF-8: {_shown(path)}.") from None
     if "\\" in decoded or _has_control(decoded):
-        raise _refuse(
-            "path", f"path holds a backslash or control character once decoded: {_shown(path)}."
+        raise _bad_path(
+            f"path holds a backslash or control character once decoded: {_shown(path)}."
         )
     segments: list[str] = []
     for segment in decoded.split("/"):
@@ -104,11 +111,7 @@ def confine_path(path: object) -> str:
         segments.append(segment)
     normalised = "/" + "/".join(segments)
     if len(segments) < 2 or segments[0] != API_PREFIX:
-        raise _refuse(
-            "path",
-            f"path must be under /{API_PREFIX}/ (Attio's REST API); {_shown(path)} is "
-            f"{_shown(normalised)} once normalised.",
-        )
+        raise _bad_path(f"{_shown(path)} is {_shown(normalised)} once normalised.")
     return "/" + "/".join(quote(s, safe="") for s in segments) + mark + query
 
 

@@ -36,6 +36,7 @@ from attio_gateway.oauth import flow
 from attio_gateway.oauth.provider import PROVIDERS
 from attio_gateway.proxy import AttioClient
 from attio_gateway.proxy.client import new_http_client
+from attio_gateway.proxy.outgoing import check_outgoing
 from attio_gateway.proxy.ratelimit import (
     RateLimiter,
     RedisRateLimiter,
@@ -941,6 +942,10 @@ class AsyncGateway:
         headers: dict[str, str] | None = None,
         connected_account_id: str | None = None,
     ) -> ProxyResponse:
+        # Refused before anything is sent: a path outside /v2/, headers the gateway owns.
+        method, path, headers = check_outgoing(
+            method=method, path=path, headers=headers, json=json
+        )
         connection, account = await self.account_for_call(
             connection_name=connection_name,
             identifier=identifier,
