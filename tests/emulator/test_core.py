@@ -45,6 +45,38 @@ def test_store_survives_a_restart(tmp_path: Path) -> None:
     assert reopened.workspace.workspace_id == workspace_id
 
 
+def test_a_batch_writes_each_document_once_in_its_latest_state(tmp_path: Path) -> None:
+    path = str(tmp_path / "emulator.db")
+    store = Store(path)
+    table = store.table("things")
+    table.put("first", {"n": 0})
+    with store.batch():
+        doc = table.put("kept", {"n": 1})
+        doc["n"] = 2  # changed after the put, then put again: the latest state is written
+        table.put("kept", doc)
+        table.put("gone", {"n": 3})
+        table.delete("gone")
+        table.put("first", {"n": 4})
+    store.close()
+    reopened = Store(path).table("things")
+    assert [(d, reopened.get(d)) for d in ("first", "kept", "gone")] == [
+        ("first", {"n": 4}),
+        ("kept", {"n": 2}),
+        ("gone", None),
+    ]
+    assert [doc["n"] for doc in reopened] == [4, 2]  # first-written order survives
+
+
+def test_a_memory_store_keeps_documents_without_sqlite() -> None:
+    store = Store()
+    store.table("things").put("a", {"n": 1})
+    with store.batch():
+        store.table("things").put("b", {"n": 2})
+    assert [d["n"] for d in store.table("things")] == [1, 2]
+    store.clear()
+    assert store.is_empty()
+
+
 def test_revoked_token_is_no_longer_accepted(emulator_state: EmulatorState) -> None:
     token = emulator_state.issue_token()["token"]
     assert emulator_state.revoke_token(token)

@@ -1,8 +1,9 @@
 """The emulator's storage: named tables of JSON documents, in memory, written through to SQLite.
 
-Every document lives in a Python dict (reads and queries never touch SQLite) and every
-write goes through to one SQLite table, so ``--db PATH`` survives a restart and
-``--memory`` costs nothing. Writes inside ``store.batch()`` commit once at the end.
+Every document lives in a Python dict (reads and queries never touch SQLite). With a path,
+every write goes through to one SQLite table, so ``--db PATH`` survives a restart; without
+one (``--memory``) nothing is serialised at all. Writes inside ``store.batch()`` are kept
+as "dirty" documents and written (each once, in its latest state) and committed at the end.
 
 The stdlib ``sqlite3`` is used directly: the emulator stores opaque JSON documents by
 (kind, id), which needs no ORM.
@@ -27,18 +28,22 @@ class Table:
         self._store = store
         self.kind = kind
         self._docs: dict[str, Document] = {}
+        #: Bumped by every put, delete, load and clear: lets callers cache what they derive.
+        self.version = 0
 
     def get(self, doc_id: str) -> Document | None:
         return self._docs.get(doc_id)
 
     def put(self, doc_id: str, doc: Document) -> Document:
         self._docs[doc_id] = doc
+        self.version += 1
         self._store._write(self.kind, doc_id, doc)
         return doc
 
     def delete(self, doc_id: str) -> Document | None:
         doc = self._docs.pop(doc_id, None)
         if doc is not None:
+            self.version += 1
             self._store._erase(self.kind, doc_id)
         return doc
 
@@ -59,9 +64,11 @@ class Table:
 
     def _load(self, doc_id: str, doc: Document) -> None:
         self._docs[doc_id] = doc
+        self.version += 1
 
     def _clear(self) -> None:
         self._docs.clear()
+        self.version += 1
 
 
 class Store:
@@ -70,17 +77,21 @@ class Store:
     def __init__(self, path: str | None = None) -> None:
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False)
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS documents ("
-            " kind TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,"
-            " PRIMARY KEY (kind, id))"
-        )
-        self._db.commit()
         self._tables: dict[str, Table] = {}
         self._batch_depth = 0
         self._seq = 0
-        self._load()
+        #: Documents written inside a batch, by (kind, id) → (seq, document), in write order.
+        self._dirty: dict[tuple[str, str], tuple[int, Document]] = {}
+        self._db: sqlite3.Connection | None = None
+        if path is not None:
+            self._db = sqlite3.connect(path, check_same_thread=False)
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS documents ("
+                " kind TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
+                " body TEXT NOT NULL, PRIMARY KEY (kind, id))"
+            )
+            self._db.commit()
+            self._load()
 
     def table(self, kind: str) -> Table:
         with self._lock:
@@ -102,37 +113,61 @@ class Store:
             finally:
                 self._batch_depth -= 1
                 if self._batch_depth == 0:
-                    self._db.commit()
+                    self._flush()
 
     def clear(self) -> None:
         with self._lock:
             for table in self._tables.values():
                 table._clear()
-            self._db.execute("DELETE FROM documents")
-            self._db.commit()
+            self._dirty.clear()
+            if self._db is not None:
+                self._db.execute("DELETE FROM documents")
+                self._db.commit()
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._flush()
+                self._db.close()
 
     def _write(self, kind: str, doc_id: str, doc: Document) -> None:
+        if self._db is None:
+            return
         with self._lock:
             self._seq += 1
-            self._db.execute(
-                "INSERT INTO documents (kind, id, seq, body) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body",
-                (kind, doc_id, self._seq, json.dumps(doc, separators=(",", ":"))),
-            )
+            key = (kind, doc_id)
+            seq = self._dirty[key][0] if key in self._dirty else self._seq
+            self._dirty[key] = (seq, doc)
             if self._batch_depth == 0:
-                self._db.commit()
+                self._flush()
 
     def _erase(self, kind: str, doc_id: str) -> None:
+        if self._db is None:
+            return
         with self._lock:
+            self._dirty.pop((kind, doc_id), None)
             self._db.execute("DELETE FROM documents WHERE kind = ? AND id = ?", (kind, doc_id))
             if self._batch_depth == 0:
                 self._db.commit()
 
+    def _flush(self) -> None:
+        """Write every dirty document once, in its current state, and commit."""
+        if self._db is None:
+            return
+        dumps = json.JSONEncoder(separators=(",", ":")).encode
+        rows = [
+            (kind, doc_id, seq, dumps(doc)) for (kind, doc_id), (seq, doc) in self._dirty.items()
+        ]
+        self._dirty.clear()
+        self._db.executemany(
+            "INSERT INTO documents (kind, id, seq, body) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body",
+            rows,
+        )
+        self._db.commit()
+
     def _load(self) -> None:
+        assert self._db is not None
         rows = self._db.execute("SELECT kind, id, seq, body FROM documents ORDER BY seq")
         for kind, doc_id, seq, body in rows:
             self.table(kind)._load(doc_id, json.loads(body))

@@ -6,13 +6,14 @@ bookkeeping (the attribute's parent kind, the relationship's paired attribute id
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from attio_emulator.core import values as vals
 from attio_emulator.core.clock import new_id
 from attio_emulator.core.errors import AttioError, not_found, slug_conflict, validation_error
 from attio_emulator.core.state import EmulatorState
-from attio_emulator.core.store import Document
+from attio_emulator.core.store import Document, Table
 from attio_emulator.core.wire import check_slug
 from attio_emulator.services.objects.standard import (
     COMPANY_CATEGORIES,
@@ -317,17 +318,38 @@ def parent_id_of(state: EmulatorState, target: str, identifier: str) -> str:
     raise not_found(f'Unknown target "{target}"; use "objects" or "lists".')
 
 
-def attributes_of(state: EmulatorState, parent_id: str, *, archived: bool = True) -> list[Document]:
+class _AttributesByParent:
+    """The attributes table grouped by parent, rebuilt when the table's version moves (every
+    record write looks attributes up by slug: scanning the table each time dominated loads)."""
+
+    def __init__(self, table: Table) -> None:
+        self.version = table.version
+        self.of: dict[str, list[Document]] = {}
+        for attribute in table:
+            self.of.setdefault(attribute["id"]["object_id"], []).append(attribute)
+
+
+_ATTRIBUTE_CACHE: weakref.WeakKeyDictionary[Table, _AttributesByParent] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _attributes_by_parent(state: EmulatorState) -> _AttributesByParent:
     ensure_standard_objects(state)
-    return [
-        a
-        for a in state.store.table("attributes")
-        if a["id"]["object_id"] == parent_id and (archived or not a["is_archived"])
-    ]
+    table = state.store.table("attributes")
+    cached = _ATTRIBUTE_CACHE.get(table)
+    if cached is None or cached.version != table.version:
+        cached = _ATTRIBUTE_CACHE[table] = _AttributesByParent(table)
+    return cached
+
+
+def attributes_of(state: EmulatorState, parent_id: str, *, archived: bool = True) -> list[Document]:
+    found = _attributes_by_parent(state).of.get(parent_id, [])
+    return [a for a in found if archived or not a["is_archived"]]
 
 
 def _find_attribute(state: EmulatorState, parent_id: str, identifier: str) -> Document | None:
-    for attribute in attributes_of(state, parent_id):
+    for attribute in _attributes_by_parent(state).of.get(parent_id, []):
         if attribute["api_slug"] == identifier or attribute["id"]["attribute_id"] == identifier:
             return attribute
     return None
