@@ -43,7 +43,7 @@ from attio_gateway.proxy.ratelimit import (
     rate_limiter_from_settings,
 )
 from attio_gateway.proxy.retry import retry_policy_from_settings
-from attio_gateway.sdk import models
+from attio_gateway.sdk import grants, models
 from attio_gateway.sdk.auditlog import AuditWriter
 from attio_gateway.sdk.callcache import CallCache
 from attio_gateway.sdk.invalidation import CacheInvalidation
@@ -158,6 +158,9 @@ class AsyncGateway:
         self._retry_policy = retry_policy_from_settings(self.settings)
         self._redis: aioredis.Redis | None = None
         self._refresh_locks: dict[str, asyncio.Lock] = {}
+        #: ``time.monotonic()`` from which link creation purges expired authorization
+        #: requests again (``grants.purge_if_due``); 0: at the first chance (``open``).
+        self.next_purge = 0.0
         self._schema_caches: dict[str, dict[str, Any]] = {}
         #: ACTIVE accounts and unsealed tokens for a few seconds; see ``callcache``.
         self.call_cache = CallCache()
@@ -191,6 +194,7 @@ class AsyncGateway:
             self._redis = self._limiter.client
             self.invalidation = CacheInvalidation(self._redis, self._drop_caches)
             self.invalidation.start()
+        await grants.purge_if_due(self, now=_now())
         return self
 
     async def close(self) -> None:
@@ -530,6 +534,7 @@ class AsyncGateway:
         user_verify_url: str | None = None,
     ) -> models.AuthorizationLink:
         """A single-use, 10-minute authorization link bound to this account's identifier."""
+        await grants.purge_if_due(self, now=_now())
         spec = PROVIDERS[connection.provider]
         request_state = flow.new_state()
         verifier, challenge = flow.pkce_pair() if spec.supports_pkce else (None, None)
@@ -582,14 +587,7 @@ class AsyncGateway:
         code = params.get("code")
         if not code:
             raise OAuthFlowError("invalid_request", "The callback has no code parameter.")
-        verifier = (
-            self.keyring.unseal(
-                Sealed.from_text(request.code_verifier_sealed),
-                purpose=purposes.code_verifier(state),
-            ).get_secret_value()
-            if request.code_verifier_sealed
-            else None
-        )
+        verifier = grants.code_verifier(self, request)
         grant = await flow.exchange_code(
             self.http,
             token_url=connection.token_url,
@@ -656,44 +654,48 @@ class AsyncGateway:
                 "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
                 "info": info.__dict__,
             },
+            expires_at=_now() + grants.VERIFICATION_TTL,
         )
 
     async def verify_user(self, auth_request_id: str, identifier: str) -> models.VerifyUserResponse:
-        """The app confirms who completed the authorization; only then is the grant used."""
+        """The app confirms who completed the authorization; only then is the grant used.
+
+        The grant is claimed once. Claimed for another user than the link was sent to (a
+        forwarded link) or after its deadline (``grants.VERIFICATION_TTL`` after the
+        callback), it is burnt: revoked at the provider, its sealed tokens dropped.
+        """
         request = await q.get_authorization_request(self.db, state=auth_request_id)
         if request is None:
             raise NotFoundError(f"No authorization request {auth_request_id!r}.")
-        claimed = await q.claim_pending_grant(self.db, state=auth_request_id, now=_now())
+        now = _now()
+        claimed = await q.claim_pending_grant(self.db, state=auth_request_id, now=now)
         if claimed is None or claimed.pending_token_sealed is None or not claimed.pending_grant:
             raise OAuthFlowError(
                 "invalid_request", "No authorization is waiting for verification under this id."
             )
         if request.identifier != identifier:
             # The grant is burnt: a forwarded link never binds someone else's workspace.
+            await grants.burn(self, claimed)
             raise OAuthFlowError(
                 "access_denied",
-                "The user who completed this authorization is not the user it was sent to.",
+                "The user who completed this authorization is not the user it was sent to; "
+                "the grant was revoked.",
             )
-        pending = claimed.pending_grant
-        grant = flow.TokenGrant(
-            access_token=self.keyring.unseal(
-                Sealed.from_text(claimed.pending_token_sealed),
-                purpose=purposes.pending_token(auth_request_id),
-            ),
-            refresh_token=self.keyring.unseal(
-                Sealed.from_text(pending["refresh_token_sealed"]),
-                purpose=purposes.pending_refresh_token(auth_request_id),
+        if claimed.expires_at <= now:
+            await grants.burn(self, claimed)
+            raise OAuthFlowError(
+                "invalid_grant",
+                f"The deadline to verify this user passed at {claimed.expires_at.isoformat()}; "
+                "the grant was revoked. Ask the user to authorize again.",
             )
-            if pending.get("refresh_token_sealed")
-            else None,
-            expires_at=datetime.fromisoformat(pending["expires_at"])
-            if pending.get("expires_at")
-            else None,
-        )
+        grant = await grants.open_claimed(self, claimed)
         account = await q.get_account(self.db, account_id=request.account_id)
         if account is None:
+            await grants.burn(self, claimed)
             raise NotFoundError("The account of this authorization was deleted.")
-        await self._activate(account, grant, flow.Introspection(**pending["info"]))
+        await self._activate(account, grant, flow.Introspection(**claimed.pending_grant["info"]))
+        # The tokens now live in the account's credentials; the parked copy goes.
+        await q.discard_pending_grant(self.db, state=auth_request_id)
         return models.VerifyUserResponse(
             post_user_verify_redirect_url=f"{self.settings.base_url.rstrip('/')}/sso/v1/oauth/done"
         )
@@ -1023,14 +1025,13 @@ class AsyncGateway:
     async def revoke_at_provider(self, connection: ConnectionRow, account: AccountRow) -> None:
         """Best effort: tell the provider to revoke the account's token (Attio's /oauth/revoke)."""
         credential = await q.get_credential(self.db, account_id=account.id)
-        if credential is None or not connection.token_url.endswith("/oauth/token"):
+        if credential is None or grants.revoke_url(connection) is None:
             return
         token = self.keyring.unseal(
             Sealed.from_text(credential.access_token_sealed),
             purpose=purposes.access_token(account.id),
         )
-        url = connection.token_url.removesuffix("/oauth/token") + "/oauth/revoke"
-        await flow.revoke_token(self.http, revoke_url=url, token=token)
+        await grants.revoke(self, connection, token)
 
     async def keep_account_secret(self, account: AccountRow, name: str, secret: str) -> None:
         """Seal and keep a secret the provider shows once (a webhook's signing secret)."""
