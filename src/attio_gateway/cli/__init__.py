@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from attio_gateway.cli.admin import db_app, vault_app
+from attio_gateway.cli.admin import clients_app, db_app, vault_app
 from attio_gateway.cli.mcp import mcp_app
 from attio_gateway.cli.quickstart import quickstart
 from attio_gateway.cli.serve import admin_app, serve
@@ -19,6 +19,7 @@ app.add_typer(vault_app, name="vault")
 app.add_typer(mcp_app, name="mcp")
 app.command()(serve)
 app.add_typer(admin_app, name="admin")
+app.add_typer(clients_app, name="clients")
 app.add_typer(tools_app, name="tools")
 
 

@@ -1,16 +1,21 @@
-"""``attio-gateway db …`` and ``attio-gateway vault …``: operating the state store and the vault."""
+"""``attio-gateway db …``, ``attio-gateway vault …`` and ``attio-gateway clients …``: operating
+the state store, the vault and the API clients."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
 
 from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
+from attio_gateway.sdk import AsyncGateway, admin
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage.migrate import current_revision
 from attio_gateway.vault.keyring import key_file, load_keyring, new_key_text, write_key_file
@@ -18,6 +23,10 @@ from attio_gateway.vault.rotation import rotate
 
 db_app = typer.Typer(help="The gateway's database.", no_args_is_help=True)
 vault_app = typer.Typer(help="The token vault's keys.", no_args_is_help=True)
+clients_app = typer.Typer(
+    help="API clients: who may call the JSON API, with which scopes, on which connections.",
+    no_args_is_help=True,
+)
 
 T = TypeVar("T")
 
@@ -105,3 +114,154 @@ def vault_new_key() -> None:
     This prints key material on purpose: keep it out of shell history and logs.
     """
     typer.echo(new_key_text())
+
+
+# --- API clients ----------------------------------------------------------------------------
+
+ScopeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--scope",
+        help=f"A scope it may use (repeat the option; update: the whole new set): "
+        f"{', '.join(admin.ALL_SCOPES)}.",
+    ),
+]
+AllScopesOption = Annotated[
+    bool, typer.Option("--all-scopes", help="Grant every scope (a bootstrap client).")
+]
+ConnectionOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--connection",
+        help="A connection the client may act on (repeat the option); none: every connection.",
+    ),
+]
+
+
+def _with_gateway(work: Callable[[AsyncGateway], Awaitable[T]]) -> T:
+    """Run ``work`` on a gateway of the configured settings (which applies pending
+    migrations); a ``GatewayError`` exits 1 with its message."""
+    settings = load_settings()
+
+    async def main() -> T:
+        async with AsyncGateway(settings) as gateway:
+            return await work(gateway)
+
+    try:
+        return asyncio.run(main())
+    except GatewayError as exc:
+        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+
+
+def _scopes(scopes: list[str] | None, all_scopes: bool) -> list[str] | None:
+    if all_scopes and scopes:
+        raise typer.BadParameter("give --scope or --all-scopes, not both", param_hint="--scope")
+    return list(admin.ALL_SCOPES) if all_scopes else scopes
+
+
+def _client_dict(client: admin.ApiClient) -> dict[str, object]:
+    return client.model_dump(mode="json")
+
+
+@clients_app.command("list")
+def clients_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every API client: scopes, connections, who minted it, active or revoked."""
+    clients = _with_gateway(admin.list_api_clients)
+    if as_json:
+        typer.echo(json.dumps([_client_dict(c) for c in clients], indent=2))
+        return
+    table = Table("Client id", "Name", "Scopes", "Connections", "Minted by", "Status")
+    for c in clients:
+        table.add_row(
+            c.client_id,
+            c.name,
+            ", ".join(c.scopes) or "none",
+            ", ".join(c.connections) if c.connections is not None else "every",
+            c.parent_client_id or "operator",
+            "revoked" if c.revoked_at else "active",
+        )
+    Console().print(table)
+
+
+@clients_app.command("create")
+def clients_create(
+    name: Annotated[str, typer.Option(help="Who uses it, for people.")],
+    scope: ScopeOption = None,
+    all_scopes: AllScopesOption = False,
+    connection: ConnectionOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create an API client and print its id and secret (shown this once; stored hashed).
+
+    Without --scope: everything but accounts:tokens and clients:admin.
+    """
+    scopes = _scopes(scope, all_scopes)
+
+    async def work(gateway: AsyncGateway) -> admin.ApiClientCredentials:
+        return await admin.create_api_client(
+            gateway,
+            name=name,
+            scopes=admin.DEFAULT_SCOPES if scopes is None else scopes,
+            connections=connection or None,
+        )
+
+    created = _with_gateway(work)
+    if as_json:
+        typer.echo(json.dumps(created.model_dump(mode="json")))
+        return
+    typer.echo(f"client_id:     {created.client_id}")
+    typer.echo(f"client_secret: {created.client_secret}  (shown once)")
+    typer.echo(f"scopes:        {', '.join(created.scopes) or 'none'}")
+    where = ", ".join(created.connections) if created.connections is not None else "every"
+    typer.echo(f"connections:   {where}")
+
+
+@clients_app.command("update")
+def clients_update(
+    client_id: Annotated[str, typer.Argument(help="The client's id (agc_…).")],
+    scope: ScopeOption = None,
+    all_scopes: AllScopesOption = False,
+    connection: ConnectionOption = None,
+    all_connections: Annotated[
+        bool, typer.Option("--all-connections", help="Lift the restriction to connections.")
+    ] = False,
+) -> None:
+    """Change a client's scopes and/or connections; what is not given stays. The clients it
+    minted lose what it no longer has."""
+    scopes = _scopes(scope, all_scopes)
+    if scopes is None and not connection and not all_connections:
+        raise typer.BadParameter(
+            "nothing to change: give --scope, --all-scopes, --connection or --all-connections",
+            param_hint="--scope",
+        )
+
+    async def work(gateway: AsyncGateway) -> admin.ApiClient:
+        return await admin.update_api_client(
+            gateway,
+            client_id,
+            scopes=scopes,
+            connections=connection or None,
+            all_connections=all_connections,
+        )
+
+    updated = _with_gateway(work)
+    where = ", ".join(updated.connections) if updated.connections is not None else "every"
+    typer.echo(
+        f"{updated.client_id}: scopes {', '.join(updated.scopes) or 'none'}; connections {where}"
+    )
+
+
+@clients_app.command("revoke")
+def clients_revoke(
+    client_id: Annotated[str, typer.Argument(help="The client's id (agc_…).")],
+) -> None:
+    """Revoke a client and every client it minted (their tokens stop working at once)."""
+
+    async def work(gateway: AsyncGateway) -> list[str]:
+        return await admin.revoke_api_client(gateway, client_id)
+
+    revoked = _with_gateway(work)
+    typer.echo(f"revoked {', '.join(revoked)}")
