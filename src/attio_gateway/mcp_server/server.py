@@ -20,7 +20,13 @@ from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
 from attio_gateway import __version__
-from attio_gateway.errors import AccountNotActiveError, GatewayError, NotFoundError
+from attio_gateway.errors import (
+    AccountNotActiveError,
+    GatewayError,
+    NotFoundError,
+    ToolInputError,
+)
+from attio_gateway.proxy.paths import attio_path
 from attio_gateway.sdk import AccountStatus, AsyncGateway
 
 __all__ = [
@@ -269,13 +275,20 @@ def build_server(
 
     async def object_schema(ctx: ServerRequestContext[Any, Any], slug: str) -> dict[str, Any]:
         """One object with its attributes, and each select/status attribute's allowed values."""
-        obj = await attio_get(ctx, f"/v2/objects/{slug}")
-        attributes = await attio_get(ctx, f"/v2/objects/{slug}/attributes")
+        try:  # the slug comes from the resource URI: built, never concatenated
+            obj_path = attio_path("/v2/objects/{object}", object=slug)
+        except ToolInputError as exc:
+            raise MCPError(RESOURCE_NOT_FOUND, exc.message, data=_error_dict(exc)) from exc
+        obj = await attio_get(ctx, obj_path)
+        attributes = await attio_get(ctx, obj_path + "/attributes")
         for attribute in attributes:
             endpoint = OPTION_ENDPOINTS.get(attribute.get("type", ""))
             if endpoint:
                 attribute[endpoint] = await attio_get(
-                    ctx, f"/v2/objects/{slug}/attributes/{attribute['api_slug']}/{endpoint}"
+                    ctx,
+                    obj_path
+                    + attio_path("/attributes/{attribute}", attribute=attribute["api_slug"])
+                    + f"/{endpoint}",
                 )
         return {"object": obj, "attributes": attributes}
 
