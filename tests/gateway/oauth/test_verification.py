@@ -200,3 +200,13 @@ async def test_a_gateway_purges_when_it_opens(
     async with AsyncGateway(settings) as restarted:
         assert await q.get_authorization_request(restarted.db, state=auth_request_id) is None
     assert not await active_at_attio(gateway, emulator, token)
+
+
+async def test_a_callback_whose_verifier_key_was_lost_is_a_clear_refusal(
+    gateway: AsyncGateway, settings: Settings
+) -> None:
+    link = await gateway.actions.get_authorization_link(identifier="alice")
+    replace_keys(settings, new_key_text())  # the key that sealed the PKCE verifier is gone
+    with pytest.raises(OAuthFlowError, match="can no longer be completed") as refused:
+        await consent(gateway, link.link)
+    assert refused.value.http_status == 400 and "new link" in refused.value.message

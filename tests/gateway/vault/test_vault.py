@@ -23,7 +23,7 @@ from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage import queries as q
 from attio_gateway.storage.tables import metadata
 from attio_gateway.vault import KeyRing, Sealed, load_keyring, purposes
-from attio_gateway.vault.keyring import key_file, new_key_text, parse_key
+from attio_gateway.vault.keyring import key_file, new_key_text, parse_key, write_key_file
 from attio_gateway.vault.rotation import rotate
 
 PLANTED = "tok_PLANTED_5f1c2a9e_never_print_me"
@@ -425,3 +425,25 @@ def test_cli_db_upgrade_reports_an_unreachable_database(
     assert result.exit_code == 1
     assert "could not be reached" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_ring_from_the_key_file_follows_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    keys = load_keyring(settings)
+    first = keys.current_key_id
+    sealed = keys.seal_text(PLANTED, purpose="p")
+    newer = new_key_text()
+    write_key_file(key_file(settings), [newer, *key_file(settings).read_text().split()])
+    assert keys.key_ids == [parse_key(newer)[0], first]
+    assert Sealed.from_text(keys.seal_text(PLANTED, purpose="p")).key_id == parse_key(newer)[0]
+    assert keys.unseal_text(sealed, purpose="p").get_secret_value() == PLANTED
+
+    # A broken file is reported once and the keys read before are kept.
+    key_file(settings).write_text("broken\n")
+    with caplog.at_level(logging.WARNING):
+        assert keys.key_ids == [parse_key(newer)[0], first]
+        assert keys.unseal_text(sealed, purpose="p").get_secret_value() == PLANTED
+    assert sum("cannot be used" in r.message for r in caplog.records) == 1
+    assert PLANTED not in caplog.text
