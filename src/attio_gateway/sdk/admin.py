@@ -317,8 +317,10 @@ async def create_api_client(
     (``None``: every one). ``by``: the API client minting it, which needs ``clients:admin``
     and cannot give more than it has; omitting ``connections`` then inherits its list.
 
-    Raises: InvalidInputError for an unknown scope or a bad connection name;
+    Raises: InvalidInputError for a bad name, an unknown scope or a bad connection name;
     InsufficientScopeError / PermissionDeniedError when ``by`` may not give this."""
+    if not 1 <= len(name) <= 200 or not name.isprintable():
+        raise InvalidInputError("An API client's name is 1–200 printable characters.", field="name")
     checked_scopes = _checked_scopes(scopes)
     checked_connections = _checked_connections(connections)
     if by is not None:
