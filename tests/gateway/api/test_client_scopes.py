@@ -255,3 +255,13 @@ async def test_a_client_restricted_to_connections_acts_only_there(
     )
     error = assert_error(unnamed, 400, "invalid_input")
     assert error["field"] == "connection_name"
+
+
+async def test_a_client_without_scopes_can_call_nothing(server: Server, caller: Caller) -> None:
+    from tests.gateway.api.test_api import AUTHENTICATED
+
+    nothing = await caller([])
+    for method, path in AUTHENTICATED:
+        answer = await nothing.request(method, path, json={} if method != "GET" else None)
+        error = assert_error(answer, 403, "insufficient_scope")
+        assert error["required_scope"], (method, path)
