@@ -65,7 +65,12 @@ async def test_connection_names_are_restricted_to_a_path_safe_set(
 ) -> None:
     response = await server.client.post(
         "/api/v1/connections",
-        json={"name": name, "client_id": "id", "client_secret": "secret", "validate": False},
+        json={
+            "name": name,
+            "client_id": "id",
+            "client_secret": "secret",
+            "validate_credentials": False,
+        },
     )
     error = assert_error(response, 400, "invalid_input")
     assert error["field"] == "name"
@@ -83,7 +88,7 @@ async def test_control_characters_in_a_connection_url_are_a_400(server: Server, 
             "name": "attio",
             "client_id": "id",
             "client_secret": "secret",
-            "validate": False,
+            "validate_credentials": False,
             "authorize_url": url,
         },
     )
