@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document, Table
@@ -25,6 +26,7 @@ INDEXED_FIELDS = {
 }
 
 Key = tuple[str, str]  # (attribute_id, lower-cased value)
+T = TypeVar("T")
 
 
 class RecordIndex:
@@ -34,11 +36,28 @@ class RecordIndex:
         self._by_value: dict[Key, set[str]] = {}
         self._keys_of: dict[str, list[Key]] = {}
         self._position: dict[str, int] = {}
+        #: Per object, bumped by every write to one of its records; ``derived`` caches on it.
+        self._versions: dict[str, int] = {}
+        self._derived: dict[tuple[str, Hashable], tuple[int, Any]] = {}
         for record in table:
             self.saved(record)
 
+    def derived(self, object_id: str, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()``'s result, kept until the next write to one of the object's records
+        (sort orders and text columns: built on first use, then reused by every query)."""
+        version = self._versions.get(object_id, 0)
+        cached = self._derived.get((object_id, key))
+        if cached is not None and cached[0] == version:
+            value: T = cached[1]
+            return value
+        value = build()
+        self._derived[(object_id, key)] = (version, value)
+        return value
+
     def saved(self, record: Document) -> None:
         record_id = record["id"]["record_id"]
+        object_id = record["id"]["object_id"]
+        self._versions[object_id] = self._versions.get(object_id, 0) + 1
         self._position.setdefault(record_id, len(self._position))
         self._by_object.setdefault(record["id"]["object_id"], {})[record_id] = None
         for key in self._keys_of.pop(record_id, []):
@@ -50,6 +69,8 @@ class RecordIndex:
 
     def removed(self, record: Document) -> None:
         record_id = record["id"]["record_id"]
+        object_id = record["id"]["object_id"]
+        self._versions[object_id] = self._versions.get(object_id, 0) + 1
         self._by_object.get(record["id"]["object_id"], {}).pop(record_id, None)
         for key in self._keys_of.pop(record_id, []):
             self._by_value.get(key, set()).discard(record_id)

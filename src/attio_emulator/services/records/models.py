@@ -15,11 +15,12 @@ from attio_emulator.core.errors import (
     validation_error,
     value_not_found,
 )
-from attio_emulator.core.filters import FilterCompiler, sort_rows
+from attio_emulator.core.filters import FIELDS, FilterCompiler, sort_rows
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document, Table
 from attio_emulator.core.wire import int_param
 from attio_emulator.services.objects.models import attributes_of, get_attribute, get_object
+from attio_emulator.services.records import columns
 from attio_emulator.services.records.index import INDEXED_FIELDS, record_index
 from attio_emulator.services.webhooks.models import emit
 
@@ -416,13 +417,23 @@ def query_records(state: EmulatorState, obj: Document, body: dict[str, Any]) -> 
     limit = int_param(body.get("limit"), "limit", default=500, minimum=1, maximum=None)
     offset = int_param(body.get("offset"), "offset", default=0, minimum=0, maximum=None)
     sorts = body.get("sorts")
-    if body.get("filter") in (None, {}) and sorts is None:
+    unfiltered = body.get("filter") in (None, {})
+    if unfiltered and sorts is None:
         return record_index(state).page_of_object(object_id, offset, limit)
-    candidates: Iterable[Document] | None = _narrowed(
-        state, obj, lookup, body.get("filter"), unsorted=sorts is None
+    narrowed: list[Document] | None = None
+    if not unfiltered:
+        narrowed = _narrowed(state, obj, lookup, body.get("filter"), unsorted=sorts is None)
+        if narrowed is None:
+            narrowed = _text_narrowed(state, obj, lookup, body.get("filter"))
+    ordered = _index_order(state, obj, lookup, sorts) if sorts is not None else None
+    if ordered is not None and narrowed is None:
+        # One sort the order cache answers: a slice, or a scan that stops at a full page.
+        if unfiltered:
+            return ordered[offset : offset + limit]
+        return list(itertools.islice(filter(predicate, ordered), offset, offset + limit))
+    candidates: Iterable[Document] = (
+        narrowed if narrowed is not None else record_index(state).iter_object(object_id)
     )
-    if candidates is None:
-        candidates = record_index(state).iter_object(object_id)
     if sorts is None:
         # Unsorted results come in creation order: stop once the page is full.
         rows = list(itertools.islice(filter(predicate, candidates), offset + limit))
@@ -430,6 +441,58 @@ def query_records(state: EmulatorState, obj: Document, body: dict[str, Any]) -> 
         rows = [r for r in candidates if predicate(r)]
     rows = sort_rows(state, rows, sorts, lookup, obj["api_slug"])
     return rows[offset : offset + limit]
+
+
+def _index_order(
+    state: EmulatorState, obj: Document, lookup: Any, sorts: Any
+) -> list[Document] | None:
+    """The object's records in the order of ``sorts`` when that is one well-formed sort on an
+    attribute (the common case) whose order ``columns`` keeps; else None (``sort_rows`` then
+    sorts, and reports a malformed sort)."""
+    if not isinstance(sorts, list) or len(sorts) != 1 or not isinstance(sorts[0], dict):
+        return None
+    spec = sorts[0]
+    if spec.get("direction") not in ("asc", "desc") or "path" in spec:
+        return None
+    attribute = lookup(str(spec.get("attribute")))
+    if attribute is None:
+        return None
+    field = spec.get("field") or vals.MAIN_FIELD[attribute["type"]]
+    if field not in FIELDS[attribute["type"]]:
+        return None
+    return columns.sorted_records(
+        state, obj["id"]["object_id"], attribute, field, spec["direction"] == "desc"
+    )
+
+
+def _text_narrowed(
+    state: EmulatorState, obj: Document, lookup: Any, spec: Any
+) -> list[Document] | None:
+    """Records that may match a (validated) filter through a ``$contains``/``$starts_with``/
+    ``$ends_with`` on one attribute (top level or inside ``$and``), found in that attribute's
+    text column; None when there is no such condition or too many records match (a scan that
+    stops at a full page is then faster)."""
+    if not isinstance(spec, dict) or "path" in spec:
+        return None
+    object_id = obj["id"]["object_id"]
+    cap = max(1, record_index(state).object_count(object_id) // DENSE_SHARE)
+    for key, condition in spec.items():
+        if key == "$and" and isinstance(condition, list):
+            for part in condition:
+                found = _text_narrowed(state, obj, lookup, part)
+                if found is not None:
+                    return found
+        elif not key.startswith("$") and key != "record_id":
+            attribute = lookup(key)
+            if attribute is None:
+                continue
+            main = vals.MAIN_FIELD[attribute["type"]]
+            for field, op, needle in columns.text_conditions(attribute, condition, main):
+                column = columns.text_column(state, object_id, attribute, field)
+                found = column.matches(op, needle, cap)
+                if found is not None:
+                    return found
+    return None
 
 
 #: A value held by more than one record in this many is "dense" (see ``_narrowed``).
