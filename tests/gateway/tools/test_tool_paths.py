@@ -4,13 +4,24 @@ segment (issue 14, item 1), and values JSON cannot carry are refused naming the 
 from __future__ import annotations
 
 import ast
+import asyncio
+import contextlib
+import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import attio_gateway.tools
-from attio_gateway.errors import ToolInputError
+from attio_emulator.app import create_app, transport
+from attio_emulator.core.state import EmulatorState
+from attio_emulator.core.store import Store
+from attio_gateway.errors import ToolInputError, UpstreamError
+from attio_gateway.proxy import AttioClient
+from attio_gateway.tools import catalog, execute_tool
 from tests.gateway.tools.conftest import Run, new_company, new_person
 
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -112,3 +123,82 @@ def test_no_tool_builds_an_attio_path_from_an_f_string() -> None:
             if "/v2" in text or "/attributes" in text or "/records" in text:
                 found.append(f"{source.name}:{node.lineno}")
     assert not found, found
+
+
+class Recording(httpx.AsyncBaseTransport):
+    """The emulator in process, noting the method and raw path of every request sent."""
+
+    def __init__(self) -> None:
+        state = EmulatorState(store=Store())
+        self.token = state.issue_token()["token"]
+        self.inner = transport(create_app(state))
+        self.sent: list[tuple[str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append((request.method, request.url.raw_path.decode()))
+        return await self.inner.handle_async_request(request)
+
+
+#: (tool, the parameter drawn, other input, the one request it may send).
+STEERABLE = [
+    ("attio_delete_task", "task_id", {}, ("DELETE", "/v2/tasks/{}")),
+    ("attio_get_note", "note_id", {}, ("GET", "/v2/notes/{}")),
+    (
+        "attio_delete_record",
+        "object",
+        {"record_id": MISSING},
+        ("DELETE", "/v2/objects/{}/records/" + MISSING),
+    ),
+    (
+        "attio_delete_record",
+        "record_id",
+        {"object": "people"},
+        ("DELETE", "/v2/objects/people/records/{}"),
+    ),
+    ("attio_update_task", "task_id", {"is_completed": True}, ("PATCH", "/v2/tasks/{}")),
+    (
+        "attio_remove_from_list",
+        "entry_id",
+        {"list": "sales"},
+        ("DELETE", "/v2/lists/sales/entries/{}"),
+    ),
+    ("attio_get_list", "list", {}, ("GET", "/v2/lists/{}")),
+]
+ANY_ID = st.one_of(
+    st.text(),
+    st.uuids().map(str),
+    st.uuids().map(str).flatmap(lambda u: st.text().map(lambda t: u + t)),
+    st.text(alphabet="./%2eEfF\\?#", max_size=12).map(lambda t: MISSING + t),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=st.sampled_from(STEERABLE), value=ANY_ID)
+def test_no_tool_parameter_changes_the_method_or_path_sent(
+    case: tuple[str, str, dict[str, Any], tuple[str, str]], value: str
+) -> None:
+    tool, name, others, (method, template) = case
+    wire = Recording()
+
+    async def call() -> None:
+        async with AttioClient(token=wire.token, transport=wire) as attio:
+            # Refused before sending, or Attio's 404: either way, look at the wire.
+            with contextlib.suppress(ToolInputError, UpstreamError):
+                await execute_tool(
+                    catalog=catalog(),
+                    name=tool,
+                    tool_input={name: value, **others},
+                    attio=attio,
+                    granted_scopes=None,
+                )
+
+    asyncio.run(call())
+    want = template.split("/")
+    for sent_method, sent_path in wire.sent:
+        assert sent_method == method
+        got = sent_path.split("?")[0].split("/")
+        assert len(got) == len(want), sent_path
+        for fixed, part in zip(want, got, strict=True):
+            if fixed != "{}":
+                assert part == fixed, sent_path
+        assert re.fullmatch(r"[A-Za-z0-9_%.~-]+", got[want.index("{}")]), sent_path
