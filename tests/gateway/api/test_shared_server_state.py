@@ -215,7 +215,7 @@ async def test_vault_rotation_reseals_the_server_key_and_tokens_still_verify(
         )
         new_ring, new_key = gateway.keyring.with_new_key()
         report = await rotate(gateway.db, new_ring)
-        assert report.server_secrets == 1
+        assert report.rows["server_secrets"] == 1
         stored = await q.get_server_secret(gateway.db, name=SIGNING_KEY_NAME)
         assert stored is not None and Sealed.from_text(stored).key_id == parse_key(new_key)[0]
         # This process keeps the key it read; the token still verifies here.
