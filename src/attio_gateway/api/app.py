@@ -22,6 +22,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from attio_gateway.api.errors import install_error_handlers
+from attio_gateway.api.limits import BodySizeLimit
 from attio_gateway.api.metrics import Metrics
 from attio_gateway.api.routes import (
     accounts,
@@ -35,7 +36,6 @@ from attio_gateway.api.routes import (
 )
 from attio_gateway.api.sandbox import Sandbox
 from attio_gateway.config import Settings
-from attio_gateway.api.limits import BodySizeLimit
 from attio_gateway.mcp_server import mount_mcp
 from attio_gateway.sdk import AccountStatus, AsyncGateway
 from attio_gateway.sdk.admin import ensure_operator, server_key
