@@ -20,6 +20,7 @@ and ``POST /api/v1/proxy``). It refuses, with a ``ToolInputError`` naming the fi
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -150,12 +151,21 @@ def check_headers(headers: object) -> dict[str, str] | None:
     return checked
 
 
+def _json_key(key: object) -> bool:
+    """What ``json.dumps`` takes as a key (it writes numbers, booleans and None as text)."""
+    if isinstance(key, float):
+        return math.isfinite(key)
+    return key is None or isinstance(key, (str, int))
+
+
 def non_json(value: Any, root: str) -> tuple[str, str] | None:
-    """``(field, what)`` for the first part of ``value`` JSON cannot carry (NaN, ±Infinity,
-    a non-string key, another Python type), named from ``root`` (``body.data.values.0``;
-    with ``root=""``, ``data.values.0``); None when all of it can. Iterative: depth is not
-    limited by Python's recursion."""
+    """``(field, what)`` for a part of ``value`` JSON cannot carry (NaN, ±Infinity, a key
+    that is not a string or number, another Python type), named from ``root``
+    (``body.data.values.0``; with ``root=""``, ``data.values.0``); None when all of it can.
+    Iterative (depth is not limited by Python's recursion); a container met twice is walked
+    once, so a value holding itself ends the walk."""
     stack: list[tuple[str, Any]] = [(root, value)]
+    walked: set[int] = set()
     while stack:
         where, item = stack.pop()
         if item is None or isinstance(item, (str, bool, int)):
@@ -164,25 +174,33 @@ def non_json(value: Any, root: str) -> tuple[str, str] | None:
             if not math.isfinite(item):
                 return where, f"{item} is not a JSON number"
             continue
-        if isinstance(item, Mapping):
+        if not isinstance(item, (dict, list, tuple)):
+            return where, f"a {type(item).__name__} is not a JSON value"
+        if id(item) in walked:
+            continue
+        walked.add(id(item))
+        if isinstance(item, dict):
             for key, inner in item.items():
-                if not isinstance(key, str):
+                if not _json_key(key):
                     return where, f"key {key!r} is not a string"
-                stack.append((f"{where}.{key}" if where else key, inner))
-            continue
-        if isinstance(item, (list, tuple)):
+                stack.append((f"{where}.{key}" if where else str(key), inner))
+        else:
             stack.extend((f"{where}.{i}" if where else str(i), v) for i, v in enumerate(item))
-            continue
-        return where, f"a {type(item).__name__} is not a JSON value"
     return None
 
 
 def check_json(value: Any, root: str = "body") -> None:
-    """A ``ToolInputError`` naming the first part of ``value`` JSON cannot carry."""
-    found = non_json(value, root)
-    if found is not None:
-        field, what = found
-        raise _refuse(field, f"'{field}' cannot be sent as JSON: {what}.")
+    """A ``ToolInputError`` naming the part of ``value`` JSON cannot carry. Encoding is
+    tried first (as fast as the send's own); only a failure is walked to say where."""
+    try:
+        json.dumps(value, allow_nan=False)
+        return
+    except RecursionError:
+        raise _refuse(root, f"'{root}' is nested too deeply to be sent as JSON.") from None
+    except (ValueError, TypeError):
+        found = non_json(value, root)
+    field, what = found or (root, "it holds itself")
+    raise _refuse(field, f"'{field}' cannot be sent as JSON: {what}.")
 
 
 def check_outgoing(*, method: object, path: object, headers: object, json: Any) -> Outgoing:

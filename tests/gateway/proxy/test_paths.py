@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attio_gateway.errors import ToolInputError
-from attio_gateway.proxy.outgoing import check_headers, check_json, check_outgoing, confine_path
+from attio_gateway.proxy.outgoing import (
+    check_headers,
+    check_json,
+    check_outgoing,
+    confine_path,
+    non_json,
+)
 from attio_gateway.proxy.paths import KINDS, attio_path
 
 UUID = "7a1c2f3e-0b4d-4e5f-8a9b-0c1d2e3f4a5b"
@@ -241,7 +247,8 @@ def test_other_headers_pass() -> None:
         (float("nan"), "body"),
         ({"data": {"values": {"revenue": [1, float("inf")]}}}, "body.data.values.revenue.1"),
         ({"data": [{"x": float("-inf")}]}, "body.data.0.x"),
-        ({"data": {1: "x"}}, "body.data"),
+        ({"data": {(1, 2): "x"}}, "body.data"),
+        ({"data": {float("nan"): "x"}}, "body.data"),
         ({"data": {1, 2}}, "body.data"),
     ],
 )
@@ -251,11 +258,19 @@ def test_a_body_json_cannot_carry_is_refused_naming_where(body: object, field: s
     assert caught.value.field == field
 
 
-def test_a_deep_body_is_checked_without_recursion() -> None:
+def test_a_body_too_deep_or_holding_itself_is_refused_not_a_crash() -> None:
     body: object = 1.5
     for _ in range(50_000):
         body = [body]
-    check_json(body)
+    with pytest.raises(ToolInputError, match="too deeply") as caught:
+        check_json(body)
+    assert caught.value.field == "body"
+    assert non_json(body, "body") is None  # the walk itself is not limited by recursion
+    looped: dict[str, object] = {"a": [1.0]}
+    looped["self"] = looped
+    with pytest.raises(ToolInputError, match="holds itself"):
+        check_json(looped)
+    check_json({"shared": [looped["a"], looped["a"]], 1: None, "n": 2.5})
 
 
 def test_check_outgoing_refuses_an_unknown_method_and_returns_what_to_send() -> None:
