@@ -126,3 +126,24 @@ async def test_caches_follow_every_write(client: httpx.AsyncClient, people: list
     final = await same_as_scan(client, by_last)
     assert added["id"]["record_id"] in final and people[0] not in final
     assert await same_as_scan(client, contains) == [people[1], added["id"]["record_id"]]
+
+
+async def test_value_index_follows_shared_values(
+    client: httpx.AsyncClient, people: list[str]
+) -> None:
+    """The value index keeps one id for a value one record holds and a set once several do;
+    both forms must follow writes (CTO: two holders → one → none → one again)."""
+    cto = {"filter": {"job_title": "CTO"}}
+    assert await same_as_scan(client, cto) == [people[0], people[3]]
+    for record_id, title, expected in (
+        (people[0], "CEO", [people[3]]),
+        (people[3], "CEO", []),
+        (people[1], "CTO", [people[1]]),
+    ):
+        changed = await client.patch(
+            f"/v2/objects/people/records/{record_id}",
+            json={"data": {"values": {"job_title": title}}},
+        )
+        assert changed.status_code == 200, changed.text
+        assert await same_as_scan(client, cto) == expected
+        await same_as_scan(client, {"filter": {"job_title": "CEO"}})

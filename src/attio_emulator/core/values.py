@@ -79,8 +79,10 @@ def _root_domain(domain: str) -> str:
     parts = domain.split(".")
     two_level = {"co.uk", "com.au", "co.jp", "com.br", "co.nz", "org.uk", "co.in"}
     if len(parts) >= 3 and ".".join(parts[-2:]) in two_level:
-        return ".".join(parts[-3:])
-    return ".".join(parts[-2:])
+        root = ".".join(parts[-3:])
+    else:
+        root = ".".join(parts[-2:])
+    return domain if root == domain else root  # one string when they agree
 
 
 def _number(value: Any, attribute: Document, *, what: str = "a number") -> float | int:
@@ -181,7 +183,8 @@ def normalize_one(state: EmulatorState, attribute: Document, raw: Any) -> dict[s
         if not isinstance(value, str) or not _EMAIL.match(value.strip()):
             raise _bad(attribute, f"{value!r} is not a valid email address.")
         original = value.strip()
-        email = original.lower()
+        lowered = original.lower()
+        email = original if lowered == original else lowered  # one string when they agree
         local, _, domain = email.partition("@")
         return {
             "original_email_address": original,

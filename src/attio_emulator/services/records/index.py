@@ -26,6 +26,9 @@ INDEXED_FIELDS = {
 }
 
 Key = tuple[str, str]  # (attribute_id, lower-cased value)
+#: Who holds a value: one record id (by far the common case: emails, domains, ids are unique)
+#: or, once a second record holds it, a set of them. Kept compact: 100k records hold 300k.
+Holders = str | set[str]
 T = TypeVar("T")
 
 
@@ -33,8 +36,9 @@ class RecordIndex:
     def __init__(self, table: Table) -> None:
         self._table = table
         self._by_object: dict[str, dict[str, None]] = {}  # insertion-ordered sets
-        self._by_value: dict[Key, set[str]] = {}
-        self._keys_of: dict[str, list[Key]] = {}
+        self._by_value: dict[str, dict[str, Holders]] = {}  # attribute id → value → holders
+        #: What ``_by_value`` holds for each record, flat: (attribute_id, value, attribute_id…).
+        self._keys_of: dict[str, tuple[str, ...]] = {}
         self._position: dict[str, int] = {}
         #: Per object, bumped by every write to one of its records; ``derived`` caches on it.
         self._versions: dict[str, int] = {}
@@ -60,20 +64,49 @@ class RecordIndex:
         self._versions[object_id] = self._versions.get(object_id, 0) + 1
         self._position.setdefault(record_id, len(self._position))
         self._by_object.setdefault(record["id"]["object_id"], {})[record_id] = None
-        for key in self._keys_of.pop(record_id, []):
-            self._by_value.get(key, set()).discard(record_id)
-        keys = list(_value_keys(record))
-        for key in keys:
-            self._by_value.setdefault(key, set()).add(record_id)
-        self._keys_of[record_id] = keys
+        self._forget(record_id)
+        flat: list[str] = []
+        for attribute_id, value in _value_keys(record):
+            self._hold(attribute_id, value, record_id)
+            flat += (attribute_id, value)
+        if flat:
+            self._keys_of[record_id] = tuple(flat)
+
+    def _hold(self, attribute_id: str, value: str, record_id: str) -> None:
+        values = self._by_value.setdefault(attribute_id, {})
+        holders = values.get(value)
+        if holders is None:
+            values[value] = record_id
+        elif isinstance(holders, str):
+            if holders != record_id:
+                values[value] = {holders, record_id}
+        else:
+            holders.add(record_id)
+
+    def _forget(self, record_id: str) -> None:
+        flat = self._keys_of.pop(record_id, ())
+        for attribute_id, value in zip(flat[::2], flat[1::2], strict=True):
+            values = self._by_value.get(attribute_id, {})
+            holders = values.get(value)
+            if holders == record_id:
+                del values[value]
+            elif isinstance(holders, set):
+                holders.discard(record_id)
+                if len(holders) == 1:
+                    values[value] = next(iter(holders))
+
+    def _holders(self, attribute_id: str, value: str) -> set[str]:
+        holders = self._by_value.get(attribute_id, {}).get(value.lower())
+        if holders is None:
+            return set()
+        return {holders} if isinstance(holders, str) else holders
 
     def removed(self, record: Document) -> None:
         record_id = record["id"]["record_id"]
         object_id = record["id"]["object_id"]
         self._versions[object_id] = self._versions.get(object_id, 0) + 1
         self._by_object.get(record["id"]["object_id"], {}).pop(record_id, None)
-        for key in self._keys_of.pop(record_id, []):
-            self._by_value.get(key, set()).discard(record_id)
+        self._forget(record_id)
         self._position.pop(record_id, None)
 
     def of_object(self, object_id: str) -> list[Document]:
@@ -100,11 +133,11 @@ class RecordIndex:
 
     def value_count(self, attribute_id: str, value: str) -> int:
         """How many records hold ``value`` (an upper bound: records of any object)."""
-        return len(self._by_value.get((attribute_id, value.lower()), ()))
+        return len(self._holders(attribute_id, value))
 
     def with_value(self, attribute_id: str, value: str) -> list[Document]:
         """Records holding ``value`` (case-insensitively) as a current value of the attribute."""
-        ids = self._by_value.get((attribute_id, value.lower()), set())
+        ids = self._holders(attribute_id, value)
         found = [r for r in map(self._table.get, ids) if r is not None]
         return sorted(found, key=lambda r: self._position.get(r["id"]["record_id"], 0))
 
@@ -115,8 +148,10 @@ def _value_keys(record: Document) -> Iterable[Key]:
             if value["active_until"] is not None:
                 continue
             field = INDEXED_FIELDS.get(value.get("attribute_type", ""))
-            if field is not None and isinstance(value.get(field), str):
-                yield attribute_id, value[field].lower()
+            text = value.get(field) if field is not None else None
+            if isinstance(text, str):
+                lowered = text.lower()
+                yield attribute_id, text if lowered == text else lowered  # no copy if same
 
 
 _INDEXES: weakref.WeakKeyDictionary[Table, RecordIndex] = weakref.WeakKeyDictionary()
