@@ -16,6 +16,7 @@ from attio_emulator.core.errors import AttioError
 from attio_emulator.core.limits import InjectedReset, ResetConnections, http_date, sleep_ms
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Store
+from attio_emulator.latency import delay
 
 
 def create_app(state: EmulatorState | None = None) -> FastAPI:
@@ -50,6 +51,7 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
         path = request.url.path
         if not path.startswith("/v2"):
             return await call_next(request)
+        await delay(state, path)  # attio_emulator.latency: pacing as over the internet
         retry_at = state.limits.check(bearer_token(request) or "anonymous", request.method, path)
         if retry_at is not None:
             error = AttioError(
@@ -100,6 +102,7 @@ def _validation_body(errors: Any) -> dict[str, Any]:
 def _routers() -> list[Any]:
     """Every service's router. Each group adds its own line here."""
     from attio_emulator.control.routes import router as control_router
+    from attio_emulator.control.snapshots import router as snapshots_router
     from attio_emulator.oauth.routes import router as oauth_router
     from attio_emulator.services.lists.routes import router as lists_router
     from attio_emulator.services.meetings.routes import router as meetings_router
@@ -115,5 +118,5 @@ def _routers() -> list[Any]:
     # Records first: "/v2/objects/records/search" must win over "/v2/objects/{object}".
     routers = [control_router, oauth_router, members_router, records_router, objects_router]
     routers += [lists_router, notes_router, tasks_router, threads_router, meetings_router]
-    routers += [webhooks_router, scim_router]
+    routers += [webhooks_router, scim_router, snapshots_router]
     return routers

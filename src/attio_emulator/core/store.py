@@ -12,13 +12,17 @@ The stdlib ``sqlite3`` is used directly: the emulator stores opaque JSON documen
 from __future__ import annotations
 
 import json
+import marshal
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 Document = dict[str, Any]
+#: What a restore did to one document: (before, after), ``None`` where absent.
+Change = tuple[Document | None, Document | None]
 
 
 class Table:
@@ -30,6 +34,10 @@ class Table:
         self._docs: dict[str, Document] = {}
         #: Bumped by every put, delete, load and clear: lets callers cache what they derive.
         self.version = 0
+        #: The ``version`` at which each document was last written or deleted (snapshots).
+        self._written: dict[str, int] = {}
+        #: A document's latest ``marshal`` bytes and the ``version`` they were taken at.
+        self._frozen: dict[str, tuple[int, bytes]] = {}
 
     def get(self, doc_id: str) -> Document | None:
         return self._docs.get(doc_id)
@@ -37,6 +45,7 @@ class Table:
     def put(self, doc_id: str, doc: Document) -> Document:
         self._docs[doc_id] = doc
         self.version += 1
+        self._written[doc_id] = self.version
         self._store._write(self.kind, doc_id, doc)
         return doc
 
@@ -44,6 +53,7 @@ class Table:
         doc = self._docs.pop(doc_id, None)
         if doc is not None:
             self.version += 1
+            self._written[doc_id] = self.version
             self._store._erase(self.kind, doc_id)
         return doc
 
@@ -65,10 +75,66 @@ class Table:
     def _load(self, doc_id: str, doc: Document) -> None:
         self._docs[doc_id] = doc
         self.version += 1
+        self._written[doc_id] = self.version
 
     def _clear(self) -> None:
-        self._docs.clear()
         self.version += 1
+        for doc_id in self._docs:
+            self._written[doc_id] = self.version
+        self._docs.clear()
+
+    def _snapshot(self) -> TableSnapshot:
+        frozen, written, docs = self._frozen, self._written, {}
+        for doc_id, doc in self._docs.items():
+            cached = frozen.get(doc_id)
+            if cached is None or cached[0] != written.get(doc_id):
+                cached = frozen[doc_id] = (written.get(doc_id, 0), marshal.dumps(doc))
+            docs[doc_id] = cached[1]
+        for doc_id in [d for d in frozen if d not in self._docs]:
+            del frozen[doc_id]
+        return TableSnapshot(self.version, docs)
+
+    def _restore(self, held: TableSnapshot) -> list[Change]:
+        changed = [d for d, at in self._written.items() if at > held.version]
+        pairs: list[Change] = []
+        for doc_id in changed:
+            before = self._docs.get(doc_id)
+            blob = held.docs.get(doc_id)
+            if blob is None:
+                if before is not None:
+                    self.delete(doc_id)
+                    pairs.append((before, None))
+                continue
+            cached = self._frozen.get(doc_id)
+            if before is not None and cached == (self._written[doc_id], blob):
+                continue  # loaded from these very bytes by an earlier restore, not written since
+            after = marshal.loads(blob)
+            self.put(doc_id, after)
+            self._frozen[doc_id] = (self.version, blob)
+            pairs.append((before, after))
+        if pairs and list(self._docs) != list(held.docs):  # a document came back: its place too
+            self._docs = {doc_id: self._docs[doc_id] for doc_id in held.docs}
+            self.version += 1
+        return pairs
+
+
+@dataclass(frozen=True)
+class TableSnapshot:
+    #: The table's ``version`` when taken: documents written after it are the ones to undo.
+    version: int
+    #: Every document's ``marshal`` bytes, in the table's order.
+    docs: dict[str, bytes]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every table's documents at one moment (``Store.snapshot``, ``Store.restore``)."""
+
+    tables: dict[str, TableSnapshot]
+    seq: int
+
+
+_EMPTY = TableSnapshot(-1, {})
 
 
 class Store:
@@ -123,6 +189,31 @@ class Store:
             if self._db is not None:
                 self._db.execute("DELETE FROM documents")
                 self._db.commit()
+
+    def snapshot(self) -> Snapshot:
+        """Every document as it is now, serialised: later writes do not change the snapshot.
+
+        Each document is kept as ``marshal`` bytes (documents are plain JSON values), and
+        a document not written since the last snapshot reuses its bytes, so only the first
+        snapshot of a workspace serialises all of it."""
+        with self._lock:
+            return Snapshot({kind: t._snapshot() for kind, t in self._tables.items()}, self._seq)
+
+    def restore(self, snapshot: Snapshot) -> dict[str, list[Change]]:
+        """Put every table back as ``snapshot`` holds it, touching only the documents
+        written (put or deleted) since it was taken; a file store writes them through.
+
+        Relies on the rule every writer already follows for ``--db`` to persist: a document
+        changed in place is ``put`` again. Answers, per table, the (before, after) pairs of
+        the documents it changed, so derived indexes can follow (``None``: absent)."""
+        changes: dict[str, list[Change]] = {}
+        with self.batch():
+            for kind, table in list(self._tables.items()):
+                held = snapshot.tables.get(kind, _EMPTY)
+                changed = table._restore(held)
+                if changed:
+                    changes[kind] = changed
+        return changes
 
     def close(self) -> None:
         with self._lock:
