@@ -3,8 +3,10 @@ database on SQLite and on the machine's real PostgreSQL."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -27,6 +29,34 @@ class Emulator:
     @property
     def transport(self) -> httpx.ASGITransport:
         return transport(self.app)
+
+
+class FakeClock:
+    """A ``Clock`` the test moves: the machine's time until ``set``, then that moment
+    (standing still); ``monotonic`` jumps by as much as ``set`` moved the time."""
+
+    def __init__(self) -> None:
+        self._moment: datetime | None = None
+        self._shift = 0.0
+
+    def set(self, moment: datetime) -> None:
+        self._moment = moment
+        self._shift = (moment - datetime.now(UTC)).total_seconds()
+
+    def reset(self) -> None:
+        """Back to the machine's time."""
+        self._moment, self._shift = None, 0.0
+
+    def now(self) -> datetime:
+        return self._moment or datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self._shift
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture

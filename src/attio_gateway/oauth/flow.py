@@ -10,7 +10,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -108,6 +108,7 @@ async def exchange_code(
     code: str,
     redirect_uri: str,
     code_verifier: str | None,
+    now: datetime,
 ) -> TokenGrant:
     form = {
         "grant_type": "authorization_code",
@@ -118,7 +119,7 @@ async def exchange_code(
     }
     if code_verifier:
         form["code_verifier"] = code_verifier
-    return _grant(await _post_token(http, token_url, form), datetime.now(UTC))
+    return _grant(await _post_token(http, token_url, form), now)
 
 
 async def refresh_grant(
@@ -128,6 +129,7 @@ async def refresh_grant(
     client_id: str,
     client_secret: SecretStr,
     refresh_token: SecretStr,
+    now: datetime,
 ) -> TokenGrant:
     form = {
         "grant_type": "refresh_token",
@@ -135,7 +137,7 @@ async def refresh_grant(
         "client_id": client_id,
         "client_secret": client_secret.get_secret_value(),
     }
-    return _grant(await _post_token(http, token_url, form), datetime.now(UTC))
+    return _grant(await _post_token(http, token_url, form), now)
 
 
 async def introspect(
@@ -182,16 +184,15 @@ async def check_client_credentials(
     exist: ``invalid_client`` means the id or secret is wrong, ``invalid_grant`` means the
     client authenticated and only the (fake) code was refused.
     """
+    form = {
+        "grant_type": "authorization_code",
+        "code": "attio-gateway-credential-check",
+        "client_id": client_id,
+        "client_secret": client_secret.get_secret_value(),
+        "redirect_uri": "urn:attio-gateway:credential-check",
+    }
     try:
-        await exchange_code(
-            http,
-            token_url=token_url,
-            client_id=client_id,
-            client_secret=client_secret,
-            code="attio-gateway-credential-check",
-            redirect_uri="urn:attio-gateway:credential-check",
-            code_verifier=None,
-        )
+        await _post_token(http, token_url, form)
     except OAuthFlowError as exc:
         if exc.error in ("invalid_grant", "invalid_request"):
             return True, None

@@ -5,7 +5,6 @@ Code written against that SDK calls these unchanged (see ``attio_gateway.compat.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -123,7 +122,7 @@ class AsyncActions:
         )
         if api_config is not None:
             account = await q.update_account(
-                gw.db, account_id=account.id, now=_now(), api_config=api_config
+                gw.db, account_id=account.id, now=gw.clock.now(), api_config=api_config
             )
             await gw.forget_cached()
         if authorization_details:
@@ -255,7 +254,7 @@ class AsyncActions:
         await gw.revoke_at_provider(connection, account)
         await q.delete_credential(gw.db, account_id=account.id)
         account = await q.update_account(
-            gw.db, account_id=account.id, now=_now(), status=AccountStatus.DISCONNECTED
+            gw.db, account_id=account.id, now=gw.clock.now(), status=AccountStatus.DISCONNECTED
         )
         await gw.forget_cached()
         return models.ConnectedAccountResponse(
@@ -340,7 +339,3 @@ class AsyncActions:
             page_size=page_size,
             page_token=page_token,
         )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

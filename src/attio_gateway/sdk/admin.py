@@ -23,7 +23,7 @@ import json
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from attio_gateway.errors import (
@@ -187,7 +187,7 @@ async def _load_or_create_server_key(gateway: AsyncGateway) -> bytes:
             gateway.db,
             name=SIGNING_KEY_NAME,
             value_sealed=gateway.keyring.seal_text(base64.b64encode(key).decode(), purpose=purpose),
-            now=datetime.now(UTC),
+            now=gateway.clock.now(),
         )
         # Whoever stored first wins: processes starting together all read that one back.
         sealed = await q.get_server_secret(gateway.db, name=SIGNING_KEY_NAME)
@@ -335,7 +335,7 @@ async def create_api_client(
         client_id=client_id,
         name=name,
         secret_hash=_sha256(secret),
-        now=datetime.now(UTC),
+        now=gateway.clock.now(),
         scopes=checked_scopes,
         connections=checked_connections,
         parent_client_id=None if by is None else by.client_id,
@@ -448,7 +448,7 @@ async def revoke_api_client(
     if by is not None:
         by.require_scope("clients:admin")
         await _target(gateway, client_id, by, itself=True)
-    revoked = await q.revoke_api_client(gateway.db, client_id=client_id, now=datetime.now(UTC))
+    revoked = await q.revoke_api_client(gateway.db, client_id=client_id, now=gateway.clock.now())
     # Its tokens stop working at once (in every process sharing Redis), not after the TTL.
     await gateway.forget_cached()
     if not revoked:
@@ -537,7 +537,7 @@ async def _import_legacy_operators(gateway: AsyncGateway) -> None:
             f"{path} is not a JSON object of username → scrypt hash; fix or remove it."
         )
     if hashes:
-        await q.add_operators_if_none(gateway.db, password_hashes=hashes, now=datetime.now(UTC))
+        await q.add_operators_if_none(gateway.db, password_hashes=hashes, now=gateway.clock.now())
 
 
 async def set_operator_password(gateway: AsyncGateway, username: str, password: str) -> None:
@@ -550,7 +550,7 @@ async def set_operator_password(gateway: AsyncGateway, username: str, password: 
         gateway.db,
         username=username,
         password_hash=await _new_password_hash(password),
-        now=datetime.now(UTC),
+        now=gateway.clock.now(),
     )
     # A new password signs the operator out everywhere.
     await q.delete_dashboard_sessions_of(gateway.db, username=username)
@@ -570,7 +570,7 @@ async def ensure_operator(gateway: AsyncGateway, username: str = "admin") -> str
     created = await q.add_operators_if_none(
         gateway.db,
         password_hashes={username: await _new_password_hash(password)},
-        now=datetime.now(UTC),
+        now=gateway.clock.now(),
     )
     return password if created else None
 
@@ -598,7 +598,7 @@ async def open_dashboard_session(
     """A new session for ``username``; returns its id (the cookie's content, shown to no one
     else). Only the id's SHA-256 is stored."""
     session_id = secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
+    now = gateway.clock.now()
     await q.create_dashboard_session(
         gateway.db,
         session_hash=_sha256(session_id),
@@ -612,7 +612,7 @@ async def open_dashboard_session(
 async def dashboard_session_user(gateway: AsyncGateway, session_id: str) -> str | None:
     """The operator signed in with ``session_id``; ``None`` when it ended or expired."""
     row = await q.get_dashboard_session(gateway.db, session_hash=_sha256(session_id))
-    if row is None or row.expires_at <= datetime.now(UTC):
+    if row is None or row.expires_at <= gateway.clock.now():
         return None
     return row.username
 

@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +21,7 @@ import httpx
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
+from attio_gateway.clock import SYSTEM_CLOCK, Clock
 from attio_gateway.config import Settings
 from attio_gateway.errors import (
     AccountNotActiveError,
@@ -57,10 +58,6 @@ from attio_gateway.vault import KeyRing, Sealed, load_keyring, purposes
 AUTHORIZATION_TTL = timedelta(minutes=10)
 #: Refresh expiring tokens this long before they expire.
 REFRESH_MARGIN = timedelta(minutes=2)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 #: What a connection name may hold: it is a path segment of the API and the dashboard
@@ -147,9 +144,15 @@ class AsyncGateway:
     """
 
     def __init__(
-        self, settings: Settings | None = None, *, http: httpx.AsyncClient | None = None
+        self,
+        settings: Settings | None = None,
+        *,
+        http: httpx.AsyncClient | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.settings = settings or Settings()
+        #: Every "now" of this gateway and its services (tests pass one they move).
+        self.clock = clock or SYSTEM_CLOCK
         self._http_given = http
         self._db: Database | None = None
         self._keyring: KeyRing | None = None
@@ -158,7 +161,7 @@ class AsyncGateway:
         self._retry_policy = retry_policy_from_settings(self.settings)
         self._redis: aioredis.Redis | None = None
         self._refresh_locks: dict[str, asyncio.Lock] = {}
-        #: ``time.monotonic()`` from which link creation purges expired authorization
+        #: ``clock.monotonic()`` from which link creation purges expired authorization
         #: requests again (``grants.purge_if_due``); 0: at the first chance (``open``).
         self.next_purge = 0.0
         self._schema_caches: dict[str, dict[str, Any]] = {}
@@ -194,7 +197,7 @@ class AsyncGateway:
             self._redis = self._limiter.client
             self.invalidation = CacheInvalidation(self._redis, self._drop_caches)
             self.invalidation.start()
-        await grants.purge_if_due(self, now=_now())
+        await grants.purge_if_due(self, now=self.clock.now())
         return self
 
     async def close(self) -> None:
@@ -333,7 +336,7 @@ class AsyncGateway:
             scopes=sorted(set(scopes or [])),
             status=status,
             status_detail=detail,
-            now=_now(),
+            now=self.clock.now(),
             **urls,
         )
         # "the only connection" may no longer be the only one
@@ -382,7 +385,9 @@ class AsyncGateway:
                 row.token_url, client_id or row.client_id, secret, validate
             )
             changes |= {"status": status, "status_detail": detail}
-        updated = await q.update_connection(self.db, connection_id=row.id, now=_now(), **changes)
+        updated = await q.update_connection(
+            self.db, connection_id=row.id, now=self.clock.now(), **changes
+        )
         await self.forget_cached(connections=True)
         return self._connection_model(updated)
 
@@ -518,7 +523,7 @@ class AsyncGateway:
             connection_id=connection.id,
             identifier=identifier,
             status=AccountStatus.PENDING_AUTH,
-            now=_now(),
+            now=self.clock.now(),
             api_config=api_config,
         )
         return row
@@ -534,11 +539,11 @@ class AsyncGateway:
         user_verify_url: str | None = None,
     ) -> models.AuthorizationLink:
         """A single-use, 10-minute authorization link bound to this account's identifier."""
-        await grants.purge_if_due(self, now=_now())
+        await grants.purge_if_due(self, now=self.clock.now())
         spec = PROVIDERS[connection.provider]
         request_state = flow.new_state()
         verifier, challenge = flow.pkce_pair() if spec.supports_pkce else (None, None)
-        now = _now()
+        now = self.clock.now()
         expiry = now + AUTHORIZATION_TTL
         await q.save_authorization_request(
             self.db,
@@ -572,7 +577,7 @@ class AsyncGateway:
         state = params.get("state")
         if not state:
             raise OAuthFlowError("invalid_request", "The callback has no state parameter.")
-        request = await q.consume_authorization_request(self.db, state=state, now=_now())
+        request = await q.consume_authorization_request(self.db, state=state, now=self.clock.now())
         if request is None:
             raise OAuthFlowError(
                 "invalid_state",
@@ -596,6 +601,7 @@ class AsyncGateway:
             code=code,
             redirect_uri=self.redirect_uri(connection.id),
             code_verifier=verifier,
+            now=self.clock.now(),
         )
         info = await self._introspect(connection, grant.access_token)
         if info is None:
@@ -609,7 +615,7 @@ class AsyncGateway:
                 account = await q.update_account(
                     self.db,
                     account_id=account.id,
-                    now=_now(),
+                    now=self.clock.now(),
                     status=AccountStatus.PENDING_VERIFICATION,
                 )
             query = {"auth_request_id": state, "identifier": account.identifier}
@@ -654,7 +660,7 @@ class AsyncGateway:
                 "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
                 "info": info.__dict__,
             },
-            expires_at=_now() + grants.VERIFICATION_TTL,
+            expires_at=self.clock.now() + grants.VERIFICATION_TTL,
         )
 
     async def verify_user(self, auth_request_id: str, identifier: str) -> models.VerifyUserResponse:
@@ -667,7 +673,7 @@ class AsyncGateway:
         request = await q.get_authorization_request(self.db, state=auth_request_id)
         if request is None:
             raise NotFoundError(f"No authorization request {auth_request_id!r}.")
-        now = _now()
+        now = self.clock.now()
         claimed = await q.claim_pending_grant(self.db, state=auth_request_id, now=now)
         if claimed is None or claimed.pending_token_sealed is None or not claimed.pending_grant:
             raise OAuthFlowError(
@@ -703,7 +709,7 @@ class AsyncGateway:
     async def _activate(
         self, account: AccountRow, grant: flow.TokenGrant, info: flow.Introspection
     ) -> AccountRow:
-        now = _now()
+        now = self.clock.now()
         await q.put_credential(
             self.db,
             account_id=account.id,
@@ -781,7 +787,7 @@ class AsyncGateway:
     async def touch_last_used(self, account_id: str) -> None:
         """Write ``last_used_at`` at most once a minute per account (it is shown in minutes)."""
         if self.call_cache.due_for_touch(account_id):
-            await q.touch_account_last_used(self.db, account_id=account_id, now=_now())
+            await q.touch_account_last_used(self.db, account_id=account_id, now=self.clock.now())
 
     async def active_account(self, connection: ConnectionRow, account: AccountRow) -> AccountRow:
         """The account if it may act; otherwise ``AccountNotActiveError`` with a fresh link."""
@@ -808,7 +814,7 @@ class AsyncGateway:
 
     async def access_token(self, connection: ConnectionRow, account: AccountRow) -> str:
         cached = self.call_cache.token(account.id)
-        if cached is not None and not _needs_refresh(cached.credential, _now()):
+        if cached is not None and not _needs_refresh(cached.credential, self.clock.now()):
             return cached.token
 
         async def load() -> str:
@@ -816,7 +822,7 @@ class AsyncGateway:
             credential = await q.get_credential(self.db, account_id=account.id)
             if credential is None:
                 raise await self._not_active(connection, account)
-            if _needs_refresh(credential, _now()):
+            if _needs_refresh(credential, self.clock.now()):
                 return await self._refresh(connection, account)
             token = self.keyring.unseal(
                 Sealed.from_text(credential.access_token_sealed),
@@ -846,7 +852,7 @@ class AsyncGateway:
             credential = await q.get_credential(self.db, account_id=account.id)
             if credential is None:
                 raise await self._not_active(connection, account)
-            if not _needs_refresh(credential, _now()):
+            if not _needs_refresh(credential, self.clock.now()):
                 return self.keyring.unseal(
                     Sealed.from_text(credential.access_token_sealed),
                     purpose=purposes.access_token(account.id),
@@ -865,13 +871,14 @@ class AsyncGateway:
                     client_id=connection.client_id,
                     client_secret=self._client_secret(connection),
                     refresh_token=refresh_token,
+                    now=self.clock.now(),
                 )
             except OAuthFlowError as exc:
                 if exc.error in ("invalid_grant", "invalid_client"):
                     expired = await self.mark_expired(account)
                     raise await self._not_active(connection, expired) from exc
                 raise
-            now = _now()
+            now = self.clock.now()
             await q.put_credential(
                 self.db,
                 account_id=account.id,
@@ -893,7 +900,7 @@ class AsyncGateway:
 
     async def mark_expired(self, account: AccountRow) -> AccountRow:
         expired = await q.update_account(
-            self.db, account_id=account.id, now=_now(), status=AccountStatus.EXPIRED
+            self.db, account_id=account.id, now=self.clock.now(), status=AccountStatus.EXPIRED
         )
         await self.forget_cached()
         return expired
@@ -945,9 +952,7 @@ class AsyncGateway:
         connected_account_id: str | None = None,
     ) -> ProxyResponse:
         # Refused before anything is sent: a path outside /v2/, headers the gateway owns.
-        method, path, headers = check_outgoing(
-            method=method, path=path, headers=headers, json=json
-        )
+        method, path, headers = check_outgoing(method=method, path=path, headers=headers, json=json)
         connection, account = await self.account_for_call(
             connection_name=connection_name,
             identifier=identifier,
@@ -1007,7 +1012,7 @@ class AsyncGateway:
         """Record one audit event (never tokens, never bodies); returns its id. With
         ``wait=False`` it is only queued (stored within ~50 ms, never dropped)."""
         event_id = fields.pop("event_id", None) or q.new_id()
-        event = AuditEventRow(event_id=event_id, at=_now(), **fields)
+        event = AuditEventRow(event_id=event_id, at=self.clock.now(), **fields)
         if self._audit_writer is None:
             raise ConfigurationError("The gateway is not open.")
         await self._audit_writer.put(event, wait=wait)
@@ -1039,7 +1044,7 @@ class AsyncGateway:
             secret, purpose=purposes.account_secret(f"{account.id}|{name}")
         ).to_text()
         await q.put_account_secret(
-            self.db, account_id=account.id, name=name, secret_sealed=sealed, now=_now()
+            self.db, account_id=account.id, name=name, secret_sealed=sealed, now=self.clock.now()
         )
 
     async def account_secret(

@@ -18,7 +18,6 @@ revoked) by exactly one of them.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -156,7 +155,7 @@ async def purge(gateway: AsyncGateway, *, now: datetime) -> int:
 async def purge_if_due(gateway: AsyncGateway, *, now: datetime) -> None:
     """``purge`` unless this process ran one less than ``PURGE_INTERVAL`` ago. Never
     raises: a failed purge is logged and tried again next time."""
-    moment = time.monotonic()
+    moment = gateway.clock.monotonic()
     if moment < gateway.next_purge:
         return
     gateway.next_purge = moment + PURGE_INTERVAL

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from attio_gateway.errors import ToolInputError
@@ -40,10 +40,6 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def create_session_token(
     gateway: AsyncGateway,
     *,
@@ -69,7 +65,7 @@ async def create_session_token(
         connected_account_id=connected_account_id,
     )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = _now()
+    now = gateway.clock.now()
     row = await q.create_session_token(
         gateway.db, token_hash=_hash(token), account_id=account.id, now=now, expires_at=now + ttl
     )
@@ -81,11 +77,13 @@ async def verify_session_token(gateway: AsyncGateway, token: str) -> SessionToke
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = await q.get_session_token(gateway.db, token_hash=_hash(token))
-    if row is None or row.revoked_at is not None or row.expires_at <= _now():
+    if row is None or row.revoked_at is not None or row.expires_at <= gateway.clock.now():
         return None
     return SessionToken(token=token, connected_account_id=row.account_id, expires_at=row.expires_at)
 
 
 async def revoke_session_token(gateway: AsyncGateway, token: str) -> bool:
     """Revoke the token at once; ``False`` when it was unknown or already revoked."""
-    return await q.revoke_session_token(gateway.db, token_hash=_hash(token), now=_now())
+    return await q.revoke_session_token(
+        gateway.db, token_hash=_hash(token), now=gateway.clock.now()
+    )

@@ -19,8 +19,8 @@ from attio_gateway.config import Settings
 from attio_gateway.errors import AccountNotActiveError, ConfigurationError, OAuthFlowError
 from attio_gateway.oauth import flow
 from attio_gateway.sdk import AccountStatus, AsyncGateway
-from attio_gateway.sdk import gateway as gateway_module
 from attio_gateway.sdk.sandbox import connect_user, consent, create_emulator_connection
+from tests.gateway.conftest import FakeClock
 
 
 @pytest.fixture
@@ -30,8 +30,10 @@ def emulator() -> Iterator[RunningEmulator]:
 
 
 @pytest.fixture
-async def gateway(tmp_path: Path, emulator: RunningEmulator) -> AsyncIterator[AsyncGateway]:
-    async with AsyncGateway(Settings(data_dir=tmp_path)) as gw:
+async def gateway(
+    tmp_path: Path, emulator: RunningEmulator, clock: FakeClock
+) -> AsyncIterator[AsyncGateway]:
+    async with AsyncGateway(Settings(data_dir=tmp_path), clock=clock) as gw:
         await create_emulator_connection(gw, emulator.base_url)
         yield gw
 
@@ -63,15 +65,13 @@ async def test_link_carries_state_pkce_and_a_ten_minute_expiry(gateway: AsyncGat
     assert _query(other.link)["state"] != params["state"]
 
 
-async def test_expired_link_is_refused(
-    gateway: AsyncGateway, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_expired_link_is_refused(gateway: AsyncGateway, clock: FakeClock) -> None:
     link = (await gateway.actions.get_authorization_link(identifier="u")).link
     later = datetime.now(UTC) + timedelta(minutes=11)
-    monkeypatch.setattr(gateway_module, "_now", lambda: later)
+    clock.set(later)
     with pytest.raises(OAuthFlowError, match="has expired"):
         await consent(gateway, link)
-    monkeypatch.undo()
+    clock.reset()
     account = await gateway.actions.get_connected_account_details(identifier="u")
     assert account.connected_account.status == AccountStatus.PENDING_AUTH
 
@@ -194,9 +194,9 @@ def _refreshes(emulator: RunningEmulator) -> int:
 
 
 async def test_expiring_token_is_refreshed_once_under_a_burst(
-    tmp_path: Path, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, emulator: RunningEmulator, clock: FakeClock
 ) -> None:
-    async with AsyncGateway(Settings(data_dir=tmp_path)) as gw:
+    async with AsyncGateway(Settings(data_dir=tmp_path), clock=clock) as gw:
         await _expiring_connection(gw, emulator)
         await connect_user(gw, "u")
         first = await gw.actions.get_connected_account(identifier="u")
@@ -205,7 +205,7 @@ async def test_expiring_token_is_refreshed_once_under_a_burst(
 
         # 59 minutes later the token is inside the refresh margin.
         later = datetime.now(UTC) + timedelta(minutes=59)
-        monkeypatch.setattr(gateway_module, "_now", lambda: later)
+        clock.set(later)
         responses = await asyncio.gather(
             *(gw.actions.request(identifier="u", path="/v2/self") for _ in range(20))
         )
@@ -218,15 +218,18 @@ async def test_expiring_token_is_refreshed_once_under_a_burst(
 
 
 async def test_refresh_lock_holds_across_gateways_on_redis(
-    tmp_path: Path, emulator: RunningEmulator, redis_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, emulator: RunningEmulator, redis_url: str, clock: FakeClock
 ) -> None:
     """Two gateways (as two processes would) on one store and one Redis: one refresh."""
     settings = Settings(data_dir=tmp_path, redis_url=redis_url)
-    async with AsyncGateway(settings) as one, AsyncGateway(settings) as two:
+    async with (
+        AsyncGateway(settings, clock=clock) as one,
+        AsyncGateway(settings, clock=clock) as two,
+    ):
         await _expiring_connection(one, emulator)
         await connect_user(one, "u")
         later = datetime.now(UTC) + timedelta(minutes=59)
-        monkeypatch.setattr(gateway_module, "_now", lambda: later)
+        clock.set(later)
         responses = await asyncio.gather(
             *(gw.actions.request(identifier="u", path="/v2/self") for gw in (one, two) * 5)
         )
@@ -235,9 +238,9 @@ async def test_refresh_lock_holds_across_gateways_on_redis(
 
 
 async def test_a_refused_refresh_expires_the_account_with_a_link(
-    tmp_path: Path, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, emulator: RunningEmulator, clock: FakeClock
 ) -> None:
-    async with AsyncGateway(Settings(data_dir=tmp_path)) as gw:
+    async with AsyncGateway(Settings(data_dir=tmp_path), clock=clock) as gw:
         await _expiring_connection(gw, emulator)
         await connect_user(gw, "u")
         # The refresh token is spent elsewhere (say, a leaked copy was used).
@@ -245,7 +248,7 @@ async def test_a_refused_refresh_expires_the_account_with_a_link(
         for doc in table.values():
             table.put(doc["refresh_token"], {**doc, "used": True})
         later = datetime.now(UTC) + timedelta(minutes=59)
-        monkeypatch.setattr(gateway_module, "_now", lambda: later)
+        clock.set(later)
         with pytest.raises(AccountNotActiveError) as caught:
             await gw.actions.request(identifier="u", path="/v2/self")
         assert caught.value.status == AccountStatus.EXPIRED

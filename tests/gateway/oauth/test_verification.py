@@ -18,11 +18,11 @@ from attio_gateway.config import Settings
 from attio_gateway.errors import OAuthFlowError
 from attio_gateway.oauth import flow
 from attio_gateway.sdk import AccountStatus, AsyncGateway, grants
-from attio_gateway.sdk import gateway as gateway_module
 from attio_gateway.sdk.sandbox import connect_user, consent, create_emulator_connection
 from attio_gateway.storage import queries as q
 from attio_gateway.vault.keyring import key_file, new_key_text, parse_key, write_key_file
 from attio_gateway.vault.rotation import rotate
+from tests.gateway.conftest import FakeClock
 
 VERIFY_URL = "https://app.example/verify"
 
@@ -39,8 +39,10 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def gateway(settings: Settings, emulator: RunningEmulator) -> AsyncIterator[AsyncGateway]:
-    async with AsyncGateway(settings) as gw:
+async def gateway(
+    settings: Settings, emulator: RunningEmulator, clock: FakeClock
+) -> AsyncIterator[AsyncGateway]:
+    async with AsyncGateway(settings, clock=clock) as gw:
         await create_emulator_connection(gw, emulator.base_url)
         yield gw
 
@@ -130,12 +132,12 @@ async def test_a_burnt_grant_is_revoked_at_attio_and_dropped(
 
 
 async def test_verification_after_the_deadline_is_refused_and_the_grant_revoked(
-    gateway: AsyncGateway, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+    gateway: AsyncGateway, emulator: RunningEmulator, clock: FakeClock
 ) -> None:
     auth_request_id = await park(gateway, "alice")
     token = await parked_token(gateway, auth_request_id)
     later = datetime.now(UTC) + grants.VERIFICATION_TTL + timedelta(seconds=5)
-    monkeypatch.setattr(gateway_module, "_now", lambda: later)
+    clock.set(later)
 
     with pytest.raises(OAuthFlowError, match="deadline to verify this user passed") as refused:
         await gateway.actions.verify_connected_account_user(auth_request_id, "alice")
@@ -145,27 +147,25 @@ async def test_verification_after_the_deadline_is_refused_and_the_grant_revoked(
     assert account.connected_account.status != AccountStatus.ACTIVE
 
 
-async def test_the_deadline_starts_at_the_callback(
-    gateway: AsyncGateway, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_the_deadline_starts_at_the_callback(gateway: AsyncGateway, clock: FakeClock) -> None:
     """A user who comes back at the end of the link's ten minutes still leaves the app the
     whole verification window."""
     link = await gateway.actions.get_authorization_link(
         identifier="alice", user_verify_url=VERIFY_URL
     )
     late = datetime.now(UTC) + timedelta(minutes=9)
-    monkeypatch.setattr(gateway_module, "_now", lambda: late)
+    clock.set(late)
     result = await consent(gateway, link.link)
     assert result.redirect_url is not None
     auth_request_id = dict(httpx.URL(result.redirect_url).params)["auth_request_id"]
     request = await q.get_authorization_request(gateway.db, state=auth_request_id)
     assert request is not None and request.expires_at == late + grants.VERIFICATION_TTL
-    monkeypatch.setattr(gateway_module, "_now", lambda: late + timedelta(minutes=5))
+    clock.set(late + timedelta(minutes=5))
     await gateway.actions.verify_connected_account_user(auth_request_id, "alice")
 
 
 async def test_expired_requests_are_purged_and_unverified_grants_revoked(
-    gateway: AsyncGateway, emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+    gateway: AsyncGateway, emulator: RunningEmulator, clock: FakeClock
 ) -> None:
     never_verified = await park(gateway, "alice")
     token = await parked_token(gateway, never_verified)
@@ -176,8 +176,7 @@ async def test_expired_requests_are_purged_and_unverified_grants_revoked(
 
     # Link creation purges (at most once a minute per process): due now, an hour later.
     later = datetime.now(UTC) + timedelta(hours=1)
-    monkeypatch.setattr(gateway_module, "_now", lambda: later)
-    gateway.next_purge = 0.0
+    clock.set(later)
     await gateway.actions.get_authorization_link(identifier="dave")
 
     for state in (never_verified, verified, unused):
@@ -191,13 +190,13 @@ async def test_a_gateway_purges_when_it_opens(
     gateway: AsyncGateway,
     settings: Settings,
     emulator: RunningEmulator,
-    monkeypatch: pytest.MonkeyPatch,
+    clock: FakeClock,
 ) -> None:
     auth_request_id = await park(gateway, "alice")
     token = await parked_token(gateway, auth_request_id)
     later = datetime.now(UTC) + timedelta(hours=1)
-    monkeypatch.setattr(gateway_module, "_now", lambda: later)
-    async with AsyncGateway(settings) as restarted:
+    clock.set(later)
+    async with AsyncGateway(settings, clock=clock) as restarted:
         assert await q.get_authorization_request(restarted.db, state=auth_request_id) is None
     assert not await active_at_attio(gateway, emulator, token)
 
