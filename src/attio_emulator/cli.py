@@ -9,10 +9,12 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from attio_emulator import seedfile
 from attio_emulator.app import create_app
 from attio_emulator.core.limits import Faults, Limits
 from attio_emulator.core.state import ALL_SCOPES, EmulatorState
 from attio_emulator.core.store import Store
+from attio_emulator.latency import LATENCY, Latency
 from attio_emulator.oauth.models import register_app
 from attio_emulator.seed import SEEDS, apply_seed
 from attio_emulator.services.records.index import record_index
@@ -37,7 +39,10 @@ def serve(
     ] = None,
     memory: Annotated[bool, typer.Option("--memory", help="Keep everything in memory.")] = False,
     seed: Annotated[
-        str, typer.Option(help=f"Seed a new workspace: {' | '.join(SEEDS)}.")
+        str,
+        typer.Option(
+            help=f"Seed a new workspace: {' | '.join(SEEDS)} | a seed file (FILE.yaml, FILE.json)."
+        ),
     ] = "empty",
     api_token: Annotated[
         str | None, typer.Option(help="A workspace API token with every scope to accept.")
@@ -57,15 +62,36 @@ def serve(
     allow_local_webhooks: Annotated[
         bool, typer.Option(help="Accept http://127.0.0.1 and localhost webhook targets.")
     ] = False,
+    latency: Annotated[
+        str | None,
+        typer.Option(help="Delay every /v2 answer: MS (fixed) or MEDIAN_MS/P95_MS (log-normal)."),
+    ] = None,
 ) -> None:
     """Serve Attio's REST API v2 under /v2 and its OAuth server."""
     if db is not None and memory:
         raise typer.BadParameter("choose --db PATH or --memory, not both")
-    if seed not in SEEDS:
-        raise typer.BadParameter(f"unknown seed {seed!r}; choose one of: {', '.join(SEEDS)}")
+    seed_file = None if seed in SEEDS else Path(seed)
+    if seed_file is not None and not seed_file.is_file():
+        raise typer.BadParameter(
+            f"unknown seed {seed!r}: not one of {', '.join(SEEDS)} and not a file"
+        )
+    paced = None
+    if latency is not None:
+        try:
+            paced = Latency.parse(latency)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--latency") from None
     state = EmulatorState(store=Store(str(db) if db else None))
     if state.store.is_empty():
-        apply_seed(state, seed)
+        if seed_file is None:
+            apply_seed(state, seed)
+        else:
+            try:
+                seedfile.load_file(state, seed_file)
+            except seedfile.SeedFileError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--seed") from None
+    if paced is not None:
+        state.options[LATENCY] = paced
     if api_token:
         state.issue_token(token=api_token)
     state.limits = Limits(reads_per_second, writes_per_second, enabled=rate_limits)
@@ -86,6 +112,44 @@ def serve(
     record_index(state)
     gc.freeze()
     uvicorn.run(create_app(state), host=host, port=port, log_level="warning")
+
+
+@app.command("export")
+def export_workspace(
+    db: Annotated[
+        Path | None, typer.Option(help="The SQLite file `serve --db` uses (read, not changed).")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(help="A running emulator's base URL, e.g. http://127.0.0.1:8787.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here (.json: JSON) instead of stdout."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="yaml | json (stdout).")] = "yaml",
+) -> None:
+    """Write a workspace in the seed-file format `serve --seed FILE` reads."""
+    if (db is None) == (url is None):
+        raise typer.BadParameter("give --db PATH or --url URL (one of them)")
+    if fmt not in ("yaml", "json"):
+        raise typer.BadParameter(f"--format must be yaml or json, got {fmt!r}")
+    if db is not None:
+        if not db.is_file():
+            raise typer.BadParameter(f"{db} is not a file", param_hint="--db")
+        data = seedfile.export(EmulatorState(store=Store(str(db))))
+    else:
+        import httpx
+
+        assert url is not None
+        try:
+            response = httpx.get(url.rstrip("/") + "/_emulator/export", timeout=120)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise typer.BadParameter(f"{url}: {exc}", param_hint="--url") from None
+        data = response.json()
+    text = seedfile.dump(data, output, fmt=fmt)
+    if output is None:
+        typer.echo(text, nl=False)
 
 
 apps = typer.Typer(help="OAuth apps (what build.attio.com registers).", no_args_is_help=True)

@@ -1,4 +1,4 @@
-"""``/_emulator/snapshots`` and ``/_emulator/latency``: test isolation and pacing controls."""
+"""``/_emulator/snapshots``, ``/latency`` and ``/export``: test isolation, pacing, seed files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
-from attio_emulator import snapshots
+from attio_emulator import seedfile, snapshots
 from attio_emulator.core.auth import get_state
 from attio_emulator.core.errors import not_found, validation_error
 from attio_emulator.core.state import EmulatorState
@@ -74,3 +74,9 @@ async def set_latency(state: StateDep, body: LatencyRequest) -> dict[str, Any]:
 async def get_latency(state: StateDep) -> dict[str, Any]:
     latency = current(state) or Latency()
     return latency.describe()
+
+
+@router.get("/export")
+async def export_workspace(state: StateDep) -> dict[str, Any]:
+    """The workspace in the seed-file format (``attio-emulator serve --seed FILE``)."""
+    return seedfile.export(state)
