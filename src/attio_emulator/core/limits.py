@@ -60,7 +60,8 @@ class Limits:
                 sent.popleft()
             if len(sent) >= limit:
                 self.rejected += 1
-                wall = datetime.now(UTC) + timedelta(seconds=sent[0] + 1.0 - now)
+                oldest = sent[0] if sent else now  # a limit of 0: every request waits 1 s
+                wall = datetime.now(UTC) + timedelta(seconds=oldest + 1.0 - now)
                 # Attio names the next whole second.
                 return wall.replace(microsecond=0) + timedelta(seconds=1)
             windows.append(sent)

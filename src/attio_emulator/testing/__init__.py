@@ -79,13 +79,18 @@ class Workspace:
         return exported
 
     def create_record(self, object: str, values: dict[str, Any]) -> Document:
-        """Create a record (Attio's write shapes); answers it as the API reads it."""
+        """Create a record (Attio's write shapes) and send ``record.created``; answers it
+        as the API reads it."""
         from attio_emulator.services.objects.models import get_object
         from attio_emulator.services.records import models as records
+        from attio_emulator.services.webhooks.models import emit
 
         def create(state: EmulatorState) -> Document:
             obj = get_object(state, object)
-            return records.render_record(state, records.create_record(state, obj, values, ACTOR))
+            record = records.create_record(state, obj, values, ACTOR)
+            ids = {"object_id": obj["id"]["object_id"], "record_id": record["id"]["record_id"]}
+            emit(state, "record.created", ids, ACTOR)  # as POST /v2/objects/{object}/records
+            return records.render_record(state, record)
 
         created: Document = self.run(create)
         return created
