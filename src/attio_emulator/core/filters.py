@@ -8,6 +8,7 @@ a silently ignored condition.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -86,7 +87,16 @@ def _comparable(attribute: Document, field: str, operand: Any, op: str) -> Any:
         if not isinstance(operand, list):
             raise filter_error(f'"$in" on "{slug}" needs an array, got {operand!r}.')
         return [_comparable(attribute, field, item, "$eq") for item in operand]
-    if type_ in ("number", "rating") or field == "currency_value":
+    if (type_ in ("number", "rating") or field == "currency_value") and field != "active_from":
+        # A numeric string is read as its number: Attio's currency page filters with
+        # "399.00" ("using either JSON strings or numbers"); lenient for number and rating.
+        if isinstance(operand, str):
+            try:
+                number = float(operand)
+            except ValueError:
+                number = math.nan
+            if math.isfinite(number):
+                return int(number) if number.is_integer() else number
         if isinstance(operand, bool) or not isinstance(operand, int | float):
             raise filter_error(f'"{slug}" compares numbers; got {operand!r}.')
         return operand
@@ -102,6 +112,10 @@ def _comparable(attribute: Document, field: str, operand: Any, op: str) -> Any:
         except ValueError:
             raise filter_error(f'"{slug}" needs a date YYYY-MM-DD, got {operand!r}.') from None
     if type_ == "timestamp" or field in ("interacted_at", "active_from"):
+        if field == "active_from" and len(operand) == 10:
+            # The status and select pages filter active_from by a date ("2023-11-20"):
+            # the first instant of that day in UTC.
+            operand += "T00:00:00Z"
         if "T" not in operand:
             raise filter_error(
                 f'"{slug}" filters need a date and a time (ISO-8601), got {operand!r}.'
@@ -209,7 +223,7 @@ class FilterCompiler:
     def path_hops(self, path: Any) -> list[Document | None]:
         """The attribute at each ``[object_or_list_slug, attribute_slug]`` step of a path
         (None for an entry's ``parent_record``), or a ``filter_error`` naming the bad step."""
-        from attio_emulator.services.objects.models import get_attribute, get_object
+        from attio_emulator.services.objects.models import get_attribute
 
         if (
             not isinstance(path, list)
@@ -229,7 +243,7 @@ class FilterCompiler:
                     raise filter_error(f'Unknown attribute "{slug}" on "{parent}" in path.')
             else:
                 try:
-                    obj = get_object(self.state, str(parent))
+                    obj = self._step_object(str(parent))
                     attribute = get_attribute(self.state, obj["id"]["object_id"], str(slug))
                 except AttioError:
                     raise filter_error(f'Unknown path step ["{parent}", "{slug}"].') from None
@@ -240,6 +254,20 @@ class FilterCompiler:
                 )
             hops.append(attribute)
         return hops
+
+    def _step_object(self, name: str) -> Document:
+        """The object a path step names: its slug or id, or (lenient: the guide's own example
+        writes ``["company", "team"]``) its singular noun, ``company`` for ``companies``."""
+        from attio_emulator.services.objects.models import get_object, list_objects
+
+        try:
+            return get_object(self.state, name)
+        except AttioError:
+            wanted = name.strip().lower().replace(" ", "_")
+            for obj in list_objects(self.state):
+                if str(obj.get("singular_noun", "")).lower().replace(" ", "_") == wanted:
+                    return obj
+            raise
 
     def reached(self, row: Document, hops: list[Document | None]) -> list[Document]:
         """The records reached from ``row`` by following each reference hop in turn."""

@@ -314,23 +314,7 @@ def _actor(state: EmulatorState, attribute: Document, raw: Any) -> dict[str, Any
 
 def _location(attribute: Document, raw: Any) -> dict[str, Any]:
     if isinstance(raw, str):
-        parts = [p.strip() for p in raw.split(",") if p.strip()]
-        if not parts:
-            raise _bad(attribute, "an empty location string.")
-        body: dict[str, Any] = dict.fromkeys(LOCATION_KEYS)
-        body["locality"] = parts[0]
-        if len(parts) == 2:
-            if len(parts[-1]) == 2 and parts[-1].isalpha():
-                body["country_code"] = parts[-1].upper()
-            else:
-                body["region"] = parts[-1]
-        elif len(parts) >= 3:
-            body["line_1"] = parts[0]
-            body["locality"] = parts[-3] if len(parts) > 3 else parts[1]
-            body["region"] = parts[-2] if len(parts) > 3 else None
-            tail = parts[-1]
-            body["country_code"] = tail.upper() if len(tail) == 2 else None
-        return body
+        return _location_from_text(attribute, raw)
     if not isinstance(raw, dict):
         raise _bad(attribute, f"expected a location object or string, got {raw!r}.")
     keys = set(raw) - {"attribute_type"}
@@ -348,6 +332,36 @@ def _location(attribute: Document, raw: Any) -> dict[str, Any]:
             body[key] = str(body[key])
     if body["country_code"] is not None:
         body["country_code"] = str(body["country_code"]).upper()
+    return body
+
+
+def _location_from_text(attribute: Document, raw: str) -> dict[str, Any]:
+    """``"1 Infinite Loop, Cupertino, CA, 95014, US"`` read from the end: a two-letter last
+    part is the country, then a part with a digit the postcode; a first part starting with a
+    digit is the street line; of the rest the last two are locality and region (one alone is
+    the locality) and any before them are further address lines."""
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not parts:
+        raise _bad(attribute, "an empty location string.")
+    body: dict[str, Any] = dict.fromkeys(LOCATION_KEYS)
+    if len(parts) >= 2 and len(parts[-1]) == 2 and parts[-1].isalpha():
+        body["country_code"] = parts.pop().upper()
+    if len(parts) >= 2 and any(c.isdigit() for c in parts[-1]):
+        body["postcode"] = parts.pop()
+    lines: list[str] = []
+    if len(parts) >= 2 and parts[0][:1].isdigit():
+        lines.append(parts.pop(0))
+    if len(parts) > 2:
+        lines += parts[:-2]
+        parts = parts[-2:]
+    if len(lines) > 4:
+        raise _bad(attribute, f"more than four address lines in {raw!r}.")
+    for number, line in enumerate(lines, start=1):
+        body[f"line_{number}"] = line
+    if parts:
+        body["locality"] = parts[0]
+    if len(parts) > 1:
+        body["region"] = parts[1]
     return body
 
 
