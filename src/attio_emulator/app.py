@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -54,15 +55,7 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
         await delay(state, path)  # attio_emulator.latency: pacing as over the internet
         retry_at = state.limits.check(bearer_token(request) or "anonymous", request.method, path)
         if retry_at is not None:
-            error = AttioError(
-                429,
-                "rate_limit_error",
-                "rate_limit_exceeded",
-                "Rate limit exceeded, please try again later.",
-            )
-            return JSONResponse(
-                error.body(), status_code=429, headers={"Retry-After": http_date(retry_at)}
-            )
+            return _rate_limited(retry_at)
         faults = state.faults
         if not faults.applies(path):
             return await call_next(request)
@@ -73,6 +66,8 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
         if faults.accept_then_fail and request.method not in ("GET", "HEAD"):
             await call_next(request)  # the write happens; the answer is lost
             status = status or 502
+        if status == 429:  # an injected 429 is answered as Attio's own: body, Retry-After
+            return _rate_limited(datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1))
         if status is not None:
             error = AttioError(status, "api_error", "internal_error", "Injected fault.")
             return JSONResponse(error.body(), status_code=status)
@@ -83,6 +78,16 @@ def create_app(state: EmulatorState | None = None) -> FastAPI:
     for router in _routers():
         app.include_router(router)
     return app
+
+
+def _rate_limited(retry_at: datetime) -> JSONResponse:
+    error = AttioError(
+        429,
+        "rate_limit_error",
+        "rate_limit_exceeded",
+        "Rate limit exceeded, please try again later.",
+    )
+    return JSONResponse(error.body(), status_code=429, headers={"Retry-After": http_date(retry_at)})
 
 
 def transport(app: FastAPI) -> httpx.ASGITransport:

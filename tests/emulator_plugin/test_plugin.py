@@ -165,3 +165,13 @@ def test_export_of_the_workspace(attio_emulator: Emulator, attio_workspace: Work
         {"ref": "companies-1", "values": {"name": "Exported", "domains": ["exp.test"]}}
     ]
     assert attio_emulator.client.get("/_emulator/export").json() == exported
+
+
+def test_an_injected_429_is_answered_as_attios_own(attio_emulator: Emulator) -> None:
+    attio_emulator.faults(error_rate=1.0, error_statuses=[429], remaining=1)
+    refused = attio_emulator.client.get("/v2/objects")
+    assert refused.status_code == 429
+    assert refused.json()["type"] == "rate_limit_error"
+    assert refused.json()["code"] == "rate_limit_exceeded"
+    assert refused.headers["Retry-After"].endswith(" GMT")  # an HTTP date, as Attio sends
+    assert attio_emulator.client.get("/v2/objects").status_code == 200
