@@ -72,16 +72,19 @@ def fixed_account(identifier: str, connection_name: str | None = None) -> Accoun
 
 
 def _tool(definition: dict[str, Any]) -> types.Tool:
+    """An MCP tool. Only the hints that differ from MCP's defaults (not read-only,
+    destructive, not idempotent, open world) are sent: each costs every client's context."""
     hints = definition.get("annotations") or {}
+    read_only = bool(hints.get("readOnlyHint"))
     return types.Tool(
         name=definition["name"],
         description=definition.get("description"),
         input_schema=definition["input_schema"],
         annotations=types.ToolAnnotations(
-            read_only_hint=hints.get("readOnlyHint"),
-            destructive_hint=hints.get("destructiveHint"),
-            idempotent_hint=hints.get("idempotentHint"),
-            open_world_hint=hints.get("openWorldHint"),
+            read_only_hint=True if read_only else None,
+            destructive_hint=None if read_only or hints.get("destructiveHint", True) else False,
+            idempotent_hint=True if hints.get("idempotentHint") and not read_only else None,
+            open_world_hint=None if hints.get("openWorldHint", True) else False,
         ),
     )
 

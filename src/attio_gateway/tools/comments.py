@@ -28,7 +28,7 @@ class _Target(ToolInput):
     list_id: str | None = Field(
         default=None,
         validation_alias=AliasChoices("list_id", "list"),
-        description="UUID or slug of the list (also accepted as list)",
+        description="List slug or UUID",
     )
     entry_id: str | None = Field(default=None, description="UUID of the list entry")
 
@@ -89,7 +89,7 @@ class CommentInput(ToolInput):
 
 
 class DeleteCommentInput(CommentInput):
-    dry_run: bool = Field(default=False, description="Only show what would be deleted")
+    dry_run: bool = Field(default=False, description="Only preview what would be deleted")
 
 
 class ThreadInput(ToolInput):

@@ -49,6 +49,8 @@ def tool_markdown(spec: ToolSpec) -> str:
         f"*{kind}* · scopes: {', '.join(f'`{s}`' for s in spec.scopes) or 'none'}",
         "",
     ]
+    if spec.copy_of:
+        lines += [f"Parameters as [`{spec.copy_of}`](#{spec.copy_of}), without `object`.", ""]
     properties = schema.get("properties", {})
     if not properties:
         return "\n".join([*lines, "No parameters.", ""])

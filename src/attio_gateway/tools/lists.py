@@ -35,7 +35,7 @@ E_WRITE = ("list_entry:read-write", "list_configuration:read")
 RECORD_ENTRY_PAGE = 1000  # Attio's maximum page of a record's entries
 LIST = Field(
     validation_alias=AliasChoices("list", "list_id"),
-    description="List UUID or API slug (also accepted as list_id)",
+    description="List slug or UUID",
 )
 Access = Literal["full-access", "read-and-write", "read-only"]
 
@@ -182,7 +182,7 @@ class UpdateEntryInput(EntryInput):
 
 
 class RecordEntriesInput(ToolInput):
-    object: str = Field(description="Object type slug or UUID")
+    object: str = Field(description="Object slug or UUID")
     record_id: str = Field(description="UUID of the record")
 
 

@@ -48,7 +48,7 @@ class TargetInput(ToolInput):
     list: str | None = Field(
         default=None,
         validation_alias=AliasChoices("list", "list_id"),
-        description="List slug or UUID (also accepted as list_id)",
+        description="List slug or UUID",
     )
 
     @model_validator(mode="after")

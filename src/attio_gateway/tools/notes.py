@@ -75,7 +75,7 @@ class NoteInput(ToolInput):
 
 
 class DeleteNoteInput(NoteInput):
-    dry_run: bool = Field(default=False, description="Only show what would be deleted")
+    dry_run: bool = Field(default=False, description="Only preview what would be deleted")
 
 
 async def create_note(ctx: ToolContext, args: CreateNoteInput) -> Any:

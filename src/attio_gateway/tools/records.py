@@ -12,7 +12,7 @@ from attio_gateway.proxy.paths import attio_path
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.filters import check_filter
 from attio_gateway.tools.output import COMPACT_BUDGET_CHARS, compact_record, page
-from attio_gateway.tools.spec import ToolInput, ToolSpec
+from attio_gateway.tools.spec import ObjectCopy, ToolInput, ToolSpec
 from attio_gateway.tools.values import coerce_values
 
 R_READ = ("record_permission:read", "object_configuration:read")
@@ -20,11 +20,8 @@ R_WRITE = ("record_permission:read-write", "object_configuration:read")
 
 RecordId = Field(description="UUID of the record")
 Values = Field(
-    description=(
-        "Attribute values keyed by attribute slug. Multi-value attributes (e.g., "
-        "email_addresses, phone_numbers) are arrays; single values may be given bare or as a "
-        "one-item array. Use attio_list_attributes to discover slugs and types."
-    )
+    description="{attribute slug: value}; a multi-value attribute (email_addresses, domains) "
+    "takes an array. Slugs and types: attio_list_attributes"
 )
 
 
@@ -52,7 +49,7 @@ class ListInput(ToolInput):
 
 
 class GenericListInput(ListInput):
-    object: str = Field(description="Object type slug or UUID")
+    object: str = Field(description="Object slug or UUID")
 
 
 class CreateInput(ToolInput):
@@ -77,11 +74,11 @@ class DeleteInput(RecordInput):
 
 
 class GenericRecordInput(RecordInput):
-    object: str = Field(description="Object type slug or UUID")
+    object: str = Field(description="Object slug or UUID")
 
 
 class GenericDeleteInput(DeleteInput):
-    object: str = Field(description="Object type slug or UUID")
+    object: str = Field(description="Object slug or UUID")
 
 
 class SearchInput(ToolInput):
@@ -164,6 +161,8 @@ async def _delete(ctx: ToolContext, obj: str, record_id: str, dry_run: bool) -> 
 
 
 def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolSpec]:
+    """The per-object copies of the generic record tools: same parameters less ``object``,
+    described once on the generic tool (``copy_of``)."""
     tools: list[ToolSpec] = []
     if "create" in ops:
 
@@ -171,14 +170,13 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
             return await _create(ctx, obj, args.values)
 
         tools.append(
-            ToolSpec(
+            ObjectCopy(
                 name=f"attio_create_{noun}",
-                description=f"Create a new {noun} record in Attio. Throws an error if a unique "
-                f"attribute conflicts with an existing record. Use attio_list_attributes on {obj} "
-                "to discover available attribute slugs and types.",
+                description=f"Create a {noun}: attio_create_record with object={obj}.",
                 input_model=CreateInput,
                 scopes=R_WRITE,
                 handler=create,
+                generic="attio_create_record",
             )
         )
     if "list" in ops:
@@ -187,17 +185,17 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
             return await _list(ctx, obj, args)
 
         tools.append(
-            ToolSpec(
+            ObjectCopy(
                 name=f"attio_list_{noun}s"
                 if noun not in ("person", "company")
                 else {"person": "attio_list_people", "company": "attio_list_companies"}[noun],
-                description=f"List {noun} records with optional filtering and sorting. Returns "
-                "paginated results with next_offset.",
+                description=f"List {noun} records: attio_list_records with object={obj}.",
                 input_model=ListInput,
                 scopes=R_READ,
                 handler=list_,
                 read_only=True,
                 idempotent=True,
+                generic="attio_list_records",
             )
         )
     if "get" in ops:
@@ -206,15 +204,15 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
             return await _get(ctx, obj, args.record_id)
 
         tools.append(
-            ToolSpec(
+            ObjectCopy(
                 name=f"attio_get_{noun}",
-                description=f"Retrieve a single {noun} record by its record_id, with all attribute "
-                "values and their audit metadata.",
+                description=f"Get a {noun} by record_id: attio_get_record with object={obj}.",
                 input_model=RecordInput,
                 scopes=R_READ,
                 handler=get,
                 read_only=True,
                 idempotent=True,
+                generic="attio_get_record",
             )
         )
     if "delete" in ops:
@@ -223,15 +221,16 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
             return await _delete(ctx, obj, args.record_id, args.dry_run)
 
         tools.append(
-            ToolSpec(
+            ObjectCopy(
                 name=f"attio_delete_{noun}",
-                description=f"Permanently delete a {noun} record by its record_id. Irreversible; "
-                "use dry_run to see what would be deleted.",
+                description=f"Permanently delete a {noun} (dry_run to preview): "
+                f"attio_delete_record with object={obj}.",
                 input_model=DeleteInput,
                 scopes=R_WRITE,
                 handler=delete,
                 destructive=True,
                 idempotent=True,
+                generic="attio_delete_record",
             )
         )
     if "update" in ops:
@@ -240,14 +239,13 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
             return await _update(ctx, obj, args.record_id, args.values, args.mode)
 
         tools.append(
-            ToolSpec(
+            ObjectCopy(
                 name=f"attio_update_{noun}",
-                description=f"Update a {noun} record's attribute values (e.g. a deal's stage). "
-                "mode=append adds to multi-value attributes; mode=overwrite replaces them. "
-                "Unmentioned attributes are left as they are.",
+                description=f"Update a {noun}'s values: attio_update_record with object={obj}.",
                 input_model=FixedUpdateInput,
                 scopes=R_WRITE,
                 handler=update,
+                generic="attio_update_record",
             )
         )
     return tools

@@ -3,6 +3,7 @@ handler that talks to Attio through the proxy."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,77 @@ from attio_gateway.oauth.provider import scope_satisfied
 
 if TYPE_CHECKING:
     from attio_gateway.tools.context import ToolContext
+
+
+def _lean_property(prop: dict[str, Any]) -> dict[str, Any]:
+    """An optional ``X | None = None`` parameter as plain ``X``: leaving it out already means
+    "not given". The null stays where it means something (the description says what)."""
+    options = prop.get("anyOf")
+    if (
+        prop.get("default", ...) is None
+        and isinstance(options, list)
+        and len(options) == 2
+        and {"type": "null"} in options
+        and "null" not in str(prop.get("description", ""))
+    ):
+        (inner,) = [o for o in options if o != {"type": "null"}]
+        rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+        return {**inner, **rest}
+    if prop.get("default", ...) is None:
+        prop = {k: v for k, v in prop.items() if k != "default"}
+    if "const" in prop:  # the value says it all
+        prop = {k: v for k, v in prop.items() if k != "description"}
+    elif "default" in prop and isinstance(prop.get("description"), str):
+        # "(default 500)" repeats the schema's own default
+        prop["description"] = _DEFAULT_NOTE.sub("", prop["description"])
+    return prop
+
+
+_DEFAULT_NOTE = re.compile(r"\s*\(default:? [^)]*\)")
+
+
+def lean_schema(node: Any, *, top: bool = True) -> Any:
+    """A pydantic JSON schema without what costs an agent tokens and tells it nothing: the
+    generated ``title`` of every model and field, model docstrings (the tool's description
+    says it), ``null`` branches and defaults of parameters that are simply optional, and
+    ``additionalProperties`` below the top (every input is still checked by its model)."""
+    if isinstance(node, list):
+        return [lean_schema(n, top=False) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "title" and isinstance(value, str):
+            continue
+        if key == "description" and top:
+            continue
+        if key == "additionalProperties" and (value is True or not top):
+            # True is JSON Schema's default; nested objects are checked by the input model
+            # all the same, and the strict adapters close every object again.
+            continue
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {n: _lean_property(lean_schema(p, top=False)) for n, p in value.items()}
+        elif key == "$defs" and isinstance(value, dict):
+            out[key] = {n: lean_schema(d, top=True) for n, d in value.items()}
+        else:
+            out[key] = lean_schema(value, top=False)
+    return out
+
+
+def _undescribed(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_undescribed(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        k: (
+            {n: _undescribed(p) for n, p in v.items()}
+            if k in ("properties", "$defs")
+            else _undescribed(v)
+        )
+        for k, v in node.items()
+        if not (k == "description" and isinstance(v, str))
+    }
 
 
 class ToolInput(BaseModel):
@@ -53,10 +125,14 @@ class ToolSpec:
     destructive: bool = False
     idempotent: bool = False
 
+    @property
+    def copy_of(self) -> str | None:
+        """The generic tool this one narrows to one object (``ObjectCopy``), if any."""
+        return None
+
     def input_schema(self) -> dict[str, Any]:
-        schema = self.input_model.model_json_schema()
-        schema.pop("title", None)
-        return schema
+        schema: dict[str, Any] = lean_schema(self.input_model.model_json_schema())
+        return _undescribed(schema) if self.copy_of else schema
 
     def annotations(self) -> dict[str, Any]:
         return {
@@ -83,3 +159,16 @@ class ToolSpec:
             return []
         needed = self.scopes if args is None else (*self.scopes, *args.target_scopes())
         return [s for s in dict.fromkeys(needed) if not scope_satisfied(s, set(granted))]
+
+
+@dataclass(frozen=True)
+class ObjectCopy(ToolSpec):
+    """A per-object copy of a generic record tool (``attio_list_people`` of
+    ``attio_list_records``): the same parameters less ``object``, described once, on the
+    generic tool."""
+
+    generic: str = ""
+
+    @property
+    def copy_of(self) -> str | None:
+        return self.generic

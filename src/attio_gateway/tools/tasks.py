@@ -87,7 +87,7 @@ class TaskInput(ToolInput):
 
 
 class DeleteTaskInput(TaskInput):
-    dry_run: bool = Field(default=False, description="Only show what would be deleted")
+    dry_run: bool = Field(default=False, description="Only preview what would be deleted")
 
 
 class UpdateTaskInput(TaskInput):

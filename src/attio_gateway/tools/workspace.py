@@ -30,7 +30,7 @@ class WebhookInput(ToolInput):
 
 
 class DeleteWebhookInput(WebhookInput):
-    dry_run: bool = Field(default=False, description="Only show what would be deleted")
+    dry_run: bool = Field(default=False, description="Only preview what would be deleted")
 
 
 class Subscription(BaseModel):

@@ -36,9 +36,13 @@ async def test_every_catalog_tool_is_listed_with_its_exact_schema_and_annotation
         assert tool.input_schema == spec.input_schema()
         assert tool.description == spec.description
         assert tool.annotations is not None
-        assert tool.annotations.read_only_hint is spec.read_only
-        assert tool.annotations.destructive_hint is spec.destructive
-        assert tool.annotations.idempotent_hint is spec.idempotent
+        hints = tool.annotations
+        # Only hints that differ from MCP's defaults are sent; what a client reads is the same.
+        assert bool(hints.read_only_hint) is spec.read_only
+        if not spec.read_only:  # the other hints mean something only for a tool that writes
+            assert (hints.destructive_hint is not False) is spec.destructive
+            assert bool(hints.idempotent_hint) is spec.idempotent
+        assert hints.open_world_hint is None  # default: true
 
 
 async def test_read_only_and_named_tools_narrow_the_list(gateway: AsyncGateway) -> None:
