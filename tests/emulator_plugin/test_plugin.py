@@ -4,6 +4,7 @@ registered by the package's ``pytest11`` entry point)."""
 from __future__ import annotations
 
 import statistics
+import time
 from typing import Any
 
 import pytest
@@ -129,8 +130,10 @@ def test_latency_settings(attio_emulator: Emulator) -> None:
     described = attio_emulator.latency(median_ms=120, p95_ms=400)
     assert described == {"fixed_ms": 0, "median_ms": 120, "p95_ms": 400, "max_ms": 10000}
     assert attio_emulator.client.get("/_emulator/latency").json()["median_ms"] == 120
-    attio_emulator.latency(1)
+    attio_emulator.latency(150)
+    started = time.monotonic()
     assert attio_emulator.client.get("/v2/objects").status_code == 200
+    assert time.monotonic() - started >= 0.15  # a lower bound: a slow machine only adds
     attio_emulator.latency()
     assert attio_emulator.client.get("/_emulator/latency").json()["fixed_ms"] == 0
 
