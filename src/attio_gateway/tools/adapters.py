@@ -1,16 +1,25 @@
-"""The catalog in each vendor's tool format: OpenAI (strict mode where the schema allows),
-Anthropic, and LangChain ``StructuredTool``s (needs the optional ``langchain`` extra).
+"""The catalog in each vendor's tool format: OpenAI (Chat Completions and Responses, always
+strict), Anthropic, Google Gemini function declarations, and LangChain ``StructuredTool``s
+(needs the optional ``langchain`` extra). Free-form objects (``values``, ``filter``) are JSON
+text in the OpenAI and Gemini forms; ``call_as_json`` reads them back.
 
 Results go back to the model as JSON text; errors as JSON with code, message and field."""
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from attio_gateway.errors import GatewayError, MissingScopesError, ToolInputError, UpstreamError
+from attio_gateway.errors import (
+    GatewayError,
+    MissingScopesError,
+    NotFoundError,
+    ToolInputError,
+    UpstreamError,
+)
 from attio_gateway.tools.spec import ToolSpec
 
 if TYPE_CHECKING:
@@ -49,23 +58,72 @@ ToolCaller = Callable[[str, dict[str, Any]], Awaitable[Any]]
 
 def _is_open(node: dict[str, Any]) -> bool:
     """A free-form object (``values``, ``filter``): strict mode cannot describe it."""
-    return node.get("type") == "object" and node.get("additionalProperties") is not False
+    return node.get("type") == "object" and "properties" not in node
+
+
+JSON_TEXT = "JSON object text"
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """``node`` with every ``$ref`` replaced by its definition (Gemini reads no ``$ref``, and
+    a path through the schema is then a path through the arguments)."""
+    if isinstance(node, list):
+        return [_inline(n, defs) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target = defs[node["$ref"].rsplit("/", 1)[-1]]
+        rest = {k: v for k, v in node.items() if k != "$ref"}
+        return _inline({**target, **rest}, defs)
+    return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+
+
+def _encode_open(node: Any, path: tuple[str, ...], found: list[tuple[str, ...]]) -> Any:
+    """Free-form objects become strings holding JSON (noted in ``found``): the one form every
+    vendor's strict subset accepts that still lets an agent say anything Attio takes."""
+    if not isinstance(node, dict):
+        return node
+    options = node.get("anyOf")
+    if _is_open(node) or (
+        isinstance(options, list) and any(isinstance(o, dict) and _is_open(o) for o in options)
+    ):
+        found.append(path)
+        description = str(node.get("description", "")).rstrip(". ")
+        text = f"{description}. As {JSON_TEXT}" if description else JSON_TEXT
+        return {"type": "string", "description": text + ', e.g. {"name": "Acme"}'}
+    out = dict(node)
+    if isinstance(node.get("properties"), dict):
+        out["properties"] = {
+            name: _encode_open(prop, (*path, name), found)
+            for name, prop in node["properties"].items()
+        }
+    if isinstance(node.get("items"), dict):
+        out["items"] = _encode_open(node["items"], (*path, "[]"), found)
+    if isinstance(options, list):
+        out["anyOf"] = [_encode_open(o, path, found) for o in options]
+    return out
+
+
+@functools.cache
+def _portable(spec: ToolSpec) -> tuple[dict[str, Any], tuple[tuple[str, ...], ...]]:
+    """The tool's schema with ``$ref``s inlined and free-form objects as JSON text, and the
+    argument paths that then arrive as JSON text."""
+    schema = spec.input_schema()
+    found: list[tuple[str, ...]] = []
+    encoded = _encode_open(_inline(schema, schema.get("$defs", {})), (), found)
+    return encoded, tuple(found)
 
 
 def _strict(node: Any) -> Any:
-    """``node`` rewritten for strict mode, or raise ``ValueError`` if it cannot be."""
+    """``node`` (inlined, no free-form objects) rewritten for strict mode."""
     if isinstance(node, list):
         return [_strict(n) for n in node]
     if not isinstance(node, dict):
         return node
-    if _is_open(node):
-        raise ValueError("free-form object")
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "properties":
             out[key] = {name: _strict(prop) for name, prop in value.items()}
-        elif key == "$defs":
-            out[key] = {name: _strict(d) for name, d in value.items()}
         elif key in OPENAI_STRICT_KEYWORDS:
             out[key] = _strict(value)
     if out.get("type") == "object":
@@ -81,7 +139,7 @@ def _strict(node: Any) -> Any:
 def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
     if any(option.get("type") == "null" for option in prop.get("anyOf", [])):
         return prop
-    if isinstance(prop.get("type"), str) and "enum" not in prop:
+    if isinstance(prop.get("type"), str) and "enum" not in prop and "const" not in prop:
         return {**prop, "type": [prop["type"], "null"]}
     description = prop.get("description")
     inner = {k: v for k, v in prop.items() if k != "description"}
@@ -91,29 +149,152 @@ def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
     return wrapped
 
 
-def openai_strict_schema(spec: ToolSpec) -> dict[str, Any] | None:
-    """The tool's schema in strict form, or ``None`` when it holds free-form objects."""
-    try:
-        result: dict[str, Any] = _strict(copy.deepcopy(spec.input_schema()))
-    except ValueError:
-        return None
+def openai_strict_schema(spec: ToolSpec) -> dict[str, Any]:
+    """The tool's schema for OpenAI's strict mode: closed objects, every property required
+    (optional ones nullable), free-form objects as JSON text (``decode_arguments``)."""
+    result: dict[str, Any] = _strict(copy.deepcopy(_portable(spec)[0]))
     return result
 
 
 def openai_tool(spec: ToolSpec) -> dict[str, Any]:
-    """A Chat Completions tool: strict when the schema allows it."""
-    strict = openai_strict_schema(spec)
+    """A Chat Completions tool, always strict."""
     function: dict[str, Any] = {
         "name": spec.name,
         "description": spec.description,
-        "parameters": strict if strict is not None else spec.input_schema(),
-        "strict": strict is not None,
+        "parameters": openai_strict_schema(spec),
+        "strict": True,
     }
     return {"type": "function", "function": function}
 
 
 def openai_tools(specs: Iterable[ToolSpec]) -> list[dict[str, Any]]:
     return [openai_tool(spec) for spec in specs]
+
+
+def openai_response_tool(spec: ToolSpec) -> dict[str, Any]:
+    """A Responses API tool (a flat ``function`` tool), always strict."""
+    return {
+        "type": "function",
+        "name": spec.name,
+        "description": spec.description,
+        "parameters": openai_strict_schema(spec),
+        "strict": True,
+    }
+
+
+# What Gemini's function declarations read of a schema (``google.genai.types.Schema``).
+_GEMINI_KEYS = {
+    "type": "type",
+    "description": "description",
+    "enum": "enum",
+    "items": "items",
+    "properties": "properties",
+    "required": "required",
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "minItems": "min_items",
+    "maxItems": "max_items",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+}
+
+
+def _gemini(node: dict[str, Any]) -> dict[str, Any]:
+    options = node.get("anyOf")
+    if isinstance(options, list):
+        real = [o for o in options if o.get("type") != "null"]
+        if len(real) == 1:
+            merged = {**real[0], **{k: v for k, v in node.items() if k != "anyOf"}}
+            out = _gemini(merged)
+            if len(real) < len(options):
+                out["nullable"] = True
+            return out
+        return {"any_of": [_gemini(o) for o in real], "description": node.get("description", "")}
+    node = dict(node)
+    if "const" in node:
+        node["enum"] = [node.pop("const")]
+    if isinstance(node.get("type"), list):
+        types_ = [t for t in node["type"] if t != "null"]
+        node["type"] = types_[0]
+        node["nullable"] = True
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        name = _GEMINI_KEYS.get(key)
+        if name == "properties":
+            out[name] = {n: _gemini(p) for n, p in value.items()}
+        elif name == "items":
+            out[name] = _gemini(value)
+        elif name == "enum":
+            out[name] = [str(v) for v in value]
+        elif name is not None:
+            out[name] = value
+        elif key == "nullable":
+            out["nullable"] = value
+        elif key == "format" and value in ("date-time", "enum"):
+            out["format"] = value
+    return out
+
+
+def gemini_declaration(spec: ToolSpec) -> dict[str, Any]:
+    """A Gemini function declaration (``google.genai.types.FunctionDeclaration`` fields): the
+    OpenAPI subset Gemini reads, free-form objects as JSON text (``decode_arguments``)."""
+    return {
+        "name": spec.name,
+        "description": spec.description,
+        "parameters": _gemini(_portable(spec)[0]),
+    }
+
+
+def gemini_declarations(specs: Iterable[ToolSpec]) -> list[dict[str, Any]]:
+    return [gemini_declaration(spec) for spec in specs]
+
+
+def decode_arguments(spec: ToolSpec, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-text parameters of the portable schemas read back into objects. An object
+    given as such is left alone, so MCP and Anthropic calls pass unchanged.
+
+    Raises:
+        ToolInputError: a JSON-text parameter is not a JSON object (naming it).
+    """
+    out = copy.deepcopy(arguments)
+    for path in _portable(spec)[1]:
+        _decode_at(spec, out, path, ())
+    return out
+
+
+def _decode_at(spec: ToolSpec, node: Any, path: tuple[str, ...], where: tuple[str, ...]) -> None:
+    if not path:
+        return
+    head, rest = path[0], path[1:]
+    if head == "[]":
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                _decode_at(spec, item, rest, (*where, str(i)))
+        return
+    if not isinstance(node, dict) or head not in node:
+        return
+    if rest:
+        _decode_at(spec, node[head], rest, (*where, head))
+        return
+    value = node[head]
+    if not isinstance(value, str):
+        return
+    field = ".".join((*where, head))
+    try:
+        decoded = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ToolInputError(
+            f"{spec.name}: '{field}' must be {JSON_TEXT} (an object, as JSON): {exc.msg} at "
+            f"character {exc.pos}.",
+            field=field,
+        ) from None
+    if not isinstance(decoded, dict):
+        raise ToolInputError(
+            f"{spec.name}: '{field}' must be {JSON_TEXT}; got JSON {type(decoded).__name__}.",
+            field=field,
+        )
+    node[head] = decoded
 
 
 def drop_nulls(arguments: Any) -> Any:
@@ -159,9 +340,22 @@ def error_json(error: GatewayError) -> str:
 async def call_as_json(call: ToolCaller, name: str, arguments: dict[str, Any]) -> str:
     """Run a tool for a model: JSON result, or a JSON error it can read and correct."""
     try:
-        return result_json(await call(name, drop_nulls(arguments)))
+        given = drop_nulls(arguments)
+        spec = _catalog_spec(name)
+        if spec is not None:
+            given = decode_arguments(spec, given)
+        return result_json(await call(name, given))
     except GatewayError as exc:
         return error_json(exc)
+
+
+def _catalog_spec(name: str) -> ToolSpec | None:
+    from attio_gateway.tools import catalog
+
+    try:
+        return catalog().get(name)
+    except NotFoundError:
+        return None
 
 
 def langchain_tools(specs: Iterable[ToolSpec], call: ToolCaller) -> list[StructuredTool]:

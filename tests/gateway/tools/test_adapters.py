@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any
@@ -16,7 +17,10 @@ from attio_gateway.tools.adapters import (
     OPENAI_STRICT_KEYWORDS,
     anthropic_tools,
     call_as_json,
+    decode_arguments,
     drop_nulls,
+    gemini_declaration,
+    gemini_declarations,
     langchain_tools,
     openai_tools,
 )
@@ -37,6 +41,17 @@ def _walk(node: Any) -> list[dict[str, Any]]:
     return found
 
 
+def _schema_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every subschema (not the property maps, whose keys are parameter names)."""
+    found = [node]
+    for prop in node.get("properties", {}).values():
+        found.extend(_schema_nodes(prop))
+    for sub in [node.get("items"), *node.get("anyOf", []), *node.get("$defs", {}).values()]:
+        if isinstance(sub, dict):
+            found.extend(_schema_nodes(sub))
+    return found
+
+
 def _objects(schema: dict[str, Any]) -> list[dict[str, Any]]:
     return [n for n in _walk(schema) if n.get("type") == "object" and "properties" in n]
 
@@ -54,20 +69,86 @@ def test_openai_tools_are_accepted_by_the_openai_sdk_types() -> None:
 def test_openai_strict_schemas_follow_the_strict_mode_rules() -> None:
     tools = openai_tools(catalog().search())
     strict = [t["function"] for t in tools if t["function"]["strict"]]
-    assert len(strict) > 30  # most tools are strict; those with free-form values are not
+    assert len(strict) == len(tools) == len(catalog())
     for function in strict:
         schema = function["parameters"]
         assert schema["type"] == "object" and "anyOf" not in schema
         for node in _objects(schema):
             assert node["additionalProperties"] is False, function["name"]
             assert sorted(node["required"]) == sorted(node["properties"]), function["name"]
-        for node in _walk(schema):
-            if "type" in node or "anyOf" in node or "$ref" in node:
-                unknown = set(node) - OPENAI_STRICT_KEYWORDS
-                assert not unknown, (function["name"], unknown)
-    names = {f["name"] for f in strict}
-    assert "attio_create_task" in names and "attio_get_person" in names
-    assert "attio_create_person" not in names  # values is free-form
+        for node in _schema_nodes(schema):
+            unknown = set(node) - OPENAI_STRICT_KEYWORDS
+            assert not unknown, (function["name"], unknown)
+    values = next(f for f in strict if f["name"] == "attio_create_person")["parameters"]
+    assert values["properties"]["values"]["type"] == "string"  # JSON object text
+
+
+def test_openai_agents_sdk_accepts_every_schema_as_strict() -> None:
+    """The Agents SDK's own strict check (its default mode) leaves each schema unchanged."""
+    from agents import FunctionTool
+    from agents.strict_schema import ensure_strict_json_schema
+
+    async def never(ctx: Any, arguments: str) -> str:
+        raise AssertionError("not called")
+
+    for tool in openai_tools(catalog().search()):
+        schema = tool["function"]["parameters"]
+        assert ensure_strict_json_schema(copy.deepcopy(schema)) == schema, tool["function"]["name"]
+        FunctionTool(
+            name=tool["function"]["name"],
+            description=tool["function"]["description"],
+            params_json_schema=schema,
+            on_invoke_tool=never,
+            strict_json_schema=True,
+        )
+
+
+def test_gemini_declarations_are_accepted_by_google_genai() -> None:
+    from google.genai import types
+
+    for declaration in gemini_declarations(catalog().search()):
+        parsed = types.FunctionDeclaration.model_validate(declaration)
+        assert parsed.parameters is not None and parsed.parameters.type == types.Type.OBJECT
+    person = gemini_declaration(catalog().get("attio_create_person"))["parameters"]
+    assert person["properties"]["values"]["type"] == "string"
+    tasks = gemini_declaration(catalog().get("attio_list_tasks"))["parameters"]
+    assert "is_completed" not in tasks.get("required", [])  # optional: left out, not null
+    access = gemini_declaration(catalog().get("attio_update_list"))["parameters"]["properties"]
+    assert access["workspace_access"]["nullable"] is True  # null makes the list private
+
+
+async def test_json_text_parameters_are_read_back(run: Run) -> None:
+    async def call(name: str, arguments: dict[str, Any]) -> Any:
+        return await run(name, **arguments)
+
+    made = json.loads(
+        await call_as_json(call, "attio_create_company", {"values": '{"name": "Acme"}'})
+    )
+    assert made["data"]["values"]["name"][0]["value"] == "Acme"
+    listed = json.loads(
+        await call_as_json(
+            call,
+            "attio_list_companies",
+            {"filter": '{"name": "Acme"}', "sorts": None, "limit": None, "offset": None},
+        )
+    )
+    assert len(listed["data"]) == 1
+    bad = json.loads(await call_as_json(call, "attio_create_company", {"values": "{name: 1}"}))
+    assert bad["error"]["code"] == "tool_input_error" and bad["error"]["field"] == "values"
+    array = json.loads(await call_as_json(call, "attio_create_company", {"values": "[1]"}))
+    assert array["error"]["field"] == "values" and "list" in array["error"]["message"]
+
+
+def test_nested_json_text_paths_are_decoded() -> None:
+    spec = catalog().get("attio_create_webhook")
+    decoded = decode_arguments(
+        spec,
+        {
+            "target_url": "https://example.com/h",
+            "subscriptions": [{"event_type": "note.created", "filter": '{"$and": []}'}],
+        },
+    )
+    assert decoded["subscriptions"][0]["filter"] == {"$and": []}
 
 
 def test_openai_sdk_agrees_on_a_strict_schema() -> None:
