@@ -252,3 +252,9 @@ async def test_snapshot_routes(state: EmulatorState, api: httpx.AsyncClient) -> 
     assert missing.status_code == 404
     assert snapshot_id in missing.json()["message"]
     assert (await api.delete("/_emulator/snapshots/nope")).status_code == 404
+
+
+def test_a_snapshot_belongs_to_its_store(state: EmulatorState) -> None:
+    other = EmulatorState(store=Store())
+    with pytest.raises(ValueError, match="only be restored into the store it was taken from"):
+        snapshots.restore(other, snapshots.take(state))

@@ -131,7 +131,8 @@ class Snapshot:
     """Every table's documents at one moment (``Store.snapshot``, ``Store.restore``)."""
 
     tables: dict[str, TableSnapshot]
-    seq: int
+    #: ``id()`` of the store it was taken from: versions mean nothing to another store.
+    store: int
 
 
 _EMPTY = TableSnapshot(-1, {})
@@ -197,7 +198,7 @@ class Store:
         a document not written since the last snapshot reuses its bytes, so only the first
         snapshot of a workspace serialises all of it."""
         with self._lock:
-            return Snapshot({kind: t._snapshot() for kind, t in self._tables.items()}, self._seq)
+            return Snapshot({kind: t._snapshot() for kind, t in self._tables.items()}, id(self))
 
     def restore(self, snapshot: Snapshot) -> dict[str, list[Change]]:
         """Put every table back as ``snapshot`` holds it, touching only the documents
@@ -206,6 +207,8 @@ class Store:
         Relies on the rule every writer already follows for ``--db`` to persist: a document
         changed in place is ``put`` again. Answers, per table, the (before, after) pairs of
         the documents it changed, so derived indexes can follow (``None``: absent)."""
+        if snapshot.store != id(self):
+            raise ValueError("a snapshot can only be restored into the store it was taken from")
         changes: dict[str, list[Change]] = {}
         with self.batch():
             for kind, table in list(self._tables.items()):
