@@ -1,7 +1,8 @@
 """The OAuth 2.0 authorization-code flow against a provider's endpoints.
 
-These functions do the HTTP of OAuth themselves (token endpoint, introspection), so this
-module is where their transport failures are translated, into ``OAuthFlowError``.
+These functions do the HTTP of OAuth themselves (token endpoint, introspection); their
+transport failures come out of ``proxy.httpx_errors.sending`` and are turned into
+``OAuthFlowError`` here.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import SecretStr
 
-from attio_gateway.errors import OAuthFlowError
+from attio_gateway.errors import OAuthFlowError, UpstreamUnavailableError
+from attio_gateway.proxy.httpx_errors import sending
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,9 @@ def authorization_url(
 
 async def _post_token(http: httpx.AsyncClient, token_url: str, form: dict[str, str]) -> Any:
     try:
-        response = await http.post(token_url, data=form, headers={"Accept": "application/json"})
-    except httpx.HTTPError as exc:
+        with sending(f"The token endpoint {token_url}"):
+            response = await http.post(token_url, data=form, headers={"Accept": "application/json"})
+    except UpstreamUnavailableError as exc:
         raise OAuthFlowError(
             "temporarily_unavailable", f"The token endpoint {token_url} could not be reached."
         ) from exc
@@ -146,10 +149,11 @@ async def introspect(
     """What the provider says about a token; ``None`` when it is no longer active."""
     url = f"{api_base_url.rstrip('/')}{path}"
     try:
-        response = await http.get(
-            url, headers={"Authorization": f"Bearer {token.get_secret_value()}"}
-        )
-    except httpx.HTTPError as exc:
+        with sending(url):
+            response = await http.get(
+                url, headers={"Authorization": f"Bearer {token.get_secret_value()}"}
+            )
+    except UpstreamUnavailableError as exc:
         raise OAuthFlowError(
             "temporarily_unavailable", f"{url} could not be reached to check the token."
         ) from exc
@@ -211,7 +215,8 @@ async def check_client_credentials(
 async def revoke_token(http: httpx.AsyncClient, *, revoke_url: str, token: SecretStr) -> bool:
     """Ask the provider to revoke a token; ``False`` if it could not be told (best effort)."""
     try:
-        response = await http.post(revoke_url, data={"token": token.get_secret_value()})
-    except httpx.HTTPError:
+        with sending(revoke_url):
+            response = await http.post(revoke_url, data={"token": token.get_secret_value()})
+    except UpstreamUnavailableError:
         return False
     return response.is_success

@@ -21,6 +21,7 @@ from attio_gateway.errors import (
     UpstreamUnavailableError,
     WriteOutcomeUnknownError,
 )
+from attio_gateway.proxy.httpx_errors import failure_of
 from attio_gateway.proxy.outgoing import check_json
 from attio_gateway.proxy.ratelimit import InProcessRateLimiter, RateLimiter, is_read, slots_for
 from attio_gateway.proxy.retry import (
@@ -138,11 +139,13 @@ class AttioClient:
                     content=content,
                     data=data,
                 )
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                # No connection was made, so the request provably never reached Attio.
-                failure, error = Failure.NOT_SENT, exc
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                failure, error = Failure.UNKNOWN_OUTCOME, exc
+            except httpx.HTTPError as exc:
+                # NOT_SENT (no connection was made: it provably never reached Attio) or
+                # UNKNOWN_OUTCOME, by the one table; anything else is no transport failure.
+                sent = failure_of(exc)
+                if sent is None:
+                    raise
+                failure, error = sent, exc
             else:
                 answered = failure_of_status(response.status_code)
                 if answered is None:

@@ -4,8 +4,8 @@ gateway server (``attio-gateway serve``) instead of embedding one.
 It authenticates with an API client's id and secret (client credentials, like the hosted
 service's ``SCALEKIT_CLIENT_ID``/``SCALEKIT_CLIENT_SECRET``), keeps the bearer token until
 shortly before it expires, and turns the server's one error shape back into the same
-``GatewayError`` subclasses the embedded SDK raises. This client is its own boundary: the
-transport failures of its calls to the server are translated here.
+``GatewayError`` subclasses the embedded SDK raises. The transport failures of its calls to the
+server come out of ``proxy.httpx_errors.sending`` as a ``ConfigurationError``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from attio_gateway import errors
+from attio_gateway.proxy.httpx_errors import sending
 from attio_gateway.sdk import models
 from attio_gateway.sdk.response import ProxyResponse
 
@@ -100,11 +101,10 @@ class RemoteGateway:
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
-            return self._http.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
-            raise errors.ConfigurationError(
-                f"The gateway at {self._http.base_url} could not be reached: {exc}"
-            ) from exc
+            with sending(f"The gateway at {self._http.base_url}"):
+                return self._http.request(method, path, **kwargs)
+        except errors.UpstreamUnavailableError as exc:
+            raise errors.ConfigurationError(exc.message) from exc
 
     def _bearer(self) -> str:
         if self._token is None or time.monotonic() >= self._token_expires:

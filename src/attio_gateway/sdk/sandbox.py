@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl, urlparse
 
 import httpx
 
-from attio_gateway.errors import OAuthFlowError
+from attio_gateway.errors import OAuthFlowError, UpstreamError
+from attio_gateway.proxy.httpx_errors import sending
 from attio_gateway.sdk import models
 from attio_gateway.sdk.gateway import AsyncGateway
 
@@ -45,8 +46,14 @@ async def create_emulator_connection(
     body: dict[str, object] = {"name": app_name, "redirect_uris": [connection.redirect_uri]}
     if scopes:
         body["scopes"] = scopes
-    response = await gateway.http.post(f"{base}/_emulator/apps", json=body)
-    response.raise_for_status()
+    with sending(f"The emulator at {base}"):
+        response = await gateway.http.post(f"{base}/_emulator/apps", json=body)
+    if not response.is_success:
+        raise UpstreamError(
+            f"The emulator at {base} refused to register the sandbox app "
+            f"(HTTP {response.status_code}).",
+            status_code=response.status_code,
+        )
     app = response.json()
     return await gateway.update_connection(
         name, client_id=app["client_id"], client_secret=app["client_secret"]
@@ -59,12 +66,14 @@ async def consent(
     """Play the end user: open the link, press Approve (or Deny) on the emulator's consent
     page, and deliver the redirect to the gateway's callback."""
     http: httpx.AsyncClient = gateway.http
-    page = await http.get(link)
+    with sending(link):
+        page = await http.get(link)
     if page.status_code != 200:
         raise OAuthFlowError("access_denied", f"The consent page answered {page.status_code}.")
     fields = dict(_HIDDEN.findall(page.text))
     action = f"{link.split('/authorize')[0]}/authorize"
-    answer = await http.post(action, data={**fields, "decision": decision})
+    with sending(action):
+        answer = await http.post(action, data={**fields, "decision": decision})
     location = answer.headers.get("location", "")
     callback = urlparse(location)
     match = re.search(r"/sso/v1/oauth/([^/]+)/callback$", callback.path)
