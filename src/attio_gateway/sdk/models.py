@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from attio_gateway.oauth.states import AccountStatus, ConnectionStatus
 
-class AccountStatus(StrEnum):
-    ACTIVE = "ACTIVE"
-    EXPIRED = "EXPIRED"
-    PENDING_AUTH = "PENDING_AUTH"
-    PENDING_VERIFICATION = "PENDING_VERIFICATION"
-    DISCONNECTED = "DISCONNECTED"
-
-
-class ConnectionStatus(StrEnum):
-    ACTIVE = "ACTIVE"
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    UNVERIFIED = "UNVERIFIED"
+__all__ = [
+    "AccountStatus",
+    "AuditEvent",
+    "AuthorizationLink",
+    "CallbackResult",
+    "ConnectedAccount",
+    "ConnectedAccountResponse",
+    "Connection",
+    "ConnectionStatus",
+    "ExecuteToolResponse",
+    "ListConnectedAccountsResponse",
+    "VerifyUserResponse",
+    "Workspace",
+]
 
 
 class _Model(BaseModel):
