@@ -399,7 +399,12 @@ async def audit_page(request: Request, operator: Operator, gateway: GatewayDep) 
         key: request.query_params.get(key, "").strip()
         for key in ("identifier", "tool_name", "outcome")
     }
-    events = await gateway.audit_events(**{k: v for k, v in filters.items() if v}, limit=200)
+    events = await gateway.audit_events(
+        identifier=filters["identifier"] or None,
+        tool_name=filters["tool_name"] or None,
+        outcome=filters["outcome"] or None,
+        limit=200,
+    )
     return _render(request, operator, "audit.html", {"events": events, "filters": filters})
 
 

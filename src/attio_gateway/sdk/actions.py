@@ -1,27 +1,33 @@
 """``gateway.actions``: the hosted agent-auth service's method names, parameters and returns.
 
 Code written against that SDK calls these unchanged (see ``attio_gateway.compat.scalekit``).
+Each method hands the call to the service that owns it: ``Accounts`` (links and connected
+accounts), the OAuth ``Lifecycle`` (user verification) and ``Calls`` (the proxy and the
+tools). The sync ``Gateway.actions`` and ``RemoteGateway.actions`` have the same
+signatures (a test holds the three side by side).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import SecretStr
-
-from attio_gateway.errors import ConflictError, NotFoundError, ToolInputError
+from attio_gateway.errors import NotFoundError, ToolInputError
+from attio_gateway.oauth.lifecycle import Lifecycle
 from attio_gateway.sdk import models
-from attio_gateway.sdk.models import AccountStatus
+from attio_gateway.sdk.accounts import Accounts
+from attio_gateway.sdk.calls import Calls
 from attio_gateway.sdk.response import ProxyResponse
-from attio_gateway.storage import queries as q
 
-if TYPE_CHECKING:
-    from attio_gateway.sdk.gateway import AsyncGateway
+__all__ = ["AsyncActions"]
 
 
 class AsyncActions:
-    def __init__(self, gateway: AsyncGateway) -> None:
-        self._gateway = gateway
+    """The hosted service's methods over the embedded gateway's services."""
+
+    def __init__(self, *, accounts: Accounts, lifecycle: Lifecycle, calls: Calls) -> None:
+        self._accounts = accounts
+        self._lifecycle = lifecycle
+        self._calls = calls
 
     # --- links and verification -----------------------------------------------------------
 
@@ -33,29 +39,38 @@ class AsyncActions:
         state: str | None = None,
         user_verify_url: str | None = None,
     ) -> models.AuthorizationLink:
-        """A link to send the user: they authorize in Attio and the account becomes ACTIVE."""
-        gw = self._gateway
-        if connected_account_id is not None:
-            connection, account = await gw.find_account(
-                connection_name=connection_name,
-                identifier=identifier,
-                connected_account_id=connected_account_id,
-            )
-        else:
-            if not identifier:
-                raise ToolInputError(
-                    "identifier is required (your id for the user).", field="identifier"
-                )
-            connection = await gw._connection_row(connection_name)
-            account = await gw.ensure_account(connection, identifier, api_config=None)
-        return await gw.authorization_link(
-            connection, account, state=state, user_verify_url=user_verify_url
+        """A link to send the user: they authorize in Attio and the account becomes ACTIVE.
+
+        The link is single-use and expires after ten minutes. With ``user_verify_url`` the
+        user comes back to that page first, and the grant waits for
+        ``verify_connected_account_user``. ``state`` is handed back to that page.
+
+        Raises:
+            ToolInputError: neither ``identifier`` nor ``connected_account_id`` given.
+            NotFoundError: no such connection (or account, by id).
+            InvalidInputError: an identifier that cannot be stored.
+        """
+        return await self._accounts.authorization_link(
+            identifier=identifier,
+            connection_name=connection_name,
+            connected_account_id=connected_account_id,
+            state=state,
+            user_verify_url=user_verify_url,
         )
 
     async def verify_connected_account_user(
         self, auth_request_id: str, identifier: str
     ) -> models.VerifyUserResponse:
-        return await self._gateway.verify_user(auth_request_id, identifier)
+        """The app confirms which of its users completed the authorization; only then is
+        the grant used (and the account ACTIVE).
+
+        Raises:
+            NotFoundError: no such authorization request.
+            OAuthFlowError: nothing waits under this id, another user than the link's, or
+                the verification deadline passed (the grant is then revoked).
+        """
+        done = await self._lifecycle.verify_user(auth_request_id, identifier)
+        return models.VerifyUserResponse(post_user_verify_redirect_url=done)
 
     # --- connected accounts ---------------------------------------------------------------
 
@@ -68,21 +83,21 @@ class AsyncActions:
         user_id: str | None = None,
         api_config: dict[str, Any] | None = None,
     ) -> models.ConnectedAccountResponse:
-        gw = self._gateway
-        connection = await gw._connection_row(connection_name)
-        existing = await q.get_account(gw.db, connection_id=connection.id, identifier=identifier)
-        if existing is not None:
-            raise ConflictError(
-                f"{identifier!r} already has a connected account on {connection.name!r}; use "
-                "get_or_create_connected_account or update_connected_account."
-            )
-        return await self.get_or_create_connected_account(
+        """A new account for ``identifier`` (pending, or ACTIVE with the token in
+        ``authorization_details``: ``{"oauth_token": {"access_token": "..."}}``).
+
+        Raises:
+            ConflictError: ``identifier`` already has an account on the connection.
+            NotFoundError: no such connection.
+            ToolInputError: ``authorization_details`` without an access token.
+            OAuthFlowError: the provider reports the given token inactive.
+        """
+        return await self._accounts.create(
             connection_name,
             identifier,
-            authorization_details,
-            organization_id,
-            user_id,
-            api_config,
+            authorization_details=authorization_details,
+            api_config=api_config,
+            exists_ok=False,
         )
 
     async def get_or_create_connected_account(
@@ -94,15 +109,19 @@ class AsyncActions:
         user_id: str | None = None,
         api_config: dict[str, Any] | None = None,
     ) -> models.ConnectedAccountResponse:
-        gw = self._gateway
-        connection = await gw._connection_row(connection_name)
-        account = await gw.ensure_account(connection, identifier, api_config=api_config)
-        if authorization_details:
-            account = await self._apply_details(connection, account, authorization_details)
-        return models.ConnectedAccountResponse(
-            connected_account=await gw.account_model(
-                account, connection=connection, with_tokens=False
-            )
+        """``create_connected_account``, or the account ``identifier`` already has.
+
+        Raises:
+            NotFoundError: no such connection.
+            ToolInputError: ``authorization_details`` without an access token.
+            OAuthFlowError: the provider reports the given token inactive.
+        """
+        return await self._accounts.create(
+            connection_name,
+            identifier,
+            authorization_details=authorization_details,
+            api_config=api_config,
+            exists_ok=True,
         )
 
     upsert_connected_account = get_or_create_connected_account
@@ -116,31 +135,19 @@ class AsyncActions:
         user_id: str | None = None,
         api_config: dict[str, Any] | None = None,
     ) -> models.ConnectedAccountResponse:
-        gw = self._gateway
-        connection, account = await gw.find_account(
-            connection_name=connection_name, identifier=identifier
-        )
-        if api_config is not None:
-            account = await q.update_account(
-                gw.db, account_id=account.id, now=gw.clock.now(), api_config=api_config
-            )
-            await gw.forget_cached()
-        if authorization_details:
-            account = await self._apply_details(connection, account, authorization_details)
-        return models.ConnectedAccountResponse(
-            connected_account=await gw.account_model(
-                account, connection=connection, with_tokens=False
-            )
-        )
+        """Change the account's ``api_config``, or activate it with a token the app holds.
 
-    async def _apply_details(self, connection: Any, account: Any, details: dict[str, Any]) -> Any:
-        token = (details.get("oauth_token") or {}).get("access_token")
-        if not isinstance(token, str) or not token:
-            raise ToolInputError(
-                'authorization_details must be {"oauth_token": {"access_token": "..."}}.',
-                field="authorization_details",
-            )
-        return await self._gateway.import_token(connection, account, SecretStr(token))
+        Raises:
+            NotFoundError: no such account or connection.
+            ToolInputError: ``authorization_details`` without an access token.
+            OAuthFlowError: the provider reports the given token inactive.
+        """
+        return await self._accounts.update(
+            connection_name,
+            identifier,
+            authorization_details=authorization_details,
+            api_config=api_config,
+        )
 
     async def get_connected_account(
         self,
@@ -148,7 +155,12 @@ class AsyncActions:
         identifier: str | None = None,
         connected_account_id: str | None = None,
     ) -> models.ConnectedAccountResponse:
-        """The account including its tokens (for apps that must call Attio themselves)."""
+        """The account including its tokens (for apps that must call Attio themselves).
+
+        Raises:
+            NotFoundError: no such account or connection.
+            ToolInputError: the id and the identifier or connection name disagree.
+        """
         return await self._account_response(
             connection_name, identifier, connected_account_id, with_tokens=True
         )
@@ -159,7 +171,12 @@ class AsyncActions:
         identifier: str | None = None,
         connected_account_id: str | None = None,
     ) -> models.ConnectedAccountResponse:
-        """The account without tokens."""
+        """The account without tokens.
+
+        Raises:
+            NotFoundError: no such account or connection.
+            ToolInputError: the id and the identifier or connection name disagree.
+        """
         return await self._account_response(
             connection_name, identifier, connected_account_id, with_tokens=False
         )
@@ -172,17 +189,12 @@ class AsyncActions:
         *,
         with_tokens: bool,
     ) -> models.ConnectedAccountResponse:
-        gw = self._gateway
-        connection, account = await gw.find_account(
+        connection, account = await self._accounts.find(
             connection_name=connection_name,
             identifier=identifier,
             connected_account_id=connected_account_id,
         )
-        return models.ConnectedAccountResponse(
-            connected_account=await gw.account_model(
-                account, connection=connection, with_tokens=with_tokens
-            )
-        )
+        return await self._accounts.response(account, connection, with_tokens=with_tokens)
 
     async def list_connected_accounts(
         self,
@@ -192,33 +204,18 @@ class AsyncActions:
         page_size: int | None = None,
         page_token: str | None = None,
     ) -> models.ListConnectedAccountsResponse:
-        gw = self._gateway
-        connection_id = None
-        if connection_name is not None:
-            connection_id = (await gw._connection_row(connection_name)).id
-        size = min(max(page_size or 50, 1), 500)
-        try:
-            offset = int(page_token) if page_token else 0
-        except ValueError:
-            raise ToolInputError(
-                "page_token is not one this API returned.", field="page_token"
-            ) from None
-        rows = await q.list_accounts(
-            gw.db,
-            connection_id=connection_id,
+        """Accounts (without tokens), a page at a time (at most 500; 50 by default).
+
+        Raises:
+            NotFoundError: no such connection.
+            ToolInputError: a ``page_token`` this API did not return.
+        """
+        return await self._accounts.list_page(
+            connection_name=connection_name,
             identifier=identifier,
-            limit=size + 1,
-            offset=offset,
-        )
-        accounts = []
-        for row in rows[:size]:
-            model = await gw.account_model(row, with_tokens=False)
-            if provider is None or model.provider == provider:
-                accounts.append(model)
-        return models.ListConnectedAccountsResponse(
-            connected_accounts=accounts,
-            next_page_token=str(offset + size) if len(rows) > size else None,
-            total_size=len(accounts),
+            provider=provider,
+            page_size=page_size,
+            page_token=page_token,
         )
 
     async def delete_connected_account(
@@ -227,16 +224,18 @@ class AsyncActions:
         identifier: str | None = None,
         connected_account_id: str | None = None,
     ) -> None:
-        """Revoke the token at Attio (best effort) and forget the account and its tokens."""
-        gw = self._gateway
-        connection, account = await gw.find_account(
+        """Revoke the token at Attio (best effort) and forget the account and its tokens.
+
+        Raises:
+            NotFoundError: no such account or connection.
+            ToolInputError: the id and the identifier or connection name disagree.
+        """
+        connection, account = await self._accounts.find(
             connection_name=connection_name,
             identifier=identifier,
             connected_account_id=connected_account_id,
         )
-        await gw.revoke_at_provider(connection, account)
-        await q.delete_account(gw.db, account_id=account.id)
-        await gw.forget_cached()
+        await self._accounts.delete(connection, account)
 
     async def disconnect_connected_account(
         self,
@@ -244,24 +243,18 @@ class AsyncActions:
         identifier: str | None = None,
         connected_account_id: str | None = None,
     ) -> models.ConnectedAccountResponse:
-        """Keep the account but drop its tokens: status DISCONNECTED until re-authorized."""
-        gw = self._gateway
-        connection, account = await gw.find_account(
+        """Keep the account but drop its tokens: status DISCONNECTED until re-authorized.
+
+        Raises:
+            NotFoundError: no such account or connection.
+            ToolInputError: the id and the identifier or connection name disagree.
+        """
+        connection, account = await self._accounts.find(
             connection_name=connection_name,
             identifier=identifier,
             connected_account_id=connected_account_id,
         )
-        await gw.revoke_at_provider(connection, account)
-        await q.delete_credential(gw.db, account_id=account.id)
-        account = await q.update_account(
-            gw.db, account_id=account.id, now=gw.clock.now(), status=AccountStatus.DISCONNECTED
-        )
-        await gw.forget_cached()
-        return models.ConnectedAccountResponse(
-            connected_account=await gw.account_model(
-                account, connection=connection, with_tokens=False
-            )
-        )
+        return await self._accounts.disconnect(connection, account)
 
     # --- the proxy and the tools ----------------------------------------------------------
 
@@ -279,10 +272,22 @@ class AsyncActions:
         json: Any = None,
         connected_account_id: str | None = None,
     ) -> ProxyResponse:
-        """Call Attio's REST API as the user: ``body`` or ``json`` is sent as JSON."""
+        """Call Attio's REST API as the user: ``body`` or ``json`` is sent as JSON. Attio's
+        answer comes back as it is (a 404 from Attio is a response, not an error).
+
+        Raises:
+            ToolInputError: both ``body`` and ``json``, a path outside ``/v2/``, a header
+                the gateway owns, or a body that is not JSON (naming where).
+            NotFoundError: no such account or connection.
+            AccountNotActiveError: the account may not act, or Attio revoked its token
+                (with a fresh authorization link).
+            RateLimitedError: Attio's 429s outlasted the retry budget.
+            UpstreamUnavailableError: Attio could not be reached or kept failing.
+            WriteOutcomeUnknownError: a write was sent but its outcome is unknown.
+        """
         if body is not None and json is not None:
             raise ToolInputError("give body or json, not both", field="json")
-        return await self._gateway.proxy_request(
+        return await self._calls.request(
             connection_name=connection_name,
             identifier=identifier,
             path=path,
@@ -304,10 +309,16 @@ class AsyncActions:
         connection_name: str | None = None,
         output: str = "default",
     ) -> models.ExecuteToolResponse:
-        from attio_gateway.sdk.tooling import execute
+        """Run one catalog tool as the user (``output``: ``"default"`` or ``"compact"``).
 
-        return await execute(
-            self._gateway,
+        Raises:
+            NotFoundError: no such tool, account or connection.
+            ToolInputError: the input is refused (naming the field).
+            MissingScopesError: the account was not granted a scope the tool needs.
+            AccountNotActiveError: the account may not act, or Attio revoked its token.
+            UpstreamError: Attio refused the call (its status, type, code and message).
+        """
+        return await self._calls.execute_tool(
             tool_input=tool_input,
             tool_name=tool_name,
             identifier=identifier,
@@ -326,12 +337,15 @@ class AsyncActions:
         page_size: int | None = None,
         page_token: str | None = None,
     ) -> dict[str, Any]:
-        from attio_gateway.sdk.tooling import list_tools
+        """The catalog's tools (with ``identifier``: whether the account may use each).
 
+        Raises:
+            NotFoundError: a provider other than Attio, or no such account.
+            ToolInputError: a ``page_token`` this API did not return.
+        """
         if provider not in (None, "attio", "ATTIO"):
             raise NotFoundError(f"No tools for provider {provider!r}; this gateway serves Attio.")
-        return await list_tools(
-            self._gateway,
+        return await self._calls.list_tools(
             connection_name=connection_name,
             identifier=identifier,
             tool_name=tool_name,

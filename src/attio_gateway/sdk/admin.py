@@ -39,7 +39,6 @@ from attio_gateway.oauth.provider import SCOPE_DESCRIPTIONS
 from attio_gateway.sdk.models import _Model
 from attio_gateway.storage import queries as q
 from attio_gateway.storage.records import ApiClientRow
-from attio_gateway.vault import purposes
 
 if TYPE_CHECKING:
     from attio_gateway.sdk.gateway import AsyncGateway
@@ -178,7 +177,6 @@ async def server_key(gateway: AsyncGateway) -> bytes:
 
 
 async def _load_or_create_server_key(gateway: AsyncGateway) -> bytes:
-    purpose = purposes.server_secret(SIGNING_KEY_NAME)
     sealed = await q.get_server_secret(gateway.db, name=SIGNING_KEY_NAME)
     if sealed is None:
         legacy = gateway.settings.data_dir / SERVER_KEY_FILE
@@ -186,14 +184,18 @@ async def _load_or_create_server_key(gateway: AsyncGateway) -> bytes:
         await q.add_server_secret(
             gateway.db,
             name=SIGNING_KEY_NAME,
-            value_sealed=gateway.keyring.seal_text(base64.b64encode(key).decode(), purpose=purpose),
+            value_sealed=gateway.credentials.seal_server_secret(
+                SIGNING_KEY_NAME, base64.b64encode(key).decode()
+            ),
             now=gateway.clock.now(),
         )
         # Whoever stored first wins: processes starting together all read that one back.
         sealed = await q.get_server_secret(gateway.db, name=SIGNING_KEY_NAME)
         if sealed is None:
             raise StorageError("The server's signing key was stored but cannot be read back.")
-    return base64.b64decode(gateway.keyring.unseal_text(sealed, purpose=purpose).get_secret_value())
+    return base64.b64decode(
+        gateway.credentials.server_secret(SIGNING_KEY_NAME, sealed).get_secret_value()
+    )
 
 
 def sign(key: bytes, payload: bytes) -> str:

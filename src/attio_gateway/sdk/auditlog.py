@@ -25,8 +25,11 @@ import asyncio
 import atexit
 import contextlib
 import logging
+from typing import Any
 
+from attio_gateway.clock import Clock
 from attio_gateway.errors import ConflictError, StorageError
+from attio_gateway.sdk import models
 from attio_gateway.storage import Database
 from attio_gateway.storage import queries as q
 from attio_gateway.storage.records import AuditEventRow
@@ -169,3 +172,32 @@ class AuditWriter:
                     delay,
                 )
                 await asyncio.sleep(delay)
+
+
+class Audit:
+    """The audit log of one gateway process: events recorded through one ``AuditWriter``,
+    stamped by the gateway's clock, and read back (this process's own events first
+    stored)."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self.writer = AuditWriter(db)
+
+    async def record(self, *, wait: bool = True, **fields: Any) -> str:
+        """Record one audit event (never tokens, never bodies); returns its id. With
+        ``wait=False`` it is only queued (stored within ~50 ms, never dropped)."""
+        event_id = fields.pop("event_id", None) or q.new_id()
+        await self.writer.put(
+            AuditEventRow(event_id=event_id, at=self._clock.now(), **fields), wait=wait
+        )
+        return event_id
+
+    async def events(self, **filters: Any) -> list[models.AuditEvent]:
+        """Stored events, newest first, filtered as ``storage.queries.list_audit_events``."""
+        await self.writer.flush()  # this process always reads its own events
+        rows = await q.list_audit_events(self._db, **filters)
+        return [
+            models.AuditEvent(**{k: getattr(r, k) for k in models.AuditEvent.model_fields})
+            for r in rows
+        ]

@@ -13,7 +13,7 @@ and a ``last_used_at`` write before the audit insert. Correctness rules:
   an entry expires under load, one database read serves every caller waiting for it
   instead of each caller queueing its own.
 - A change made by *another* process is seen at once when the processes share Redis
-  (``AsyncGateway.forget_cached`` announces it, see ``invalidation``), and within ``ttl``
+  (``Caches.forget`` announces it, see ``invalidation``), and within ``ttl``
   seconds otherwise or while Redis is unreachable (see docs/scaling.md).
 """
 
@@ -25,12 +25,15 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from attio_gateway.sdk.invalidation import CacheInvalidation
 from attio_gateway.storage.records import (
     AccountRow,
     ApiClientRow,
     ConnectionRow,
     CredentialRow,
 )
+
+__all__ = ["Caches", "CallCache"]
 
 T = TypeVar("T")
 
@@ -157,3 +160,35 @@ class CallCache:
             return False
         self._touched[account_id] = now
         return True
+
+
+class Caches:
+    """Everything one gateway process caches: the call cache and the workspace schemas the
+    tools share, and (with Redis) the channel that tells the other processes to drop
+    theirs. ``forget`` is what every service calls after a change."""
+
+    def __init__(self) -> None:
+        #: ACTIVE accounts and unsealed tokens for a few seconds; see ``CallCache``.
+        self.calls = CallCache()
+        self._schemas: dict[str, dict[str, Any]] = {}
+        #: With Redis: tells the other processes to drop their caches; see ``invalidation``.
+        self.invalidation: CacheInvalidation | None = None
+
+    async def forget(self, *, connections: bool = False) -> None:
+        """Something changed (``connections``: a connection, not only an account): drop this
+        process's caches and, with Redis, tell the other processes to drop theirs."""
+        self.drop(connections)
+        if self.invalidation is not None:
+            await self.invalidation.publish(connections=connections)
+
+    def drop(self, connections: bool) -> None:
+        """Drop this process's caches (what an invalidation message asks for)."""
+        self.calls.forget()
+        if connections:
+            # Schemas are kept per workspace; a connection that changed or went away may
+            # leave ones no account uses any more: cheap to read again.
+            self._schemas.clear()
+
+    def schema(self, workspace_key: str) -> dict[str, Any]:
+        """The workspace schema cache the tools share (per workspace, per process)."""
+        return self._schemas.setdefault(workspace_key, {})

@@ -16,8 +16,8 @@ from pydantic import SecretStr
 from attio_emulator.server import RunningEmulator, run_in_thread
 from attio_gateway.config import Settings
 from attio_gateway.errors import OAuthFlowError
-from attio_gateway.oauth import flow
-from attio_gateway.sdk import AccountStatus, AsyncGateway, grants
+from attio_gateway.oauth import flow, grants
+from attio_gateway.sdk import AccountStatus, AsyncGateway
 from attio_gateway.sdk.sandbox import connect_user, consent, create_emulator_connection
 from attio_gateway.storage import queries as q
 from attio_gateway.vault.keyring import key_file, new_key_text, parse_key, write_key_file
@@ -61,7 +61,7 @@ async def park(gateway: AsyncGateway, identifier: str) -> str:
 async def parked_token(gateway: AsyncGateway, auth_request_id: str) -> SecretStr:
     request = await q.get_authorization_request(gateway.db, state=auth_request_id)
     assert request is not None
-    return grants.parked_grant(gateway, request).access_token
+    return gateway.lifecycle.grants.parked(request).access_token
 
 
 async def active_at_attio(

@@ -164,10 +164,10 @@ async def test_a_connection_change_drops_the_others_schema_cache_and_own_message
     pair: Pair,
 ) -> None:
     a, b = pair.a, pair.b
-    b.schema_cache("workspace")["objects"] = "cached"
+    b.caches.schema("workspace")["objects"] = "cached"
     await a.update_connection("attio", scopes=["record_permission:read"])
     await _caught_up(b, a)
-    assert b.schema_cache("workspace") == {}
+    assert b.caches.schema("workspace") == {}
     assert _bus(a).received[_bus(a).origin] == 0
 
 

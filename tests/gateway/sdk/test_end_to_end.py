@@ -203,7 +203,7 @@ async def test_webhook_secret_is_sealed_kept_and_survives_rotation(
     new_ring, _ = gateway.keyring.with_new_key()
     report = await rotate(gateway.db, new_ring)
     assert report.rows["account_secrets"] == 1
-    gateway._keyring = new_ring
+    gateway.credentials.keyring = new_ring
     again = await gateway.account_secret(f"webhook:{webhook_id}", identifier="u")
     assert again.get_secret_value() == stored["secret"]
 

@@ -1,0 +1,328 @@
+"""``Calls``: the one call path, shared by the proxy (``request``) and the tools.
+
+account (found, must be ACTIVE; cached for a few seconds) → token (from the vault,
+refreshed when due; cached) → rate limiter → retry → Attio → a refused token asks the
+OAuth lifecycle's one revocation path → audit event (queued, never awaited by the call).
+``execute_tool`` adds the catalog's steps (input, scopes, coercion, output shaping)
+between the token and Attio.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from attio_gateway.clock import Clock
+from attio_gateway.errors import AccountNotActiveError, GatewayError
+from attio_gateway.oauth.lifecycle import Lifecycle
+from attio_gateway.oauth.provider import PROVIDERS
+from attio_gateway.proxy import AttioClient, RateLimiter, RetryPolicy
+from attio_gateway.proxy.outgoing import check_outgoing
+from attio_gateway.sdk import models
+from attio_gateway.sdk.accounts import Accounts, page_offset
+from attio_gateway.sdk.auditlog import Audit
+from attio_gateway.sdk.callcache import Caches
+from attio_gateway.sdk.response import ProxyResponse
+from attio_gateway.storage import Database
+from attio_gateway.storage import queries as q
+from attio_gateway.storage.records import AccountRow, ConnectionRow
+from attio_gateway.tools import catalog as tool_catalog
+from attio_gateway.tools.runner import run_tool
+
+__all__ = ["Calls"]
+
+
+def _says_inactive(connection: ConnectionRow, path: str, response: httpx.Response) -> bool:
+    """Is this the provider's token description, answering that the token is inactive?"""
+    if path.split("?")[0].rstrip("/") != PROVIDERS[connection.provider].introspect_path:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return response.is_success and isinstance(body, dict) and body.get("active") is False
+
+
+@dataclass
+class _Call:
+    """One call on its way: who it acts as, its client, and what the audit event says."""
+
+    connection: ConnectionRow
+    account: AccountRow
+    client: AttioClient
+    #: ``None`` until decided: "success" when the body returns, "error" when it raises.
+    outcome: str | None = None
+    error_code: str | None = None
+
+
+class Calls:
+    """Calls to Attio as a connected account, for one gateway process."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        http: httpx.AsyncClient,
+        clock: Clock,
+        lifecycle: Lifecycle,
+        accounts: Accounts,
+        caches: Caches,
+        audit: Audit,
+        limiter: RateLimiter,
+        retry_policy: RetryPolicy,
+    ) -> None:
+        self._db = db
+        self._http = http
+        self._clock = clock
+        self._lifecycle = lifecycle
+        self._accounts = accounts
+        self._caches = caches
+        self._audit = audit
+        self._limiter = limiter
+        self._retry_policy = retry_policy
+
+    # --- account and token -----------------------------------------------------------------
+
+    async def account_for_call(
+        self,
+        *,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+    ) -> tuple[ConnectionRow, AccountRow]:
+        """``Accounts.find`` then ``Lifecycle.active``, from the call cache while it is fresh.
+
+        Raises:
+            NotFoundError: no such account or connection.
+            AccountNotActiveError: the account may not act (with a fresh link).
+        """
+        cache = self._caches.calls
+        key = (connection_name, identifier, connected_account_id)
+        cached = cache.account(key)
+        if cached is not None:
+            return cached
+
+        async def load() -> tuple[ConnectionRow, AccountRow]:
+            generation = cache.generation
+            connection, account = await self._accounts.find(
+                connection_name=connection_name,
+                identifier=identifier,
+                connected_account_id=connected_account_id,
+            )
+            account = await self._lifecycle.active(connection, account)
+            cache.put_account(key, connection, account, generation=generation)
+            return connection, account
+
+        return await cache.load_once(("account", key), load)
+
+    async def access_token(self, connection: ConnectionRow, account: AccountRow) -> str:
+        cache = self._caches.calls
+        cached = cache.token(account.id)
+        if cached is not None and not self._lifecycle.needs_refresh(cached.credential):
+            return cached.token
+
+        async def load() -> str:
+            generation = cache.generation
+            token, credential = await self._lifecycle.access_token(connection, account)
+            if credential is not None:
+                cache.put_token(account.id, token, credential, generation=generation)
+            return token
+
+        return await cache.load_once(("token", account.id), load)
+
+    def attio_client(self, connection: ConnectionRow, account: AccountRow) -> AttioClient:
+        """An authenticated client for this account (token from the vault, shared limiter)."""
+
+        async def token() -> str:
+            return await self.access_token(connection, account)
+
+        return AttioClient(
+            token_provider=token,
+            base_url=connection.api_base_url,
+            rate_limiter=self._limiter,
+            workspace_key=account.workspace_id or account.id,
+            retry_policy=self._retry_policy,
+            http=self._http,
+        )
+
+    async def touch_last_used(self, account_id: str) -> None:
+        """Write ``last_used_at`` at most once a minute per account (it is shown in minutes)."""
+        if self._caches.calls.due_for_touch(account_id):
+            await q.touch_account_last_used(self._db, account_id=account_id, now=self._clock.now())
+
+    async def _revoked(
+        self, call: _Call, *, said_inactive: bool = False
+    ) -> AccountNotActiveError | None:
+        """Attio refused the token (or said it is inactive): the lifecycle's one revocation
+        path decides. The token may have been replaced or revoked elsewhere, so this
+        process's cache goes first; a revocation found is announced by the lifecycle."""
+        self._caches.calls.forget()
+        return await self._lifecycle.revoked(
+            call.connection, call.account, said_inactive=said_inactive
+        )
+
+    @asynccontextmanager
+    async def _call(
+        self,
+        *,
+        connection_name: str | None,
+        identifier: str | None,
+        connected_account_id: str | None,
+        event: dict[str, Any],
+    ) -> AsyncIterator[_Call]:
+        """Find the account, give the body its client, and audit what happened."""
+        connection, account = await self.account_for_call(
+            connection_name=connection_name,
+            identifier=identifier,
+            connected_account_id=connected_account_id,
+        )
+        started = time.perf_counter()
+        call = _Call(connection, account, self.attio_client(connection, account))
+        try:
+            yield call
+            call.outcome = call.outcome or "success"
+            await self.touch_last_used(account.id)
+        except GatewayError as exc:
+            call.outcome = "error"
+            call.error_code = call.error_code or exc.code
+            raise
+        finally:
+            # Not awaited: the call would otherwise wait for a commit (see auditlog).
+            await self._audit.record(
+                wait=False,
+                outcome=call.outcome or "error",
+                connection_name=connection.name,
+                identifier=account.identifier,
+                duration_ms=int((time.perf_counter() - started) * 1000),
+                error_code=call.error_code,
+                **event,
+            )
+
+    # --- the proxy -------------------------------------------------------------------------
+
+    async def request(
+        self,
+        *,
+        connection_name: str | None,
+        identifier: str | None,
+        connected_account_id: str | None,
+        path: str,
+        method: str,
+        query_params: dict[str, Any] | None,
+        json: Any,
+        form_data: dict[str, Any] | None,
+        raw_body: bytes | str | None,
+        headers: dict[str, str] | None,
+    ) -> ProxyResponse:
+        """See ``AsyncActions.request``."""
+        # Refused before anything is sent: a path outside /v2/, headers the gateway owns.
+        method, path, headers = check_outgoing(method=method, path=path, headers=headers, json=json)
+        event: dict[str, Any] = {"kind": "proxy", "method": method.upper(), "path": path}
+        async with self._call(
+            connection_name=connection_name,
+            identifier=identifier,
+            connected_account_id=connected_account_id,
+            event=event,
+        ) as call:
+            response = await call.client.request(
+                method,
+                path,
+                params=query_params,
+                json=json,
+                data=form_data,
+                content=raw_body.encode() if isinstance(raw_body, str) else raw_body,
+                headers=headers,
+            )
+            event["http_status"] = response.status_code
+            event["request_id"] = response.headers.get("x-request-id")
+            refused: AccountNotActiveError | None = None
+            if response.status_code == 401:
+                refused = await self._revoked(call)
+            elif _says_inactive(call.connection, path, response):
+                refused = await self._revoked(call, said_inactive=True)
+            if refused is not None:
+                call.error_code = "account_expired"
+                raise refused
+            call.outcome = "success" if response.is_success else "error"
+            return ProxyResponse(response)
+
+    # --- the tools -------------------------------------------------------------------------
+
+    async def execute_tool(
+        self,
+        *,
+        tool_input: dict[str, Any],
+        tool_name: str,
+        identifier: str | None,
+        connected_account_id: str | None,
+        connection_name: str | None,
+        output: str,
+    ) -> models.ExecuteToolResponse:
+        """See ``AsyncActions.execute_tool``."""
+        spec = tool_catalog().get(tool_name)  # unknown tool: fails before touching the account
+        execution_id = secrets.token_hex(12)
+        async with self._call(
+            connection_name=connection_name,
+            identifier=identifier,
+            connected_account_id=connected_account_id,
+            event={"event_id": execution_id, "kind": "tool", "tool_name": spec.name},
+        ) as call:
+            account = call.account
+            try:
+                data = await run_tool(
+                    spec,
+                    tool_input,
+                    attio=call.client,
+                    granted_scopes=frozenset(account.granted_scopes),
+                    output=output,
+                    schema_cache=self._caches.schema(account.workspace_id or account.id),
+                    on_secret=lambda name, secret: self._accounts.keep_secret(
+                        account, name, secret
+                    ),
+                )
+            except GatewayError as exc:
+                if getattr(exc, "status_code", None) == 401:
+                    call.error_code = exc.code
+                    refused = await self._revoked(call)
+                    if refused is not None:
+                        raise refused from exc
+                raise
+            return models.ExecuteToolResponse(data=data, execution_id=execution_id)
+
+    async def list_tools(
+        self,
+        *,
+        connection_name: str | None,
+        identifier: str | None,
+        tool_name: str | None,
+        query: str | None,
+        page_size: int | None,
+        page_token: str | None,
+    ) -> dict[str, Any]:
+        """``{"tools": [{"definition": {...}, "usable": bool, "missing_scopes": [...]}], ...}``."""
+        granted: frozenset[str] | None = None
+        if identifier:
+            _, account = await self._accounts.find(
+                connection_name=connection_name, identifier=identifier
+            )
+            granted = frozenset(account.granted_scopes)
+        specs = tool_catalog().search(name=tool_name, query=query)
+        offset = page_offset(page_token)
+        size = min(max(page_size or 100, 1), 500)
+        tools = []
+        for spec in specs[offset : offset + size]:
+            missing = spec.missing_scopes(granted) if granted is not None else []
+            tools.append(
+                {"definition": spec.definition(), "usable": not missing, "missing_scopes": missing}
+            )
+        return {
+            "tools": tools,
+            "next_page_token": str(offset + size) if offset + size < len(specs) else None,
+            "total_size": len(specs),
+        }
