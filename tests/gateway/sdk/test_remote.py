@@ -106,3 +106,24 @@ def test_wrong_credentials_are_an_authentication_error(server: tuple[str, Settin
     with RemoteGateway(base_url, "nope", "wrong") as remote, pytest.raises(GatewayError) as caught:
         remote.actions.list_connected_accounts()
     assert caught.value.code == "unauthenticated"
+
+
+async def test_remote_disconnect_and_what_the_server_proxy_does_not_send(
+    server: tuple[str, Settings], emulator: RunningEmulator
+) -> None:
+    base_url, settings = server
+    async with AsyncGateway(settings) as local:
+        await create_emulator_connection(local, emulator.base_url)
+        credentials = await create_api_client(local, name="my app", scopes=ALL_SCOPES)
+        link = await local.actions.get_authorization_link(identifier="u")
+        await consent(local, link.link)
+
+    with RemoteGateway(base_url, credentials.client_id, credentials.client_secret) as remote:
+        for given in ({"form_data": {"a": "b"}}, {"raw_body": "x"}, {"headers": {"X-A": "b"}}):
+            with pytest.raises(ToolInputError) as refused:
+                remote.actions.request(identifier="u", path="/v2/self", **given)
+            assert refused.value.field == next(iter(given))
+        disconnected = remote.actions.disconnect_connected_account(identifier="u")
+        assert disconnected.connected_account.status == "DISCONNECTED"
+        with pytest.raises(AccountNotActiveError):
+            remote.actions.request(identifier="u", path="/v2/self")
