@@ -18,6 +18,7 @@ from typing import Any
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
+from pydantic import ValidationError
 
 from attio_gateway import __version__
 from attio_gateway.errors import (
@@ -28,6 +29,18 @@ from attio_gateway.errors import (
 )
 from attio_gateway.proxy.paths import attio_path
 from attio_gateway.sdk import AccountStatus, AsyncGateway
+from attio_gateway.tools.results import (
+    DEFAULT_BUDGET_TOKENS,
+    READ_RESULT,
+    READ_RESULT_DESCRIPTION,
+    ReadResultInput,
+    ResultStore,
+    dumps,
+)
+from attio_gateway.tools.spec import lean_schema
+
+#: What a call may ask for with an ``output`` argument (``full`` is Attio's own data).
+OUTPUTS = {"compact": "compact", "full": "default", "default": "default"}
 
 __all__ = [
     "SERVER_NAME",
@@ -150,19 +163,47 @@ async def offered_tools(
     return tools
 
 
+def read_result_tool() -> types.Tool:
+    return types.Tool(
+        name=READ_RESULT,
+        description=READ_RESULT_DESCRIPTION,
+        input_schema=lean_schema(ReadResultInput.model_json_schema()),
+        annotations=types.ToolAnnotations(read_only_hint=True),
+    )
+
+
+def _owner(binding: AccountBinding) -> str:
+    """Whose stored results a binding may read."""
+    return "|".join(
+        (
+            binding.connected_account_id or "",
+            binding.connection_name or "",
+            binding.identifier or "",
+        )
+    )
+
+
 def build_server(
     gateway: AsyncGateway,
     *,
     account_of: AccountOf,
     read_only: bool = False,
     tools: Sequence[str] | None = None,
+    output: str = "compact",
+    budget_tokens: int = DEFAULT_BUDGET_TOKENS,
+    results: ResultStore | None = None,
 ) -> Server[Any]:
     """An MCP server offering the catalog's tools and the workspace schema as resources.
 
     ``read_only`` keeps only tools annotated read-only; ``tools`` keeps only the named ones
     (an unknown name is reported when the tools are first listed; ``offered_tools`` checks
-    it up front).
+    it up front). Results are ``output`` (``compact`` unless a call passes
+    ``output: "full"``) and at most ``budget_tokens``: a larger one comes in parts, read
+    with ``attio_read_result`` from ``results`` (this process's memory).
     """
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {sorted(OUTPUTS)}")
+    store = results or ResultStore()
     cache: dict[str, dict[str, types.Tool]] = {}
 
     async def catalog() -> dict[str, types.Tool]:
@@ -200,11 +241,33 @@ def build_server(
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=list((await catalog()).values()))
+        return types.ListToolsResult(tools=[*(await catalog()).values(), read_result_tool()])
+
+    async def read_result(
+        ctx: ServerRequestContext[Any, Any], arguments: dict[str, Any]
+    ) -> types.CallToolResult:
+        try:
+            args = ReadResultInput.model_validate(arguments)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or None
+            return error_result(
+                _error_dict(ToolInputError(f"{READ_RESULT}: '{field}' {first['msg']}", field=field))
+            )
+        try:
+            part = store.read(_owner(await account_of(ctx)), args.result_id, args.cursor)
+        except GatewayError as exc:
+            return error_result(_error_dict(exc))
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=dumps(part))], structured_content=part
+        )
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult:
+        arguments = dict(params.arguments or {})
+        if params.name == READ_RESULT:
+            return await read_result(ctx, arguments)
         if params.name not in await catalog():
             return error_result(
                 dict.fromkeys(ERROR_KEYS)
@@ -215,15 +278,25 @@ def build_server(
                     "hint": "List the tools to see what this server offers.",
                 }
             )
+        wanted = arguments.pop("output", output)
+        if wanted not in OUTPUTS:
+            return error_result(
+                _error_dict(
+                    ToolInputError(
+                        f"output must be compact or full, got {wanted!r}.", field="output"
+                    )
+                )
+            )
         binding = AccountBinding()
         try:
             binding = await account_of(ctx)
             response = await gateway.actions.execute_tool(
-                tool_input=dict(params.arguments or {}),
+                tool_input=arguments,
                 tool_name=params.name,
                 identifier=binding.identifier,
                 connection_name=binding.connection_name,
                 connected_account_id=binding.connected_account_id,
+                output=OUTPUTS[wanted],
             )
         except NotFoundError as exc:
             return error_result(await not_connected(binding, exc))
@@ -236,10 +309,13 @@ def build_server(
                 dict.fromkeys(ERROR_KEYS)
                 | {"code": "internal_error", "message": f"{params.name} failed unexpectedly."}
             )
-        structured = {"data": response.data, "execution_id": response.execution_id}
+        # The tool's own result, not wrapped again; the execution id rides in _meta.
+        fitted = store.fit(_owner(binding), response.data, budget_tokens=budget_tokens)
+        structured = fitted if isinstance(fitted, dict) else {"result": fitted}
         return types.CallToolResult(
-            content=[types.TextContent(type="text", text=_json(structured))],
+            content=[types.TextContent(type="text", text=dumps(fitted))],
             structured_content=structured,
+            meta={"execution_id": response.execution_id},
         )
 
     async def is_active(binding: AccountBinding) -> bool:
@@ -372,7 +448,9 @@ def build_server(
         instructions=(
             "Tools act on the user's Attio CRM workspace. Read the attio://schema resources for "
             "object and attribute slugs. If a tool answers with an authorization_link, ask the "
-            "user to open it to connect Attio, then retry."
+            "user to open it to connect Attio, then retry. Results are compact (pass "
+            '"output": "full" for Attio\'s own data); a large one comes in parts: read on with '
+            "attio_read_result."
         ),
         on_list_tools=list_tools,
         on_call_tool=call_tool,

@@ -206,10 +206,10 @@ def _gemini(node: dict[str, Any]) -> dict[str, Any]:
         real = [o for o in options if o.get("type") != "null"]
         if len(real) == 1:
             merged = {**real[0], **{k: v for k, v in node.items() if k != "anyOf"}}
-            out = _gemini(merged)
+            flat = _gemini(merged)
             if len(real) < len(options):
-                out["nullable"] = True
-            return out
+                flat["nullable"] = True
+            return flat
         return {"any_of": [_gemini(o) for o in real], "description": node.get("description", "")}
     node = dict(node)
     if "const" in node:

@@ -76,8 +76,11 @@ def render(tools: Catalog | None = None) -> str:
         "",
         f"{len(specs)} tools. Every tool takes `output: default | compact` through the SDK: "
         "`default` returns Attio's data; `compact` flattens attribute values (every value of "
-        "a multi-value attribute kept), honours `fields`, and cuts pages to a size budget "
-        "with `next_offset`. Errors carry `code`, `message` and `field`.",
+        "a multi-value attribute kept, option and status titles) and honours `fields`. MCP and "
+        "the framework adapters answer compact by default and keep each answer within a "
+        "token budget (8k by default): a larger result comes back in parts, read on with "
+        "`attio_read_result` (see docs/frameworks.md). Errors carry `code`, `message` and "
+        "`field`.",
         "",
         "| Tool | Kind |",
         "|---|---|",

@@ -20,7 +20,6 @@ from attio_gateway.proxy.paths import attio_path, check_parameter
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.filters import check_filter
 from attio_gateway.tools.output import (
-    COMPACT_BUDGET_CHARS,
     compact_entry,
     compact_history,
     page,
@@ -253,8 +252,7 @@ async def list_entries(ctx: ToolContext, args: ListEntriesInput) -> Any:
         body["sorts"] = [s.model_dump(exclude_none=True) for s in args.sorts]
     result = await ctx.attio.call("POST", path, json=body)
     entries = [_shape(ctx, e, args.fields) for e in result["data"]]
-    budget = COMPACT_BUDGET_CHARS if ctx.output == "compact" else None
-    return page(entries, offset=args.offset, limit=args.limit, budget=budget)
+    return page(entries, offset=args.offset, limit=args.limit)
 
 
 async def get_entry(ctx: ToolContext, args: EntryInput) -> Any:

@@ -36,8 +36,8 @@ def _simple(value: dict[str, Any]) -> Any:
 
 
 def compact_record(record: dict[str, Any], fields: list[str] | None = None) -> dict[str, Any]:
-    """``{record_id, object_id, web_url, values}`` with empty attributes dropped and every
-    value of a multi-value attribute kept."""
+    """``{record_id, values}`` with empty attributes dropped and every value of a
+    multi-value attribute kept (``web_url`` is in the default output)."""
     values: dict[str, Any] = {}
     for slug, items in record.get("values", {}).items():
         if fields is not None and slug not in fields:
@@ -48,13 +48,13 @@ def compact_record(record: dict[str, Any], fields: list[str] | None = None) -> d
         values[slug] = simple[0] if len(simple) == 1 else simple
     return {
         "record_id": record["id"]["record_id"],
-        "web_url": record.get("web_url"),
         "values": values,
     }
 
 
-# The compact form's size budget (JSON characters, roughly 10k tokens): a page that would be
-# larger is cut short, and next_offset says where to go on.
+# A size budget for ``page`` (JSON characters): a page that would be larger is cut short, and
+# next_offset says where to go on. The tool handlers no longer cut pages: MCP and the adapters
+# split a large result for read_result instead (tools/results.py).
 COMPACT_BUDGET_CHARS = 40_000
 
 

@@ -11,7 +11,7 @@ from attio_gateway.errors import ToolInputError
 from attio_gateway.proxy.paths import attio_path
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.filters import check_filter
-from attio_gateway.tools.output import COMPACT_BUDGET_CHARS, compact_record, page
+from attio_gateway.tools.output import compact_record, page
 from attio_gateway.tools.spec import ObjectCopy, ToolInput, ToolSpec
 from attio_gateway.tools.values import coerce_values
 
@@ -141,8 +141,7 @@ async def _list(ctx: ToolContext, obj: str, args: ListInput) -> Any:
         body["sorts"] = [s.model_dump(exclude_none=True) for s in args.sorts]
     result = await ctx.attio.call("POST", path, json=body)
     records = [_shape(ctx, r, args.fields) for r in result["data"]]
-    budget = COMPACT_BUDGET_CHARS if ctx.output == "compact" else None
-    return page(records, offset=args.offset, limit=args.limit, budget=budget)
+    return page(records, offset=args.offset, limit=args.limit)
 
 
 async def _get(ctx: ToolContext, obj: str, record_id: str) -> Any:

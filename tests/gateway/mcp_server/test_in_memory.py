@@ -30,7 +30,7 @@ async def test_every_catalog_tool_is_listed_with_its_exact_schema_and_annotation
     async with client_for(gateway) as client:
         listed = {tool.name: tool for tool in (await client.list_tools()).tools}
     specs = catalog().search(name=None, query=None)
-    assert set(listed) == {spec.name for spec in specs}
+    assert set(listed) == {spec.name for spec in specs} | {"attio_read_result"}
     for spec in specs:
         tool = listed[spec.name]
         assert tool.input_schema == spec.input_schema()
@@ -49,11 +49,11 @@ async def test_read_only_and_named_tools_narrow_the_list(gateway: AsyncGateway) 
     async with client_for(gateway, read_only=True) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
     read_only = {spec.name for spec in catalog().search(name=None, query=None) if spec.read_only}
-    assert names == read_only and "attio_create_company" not in names
+    assert names == read_only | {"attio_read_result"} and "attio_create_company" not in names
 
     only = ["attio_list_objects", "attio_create_company"]
     async with client_for(gateway, tools=only) as client:
-        assert [t.name for t in (await client.list_tools()).tools] == only
+        assert [t.name for t in (await client.list_tools()).tools] == [*only, "attio_read_result"]
         refused = await client.call_tool("attio_list_people", {})
     assert refused.is_error
     assert refused.structured_content["error"]["code"] == "unknown_tool"
@@ -72,14 +72,26 @@ async def test_read_and_write_tools_act_on_the_users_workspace(gateway: AsyncGat
         created = await client.call_tool(
             "attio_create_company", {"values": {"name": "Acme", "domains": ["acme.com"]}}
         )
-        record_id = created.structured_content["data"]["data"]["id"]["record_id"]
+        # Compact by default: {record_id, values} with plain values, wrapped once.
+        record_id = created.structured_content["data"]["record_id"]
         fetched = await client.call_tool("attio_get_company", {"record_id": record_id})
+        full = await client.call_tool(
+            "attio_get_company", {"record_id": record_id, "output": "full"}
+        )
+        bad = await client.call_tool("attio_get_company", {"record_id": record_id, "output": "x"})
     assert not objects.is_error and not created.is_error and not fetched.is_error
-    slugs = {obj["api_slug"] for obj in objects.structured_content["data"]["data"]}
+    slugs = {obj["api_slug"] for obj in objects.structured_content["data"]}
     assert {"people", "companies"} <= slugs
     # The text block carries the same JSON as the structured content.
     assert json.loads(objects.content[0].text) == objects.structured_content
-    assert fetched.structured_content["data"]["data"]["values"]["name"][0]["value"] == "Acme"
+    assert fetched.structured_content == {
+        "data": {"record_id": record_id, "values": fetched.structured_content["data"]["values"]}
+    }
+    assert fetched.structured_content["data"]["values"]["name"] == "Acme"
+    assert fetched.structured_content["data"]["values"]["domains"] == "acme.com"
+    assert fetched.meta is not None and fetched.meta["execution_id"]
+    assert full.structured_content["data"]["values"]["name"][0]["value"] == "Acme"
+    assert bad.is_error and bad.structured_content["error"]["field"] == "output"
     events = await gateway.audit_events(identifier="alice")
     assert {e.tool_name for e in events if e.kind == "tool"} >= {
         "attio_list_objects",

@@ -51,10 +51,10 @@ async def test_stdio_serves_the_catalog_and_acts_as_the_user(
         listed = await client.call_tool("attio_list_companies", {})
         resources = await client.list_resources()
     specs = catalog().search(name=None, query=None)
-    assert set(tools) == {spec.name for spec in specs}
+    assert set(tools) == {spec.name for spec in specs} | {"attio_read_result"}
     assert all(tools[spec.name].input_schema == spec.input_schema() for spec in specs)
     assert not created.is_error and not listed.is_error
-    names = [c["values"]["name"][0]["value"] for c in listed.structured_content["data"]["data"]]
+    names = [c["values"]["name"] for c in listed.structured_content["data"]]
     assert "Piped" in names
     assert "attio://schema/objects/companies" in {str(r.uri) for r in resources.resources}
 
@@ -179,7 +179,7 @@ async def test_http_session_token_acts_as_its_own_user_only(
         tools = {tool.name for tool in (await client.list_tools()).tools}
         created = await client.call_tool("attio_create_company", {"values": {"name": "Alice Co"}})
         schema = await client.read_resource("attio://schema/objects")
-    assert tools == {spec.name for spec in catalog().search(name=None, query=None)}
+    assert tools == {s.name for s in catalog().search()} | {"attio_read_result"}
     assert not created.is_error and schema.contents
     async with http_client(mcp_url, bob.token) as client:
         assert not (await client.call_tool("attio_list_objects", {})).is_error

@@ -8,6 +8,7 @@ import pytest
 from attio_gateway.errors import ToolInputError
 from attio_gateway.proxy import AttioClient
 from attio_gateway.tools.filters import check_filter
+from attio_gateway.tools.results import ResultStore
 from attio_gateway.tools.schema import WorkspaceSchema
 from tests.gateway.tools.conftest import Run, new_company, new_deal, new_person
 
@@ -109,14 +110,23 @@ async def test_checked_filters_work_on_the_emulator(run: Run, member_id: str) ->
     assert len(by_email["data"]) == 1
 
 
-async def test_compact_pages_respect_the_size_budget(run: Run) -> None:
+async def test_compact_pages_are_whole_and_the_budget_splits_them_for_read_result(
+    run: Run,
+) -> None:
+    """A compact page is never cut short by the tool (the pages walked by next_offset used to
+    shrink under a size budget); the per-call token budget of MCP and the adapters splits a
+    large result into parts instead, every record kept."""
     long = "x" * 9000
     for i in range(8):
         await run("attio_create_company", values={"name": f"C{i}", "description": long})
     default = await run("attio_list_companies")
     assert len(default["data"]) == 8 and default["next_offset"] is None
-    first = await run("attio_list_companies", output="compact")
-    assert 0 < len(first["data"]) < 8
-    rest = await run("attio_list_companies", output="compact", offset=first["next_offset"])
-    seen = [r["record_id"] for r in first["data"] + rest["data"]]
-    assert len(set(seen)) == len(seen)  # nothing twice
+    compact = await run("attio_list_companies", output="compact")
+    assert len(compact["data"]) == 8 and compact["next_offset"] is None
+    store = ResultStore()
+    part = store.fit("me", compact, budget_tokens=5_000)
+    seen = list(part["data"])
+    while part["next_cursor"]:
+        part = store.read("me", part["result_id"], part["next_cursor"])
+        seen += part["data"]
+    assert seen == compact["data"]
