@@ -29,6 +29,7 @@ from attio_gateway.errors import (
 )
 from attio_gateway.proxy.paths import attio_path
 from attio_gateway.sdk import AccountStatus, AsyncGateway
+from attio_gateway.tools import catalog as tool_catalog
 from attio_gateway.tools.results import (
     DEFAULT_BUDGET_TOKENS,
     READ_RESULT,
@@ -37,7 +38,17 @@ from attio_gateway.tools.results import (
     ResultStore,
     dumps,
 )
-from attio_gateway.tools.spec import lean_schema
+from attio_gateway.tools.search import (
+    CALL_TOOL,
+    DESCRIBE_TOOL,
+    SEARCH_TOOLS,
+    DescribeToolInput,
+    SearchToolsInput,
+    ToolIndex,
+    readiness,
+    search_mode_definitions,
+)
+from attio_gateway.tools.spec import ToolInput, lean_schema
 
 #: What a call may ask for with an ``output`` argument (``full`` is Attio's own data).
 OUTPUTS = {"compact": "compact", "full": "default", "default": "default"}
@@ -192,6 +203,7 @@ def build_server(
     output: str = "compact",
     budget_tokens: int = DEFAULT_BUDGET_TOKENS,
     results: ResultStore | None = None,
+    tool_search: bool = False,
 ) -> Server[Any]:
     """An MCP server offering the catalog's tools and the workspace schema as resources.
 
@@ -199,7 +211,8 @@ def build_server(
     (an unknown name is reported when the tools are first listed; ``offered_tools`` checks
     it up front). Results are ``output`` (``compact`` unless a call passes
     ``output: "full"``) and at most ``budget_tokens``: a larger one comes in parts, read
-    with ``attio_read_result`` from ``results`` (this process's memory).
+    with ``attio_read_result`` from ``results`` (this process's memory). ``tool_search``
+    lists only the meta-tools (search, describe, call) instead of every tool.
     """
     if output not in OUTPUTS:
         raise ValueError(f"output must be one of {sorted(OUTPUTS)}")
@@ -241,7 +254,57 @@ def build_server(
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
+        if tool_search:
+            meta = [_tool(d) for d in search_mode_definitions()]
+            return types.ListToolsResult(tools=[*meta, read_result_tool()])
         return types.ListToolsResult(tools=[*(await catalog()).values(), read_result_tool()])
+
+    async def ready_of(ctx: ServerRequestContext[Any, Any]) -> Callable[[str], dict[str, Any]]:
+        """This user's readiness per tool name: connected, and the scopes each lacks."""
+        binding = await account_of(ctx)
+        connected = await is_active(binding)
+        missing: dict[str, list[str]] = {}
+        if connected and binding.identifier is not None:
+            page = await gateway.actions.list_tools(
+                identifier=binding.identifier,
+                connection_name=binding.connection_name,
+                page_size=500,
+            )
+            missing = {t["definition"]["name"]: t["missing_scopes"] for t in page["tools"]}
+        return lambda name: readiness(missing.get(name, []), connected=connected)
+
+    async def meta_tool(
+        ctx: ServerRequestContext[Any, Any], name: str, arguments: dict[str, Any]
+    ) -> types.CallToolResult:
+        offered = await catalog()
+        model: type[ToolInput] = SearchToolsInput if name == SEARCH_TOOLS else DescribeToolInput
+        try:
+            args: Any = model.model_validate(arguments)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or None
+            return error_result(
+                _error_dict(ToolInputError(f"{name}: '{field}' {first['msg']}", field=field))
+            )
+        ready = await ready_of(ctx)
+        specs = [s for s in tool_catalog().search() if s.name in offered]
+        if name == SEARCH_TOOLS:
+            found = ToolIndex(specs).search(args.query, limit=args.limit)
+            body: dict[str, Any] = {
+                "tools": [
+                    {"name": s.name, "description": s.description, **ready(s.name)} for s in found
+                ]
+            }
+        else:
+            if args.name not in offered:
+                return error_result(
+                    _error_dict(NotFoundError(f"No tool named {args.name!r}; search first."))
+                )
+            spec = tool_catalog().get(args.name)
+            body = {**spec.definition(), **ready(spec.name)}
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=dumps(body))], structured_content=body
+        )
 
     async def read_result(
         ctx: ServerRequestContext[Any, Any], arguments: dict[str, Any]
@@ -268,6 +331,21 @@ def build_server(
         arguments = dict(params.arguments or {})
         if params.name == READ_RESULT:
             return await read_result(ctx, arguments)
+        if tool_search and params.name in (SEARCH_TOOLS, DESCRIBE_TOOL):
+            return await meta_tool(ctx, params.name, arguments)
+        if tool_search and params.name == CALL_TOOL:
+            inner = arguments.get("name")
+            if not isinstance(inner, str) or not isinstance(arguments.get("arguments"), dict):
+                return error_result(
+                    _error_dict(
+                        ToolInputError(
+                            f"{CALL_TOOL} takes name (a tool) and arguments (an object).",
+                            field="name" if not isinstance(inner, str) else "arguments",
+                        )
+                    )
+                )
+            params = types.CallToolRequestParams(name=inner, arguments=arguments["arguments"])
+            arguments = dict(arguments["arguments"])
         if params.name not in await catalog():
             return error_result(
                 dict.fromkeys(ERROR_KEYS)
