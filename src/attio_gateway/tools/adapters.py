@@ -7,6 +7,8 @@ Results go back to the model as JSON text; errors as JSON with code, message and
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import copy
 import functools
 import json
@@ -339,14 +341,19 @@ def error_json(error: GatewayError) -> str:
 
 async def call_as_json(call: ToolCaller, name: str, arguments: dict[str, Any]) -> str:
     """Run a tool for a model: JSON result, or a JSON error it can read and correct."""
+    return (await _call_json(call, name, arguments))[0]
+
+
+async def _call_json(call: ToolCaller, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
+    """``(JSON text, failed)``."""
     try:
         given = drop_nulls(arguments)
         spec = _catalog_spec(name)
         if spec is not None:
             given = decode_arguments(spec, given)
-        return result_json(await call(name, given))
+        return result_json(await call(name, given)), False
     except GatewayError as exc:
-        return error_json(exc)
+        return error_json(exc), True
 
 
 def _catalog_spec(name: str) -> ToolSpec | None:
@@ -359,9 +366,15 @@ def _catalog_spec(name: str) -> ToolSpec | None:
 
 
 def langchain_tools(specs: Iterable[ToolSpec], call: ToolCaller) -> list[StructuredTool]:
-    """LangChain ``StructuredTool``s (async) whose results are JSON text."""
+    """LangChain ``StructuredTool``s whose results are JSON text, for ``ainvoke`` and
+    ``invoke``. A failed call raises ``ToolException`` with the JSON error, which LangChain
+    hands the model as a ``ToolMessage`` with ``status="error"``.
+
+    ``invoke`` runs ``call`` on an event loop of its own in a worker thread, so ``call``
+    must not hold resources bound to another loop (open its client inside, or use
+    ``ainvoke``)."""
     try:
-        from langchain_core.tools import StructuredTool
+        from langchain_core.tools import StructuredTool, ToolException
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "LangChain tools need langchain-core: pip install 'attio-gateway[langchain]'"
@@ -369,14 +382,23 @@ def langchain_tools(specs: Iterable[ToolSpec], call: ToolCaller) -> list[Structu
 
     def make(spec: ToolSpec) -> StructuredTool:
         async def run(**arguments: Any) -> str:
-            return await call_as_json(call, spec.name, arguments)
+            text, failed = await _call_json(call, spec.name, arguments)
+            if failed:
+                raise ToolException(text)
+            return text
+
+        def run_sync(**arguments: Any) -> str:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+                return pool.submit(asyncio.run, run(**arguments)).result()
 
         return StructuredTool.from_function(
+            func=run_sync,
             coroutine=run,
             name=spec.name,
             description=spec.description,
             args_schema=spec.input_schema(),
             infer_schema=False,
+            handle_tool_error=lambda error: str(error),
         )
 
     return [make(spec) for spec in specs]

@@ -212,3 +212,48 @@ async def test_langchain_structured_tools_run_on_the_emulator(run: Run) -> None:
     got = json.loads(await tools["attio_get_company"].ainvoke({"record_id": record}))
     assert got["data"]["id"]["record_id"] == record
     assert tools["attio_get_company"].args["record_id"]["type"] == "string"
+
+
+async def test_langchain_errors_are_tool_messages_with_status_error(run: Run) -> None:
+    pytest.importorskip("langchain_core", reason="langchain-core is the optional 'langchain' extra")
+
+    async def call(name: str, arguments: dict[str, Any]) -> Any:
+        return await run(name, **arguments)
+
+    tool = next(t for t in langchain_tools([catalog().get("attio_create_task")], call))
+    message = await tool.ainvoke(
+        {"type": "tool_call", "id": "c1", "name": tool.name, "args": {"content": ""}}
+    )
+    assert message.status == "error"
+    assert json.loads(message.content)["error"]["field"] == "content"
+    ok = await tool.ainvoke(
+        {"type": "tool_call", "id": "c2", "name": tool.name, "args": {"content": "Call Bob"}}
+    )
+    assert ok.status == "success"
+
+
+def test_langchain_invoke_runs_synchronously(tmp_path: Any) -> None:
+    """``invoke`` from plain sync code (no loop): the call opens its client on its own loop."""
+    pytest.importorskip("langchain_core", reason="langchain-core is the optional 'langchain' extra")
+    from attio_emulator.app import create_app, transport
+    from attio_emulator.core.state import EmulatorState
+    from attio_emulator.core.store import Store
+    from attio_gateway.proxy import AttioClient
+    from attio_gateway.tools import execute_tool
+
+    state = EmulatorState(store=Store())
+    app, token = create_app(state), state.issue_token()["token"]
+
+    async def call(name: str, arguments: dict[str, Any]) -> Any:
+        async with AttioClient(token=token, transport=transport(app)) as attio:
+            return await execute_tool(
+                catalog=catalog(),
+                name=name,
+                tool_input=arguments,
+                attio=attio,
+                granted_scopes=None,
+            )
+
+    tools = {t.name: t for t in langchain_tools(catalog().search(), call)}
+    made = json.loads(tools["attio_create_company"].invoke({"values": {"name": "Sync"}}))
+    assert made["data"]["values"]["name"][0]["value"] == "Sync"
