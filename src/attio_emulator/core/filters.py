@@ -17,7 +17,13 @@ from attio_emulator.core.clock import format_timestamp, parse_timestamp
 from attio_emulator.core.errors import AttioError, filter_error
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document
-from attio_emulator.core.values import LOCATION_KEYS, MAIN_FIELD, field_value
+from attio_emulator.core.values import (
+    LOCATION_KEYS,
+    MAIN_FIELD,
+    field_value,
+    history,
+    is_derived,
+)
 
 Predicate = Callable[[Document], bool]
 #: Resolves an attribute slug or id on the target → attribute document (or None).
@@ -68,11 +74,7 @@ ANY_VALUE = "*"
 
 
 def _active(row: Document, attribute: Document) -> list[Document]:
-    return [
-        v
-        for v in row["values"].get(attribute["id"]["attribute_id"], [])
-        if v["active_until"] is None
-    ]
+    return [v for v in history(row, attribute) if v["active_until"] is None]
 
 
 def _comparable(attribute: Document, field: str, operand: Any, op: str) -> Any:
@@ -349,10 +351,13 @@ class FilterCompiler:
         state = self.state
         attribute_id = attribute["id"]["attribute_id"]
         plain = type_ not in ("status", "select")  # options/statuses need a lookup per value
+        derived = is_derived(attribute)
 
         def matches(row: Document) -> bool:
-            history = row["values"].get(attribute_id)
-            values = [v for v in history if v["active_until"] is None] if history else []
+            held = row["values"].get(attribute_id)
+            if held is None and derived:
+                held = history(row, attribute)
+            values = [v for v in held if v["active_until"] is None] if held else []
             for field, op, expected in compiled:
                 if op == "$not_empty" and not values:
                     return False

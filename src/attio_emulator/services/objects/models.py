@@ -325,8 +325,17 @@ class _AttributesByParent:
     def __init__(self, table: Table) -> None:
         self.version = table.version
         self.of: dict[str, list[Document]] = {}
+        #: (parent, slug or id) → the first attribute with that slug or id, as a scan finds.
+        self.by_key: dict[tuple[str, str], Document] = {}
         for attribute in table:
-            self.of.setdefault(attribute["id"]["object_id"], []).append(attribute)
+            parent = attribute["id"]["object_id"]
+            self.of.setdefault(parent, []).append(attribute)
+            self.by_key.setdefault((parent, attribute["api_slug"]), attribute)
+            self.by_key.setdefault((parent, attribute["id"]["attribute_id"]), attribute)
+        self.required: dict[str, list[Document]] = {
+            parent: [a for a in found if a["is_required"] and not a["is_archived"]]
+            for parent, found in self.of.items()
+        }
 
 
 _ATTRIBUTE_CACHE: weakref.WeakKeyDictionary[Table, _AttributesByParent] = (
@@ -349,10 +358,12 @@ def attributes_of(state: EmulatorState, parent_id: str, *, archived: bool = True
 
 
 def _find_attribute(state: EmulatorState, parent_id: str, identifier: str) -> Document | None:
-    for attribute in _attributes_by_parent(state).of.get(parent_id, []):
-        if attribute["api_slug"] == identifier or attribute["id"]["attribute_id"] == identifier:
-            return attribute
-    return None
+    return _attributes_by_parent(state).by_key.get((parent_id, identifier))
+
+
+def required_attributes(state: EmulatorState, parent_id: str) -> list[Document]:
+    """The parent's live attributes that every new record or entry must be given."""
+    return _attributes_by_parent(state).required.get(parent_id, [])
 
 
 def get_attribute(state: EmulatorState, parent_id: str, identifier: str) -> Document:

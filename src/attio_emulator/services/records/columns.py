@@ -21,7 +21,7 @@ from typing import Any
 
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document
-from attio_emulator.core.values import field_value
+from attio_emulator.core.values import current, field_value, own_scalar
 from attio_emulator.services.records.index import record_index
 
 TEXT_OPS = ("$contains", "$starts_with", "$ends_with")
@@ -30,8 +30,8 @@ TEXT_OPS = ("$contains", "$starts_with", "$ends_with")
 _UNCACHED_SORT_TYPES = {"select", "status"}
 
 
-def _current(record: Document, attribute_id: str) -> list[Document]:
-    return [v for v in record["values"].get(attribute_id, []) if v["active_until"] is None]
+def _current(record: Document, attribute: Document) -> list[Document]:
+    return current(record, attribute)
 
 
 def sorted_records(
@@ -44,11 +44,17 @@ def sorted_records(
     attribute_id = attribute["id"]["attribute_id"]
     index = record_index(state)
 
+    own = own_scalar(attribute, field)
+
     def build() -> list[Document]:
         present: list[tuple[Any, Document]] = []
         absent: list[Document] = []
         for record in index.of_object(object_id):
-            values = _current(record, attribute_id)
+            if own is not None and "_actor" in record and attribute_id not in record["values"]:
+                # record_id or created_at, without building the value
+                present.append((own(record), record))
+                continue
+            values = _current(record, attribute)
             key = field_value(state, values[0], field) if values else None
             if key is None:
                 absent.append(record)
@@ -100,7 +106,7 @@ def text_column(
         owners: list[Document] = []
         length = 0
         for record in index.of_object(object_id):
-            for value in _current(record, attribute_id):
+            for value in _current(record, attribute):
                 piece = value.get(field)
                 if isinstance(piece, str):
                     lowered = piece.lower()

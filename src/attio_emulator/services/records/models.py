@@ -19,7 +19,12 @@ from attio_emulator.core.filters import FIELDS, FilterCompiler, sort_rows
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document, Table
 from attio_emulator.core.wire import int_param
-from attio_emulator.services.objects.models import attributes_of, get_attribute, get_object
+from attio_emulator.services.objects.models import (
+    attributes_of,
+    get_attribute,
+    get_object,
+    required_attributes,
+)
 from attio_emulator.services.records import columns
 from attio_emulator.services.records.index import INDEXED_FIELDS, record_index
 from attio_emulator.services.webhooks.models import emit
@@ -60,9 +65,8 @@ def render_record(
         attributes = attributes_of(state, obj["id"]["object_id"], archived=False)
     rendered: dict[str, list[Document]] = {}
     for attribute in attributes:
-        stored = record["values"].get(attribute["id"]["attribute_id"], [])
         rendered[attribute["api_slug"]] = [
-            vals.render(state, v) for v in stored if v["active_until"] is None
+            vals.render(state, v) for v in vals.current(record, attribute)
         ]
     noun = (obj["singular_noun"] or obj["api_slug"]).lower().replace(" ", "-")
     return {
@@ -119,11 +123,7 @@ def _check_unique(
     for record in holding(state, obj, attribute, field, wanted):
         if record["id"]["record_id"] == record_id:
             continue
-        value = next(
-            v
-            for v in record["values"][attribute["id"]["attribute_id"]]
-            if v["active_until"] is None and v.get(field) in wanted
-        )
+        value = next(v for v in vals.current(record, attribute) if v.get(field) in wanted)
         raise AttioError(
             400,
             "invalid_request_error",
@@ -139,12 +139,10 @@ def holding(
 ) -> list[Document]:
     """Records of ``obj`` with a current value of ``attribute`` whose ``field`` is in ``wanted``
     (through the value index where the type has one)."""
-    attribute_id = attribute["id"]["attribute_id"]
     if INDEXED_FIELDS.get(attribute["type"]) == field and all(isinstance(w, str) for w in wanted):
-        index = record_index(state)
         candidates: dict[str, Document] = {}
         for value in wanted:
-            for record in index.with_value(attribute_id, value):
+            for record in with_value(state, attribute, value):
                 candidates[record["id"]["record_id"]] = record
         rows = list(candidates.values())
     else:
@@ -153,11 +151,20 @@ def holding(
         r
         for r in rows
         if r["id"]["object_id"] == obj["id"]["object_id"]
-        and any(
-            v["active_until"] is None and v.get(field) in wanted
-            for v in r["values"].get(attribute_id, [])
-        )
+        and any(v.get(field) in wanted for v in vals.current(r, attribute))
     ]
+
+
+def with_value(state: EmulatorState, attribute: Document, value: str) -> list[Document]:
+    """Records holding ``value`` as a current value of ``attribute`` (case-insensitively),
+    in creation order: from the value index, or for ``record_id`` (derived, not indexed)
+    the record of that id."""
+    if vals.is_derived(attribute) and attribute["api_slug"] == "record_id":
+        record = _records(state).get(value.lower())
+        if record is None or record["id"]["object_id"] != attribute["id"]["object_id"]:
+            return []
+        return [record]
+    return record_index(state).with_value(attribute["id"]["attribute_id"], value)
 
 
 def _apply(
@@ -175,12 +182,12 @@ def _apply(
     Returns whether the attribute's current values changed (webhooks report only those).
     """
     attribute_id = attribute["id"]["attribute_id"]
-    history: list[Document] = record["values"].setdefault(attribute_id, [])
+    history: list[Document] = record["values"].get(attribute_id, [])
     current = [v for v in history if v["active_until"] is None]
     before = _targets(current)
     if attribute["is_multiselect"] and mode == "append":
         fresh = [b for b in bodies if not any(vals.same_value(b, c) for c in current)]
-        history[:0] = [vals.stored(b, attribute, actor, now) for b in fresh]
+        history = vals.prepended(history, [vals.stored(b, attribute, actor, now) for b in fresh])
         changed = bool(fresh)
     else:
         keep = [c for c in current if any(vals.same_value(c, b) for b in bodies)]
@@ -188,8 +195,9 @@ def _apply(
             if old not in keep:
                 old["active_until"] = now
         new = [b for b in bodies if not any(vals.same_value(b, k) for k in keep)]
-        history[:0] = [vals.stored(b, attribute, actor, now) for b in new]
+        history = vals.prepended(history, [vals.stored(b, attribute, actor, now) for b in new])
         changed = bool(new) or len(keep) < len(current)
+    record["values"][attribute_id] = history
     after = _targets([v for v in history if v["active_until"] is None])
     if attribute["type"] == "record-reference" and attribute.get("_pair"):
         for target_id in after - before:
@@ -235,7 +243,7 @@ def _mirror(
                         if v["active_until"] is None and v.get("target_record_id") == target_id:
                             v["active_until"] = now
                     _save(state, displaced)
-        history.insert(0, vals.stored(me, pair, actor, now))
+        vals.prepend(history, [vals.stored(me, pair, actor, now)])
     else:
         for v in current:
             if v.get("target_record_id") == me["target_record_id"]:
@@ -248,8 +256,8 @@ def create_record(
 ) -> Document:
     resolved = _resolve_values(state, obj, raw_values)
     provided = {a["id"]["attribute_id"] for a, bodies in resolved if bodies}
-    for attribute in attributes_of(state, obj["id"]["object_id"], archived=False):
-        if attribute["is_required"] and attribute["id"]["attribute_id"] not in provided:
+    for attribute in required_attributes(state, obj["id"]["object_id"]):
+        if attribute["id"]["attribute_id"] not in provided:
             raise missing_value(
                 f'Required value for attribute "{attribute["api_slug"]}" was not provided.'
             )
@@ -265,19 +273,13 @@ def create_record(
         },
         "created_at": now,
         "values": {},
-    }
-    system = {
-        "record_id": {"value": record_id},
-        "created_at": {"value": now},
-        "created_by": {"referenced_actor_type": actor["type"], "referenced_actor_id": actor["id"]},
+        # record_id, created_at and created_by are not stored as values but derived from
+        # the record on read (values.history): who created it is all they need besides.
+        "_actor": actor,
     }
     with state.store.batch():
-        for slug, body in system.items():
-            attribute = get_attribute(state, obj["id"]["object_id"], slug)
-            record["values"][attribute["id"]["attribute_id"]] = [
-                vals.stored(body, attribute, actor, now)
-            ]
-        _save(state, record)
+        if any(a["type"] == "record-reference" for a, _ in resolved):
+            _save(state, record)  # in the table before references to it are mirrored
         for attribute, bodies in resolved:
             _apply(state, record, attribute, bodies, mode="overwrite", actor=actor, now=now)
         _save(state, record)
@@ -389,7 +391,7 @@ def delete_record(state: EmulatorState, obj: Document, record: Document) -> list
 def attribute_values(
     state: EmulatorState, record: Document, attribute: Document, *, historic: bool
 ) -> list[Document]:
-    history = record["values"].get(attribute["id"]["attribute_id"], [])
+    history = vals.history(record, attribute)
     if historic:
         if attribute["type"] == "interaction" or (
             not attribute["is_writable"] and attribute["api_slug"] not in SYSTEM_VALUES
@@ -528,7 +530,7 @@ def _narrowed(
                     obj["id"]["object_id"]
                 )
                 if not (unsorted and dense):
-                    found = index.with_value(attribute_id, operand)
+                    found = with_value(state, attribute, operand)
         if found is not None:
             return [r for r in found if r["id"]["object_id"] == obj["id"]["object_id"]]
     return None
@@ -662,7 +664,7 @@ def _repoint(
                     movable = True
                 if movable and record_id not in held:
                     body = {"target_object": obj["api_slug"], "target_record_id": record_id}
-                    history.insert(0, vals.stored(body, attribute, actor, now))
+                    vals.prepend(history, [vals.stored(body, attribute, actor, now)])
             if touched:
                 if kind == "records":
                     _save(state, doc)

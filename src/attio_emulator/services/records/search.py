@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from attio_emulator.core import values
 from attio_emulator.core.errors import validation_error, value_not_found
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.core.store import Document
@@ -23,11 +24,7 @@ _LABEL = {
 def _strings(record: Document, attribute: Document | None, field: str) -> list[str]:
     if attribute is None:
         return []
-    return [
-        str(v[field])
-        for v in record["values"].get(attribute["id"]["attribute_id"], [])
-        if v["active_until"] is None and v.get(field)
-    ]
+    return [str(v[field]) for v in values.current(record, attribute) if v.get(field)]
 
 
 def _maybe(state: EmulatorState, object_id: str, slug: str) -> Document | None:
