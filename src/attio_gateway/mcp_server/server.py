@@ -27,8 +27,7 @@ from attio_gateway.errors import (
     NotFoundError,
     ToolInputError,
 )
-from attio_gateway.proxy.paths import attio_path
-from attio_gateway.sdk import AccountStatus, AsyncGateway
+from attio_gateway.sdk import AccountStatus, AsyncGateway, attio_path
 from attio_gateway.tools import catalog as tool_catalog
 from attio_gateway.tools.results import (
     DEFAULT_BUDGET_TOKENS,
