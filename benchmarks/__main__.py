@@ -8,7 +8,9 @@ Sections:
 3. bulk export of 50,000 records under Attio's 100 reads/s (enforced by the emulator):
    share of the limit achieved and 429s that reached the caller;
 4. response size of a 25-company listing, default vs compact;
-5. emulator query latency at 1k, 10k and 100k records.
+5. emulator query latency at 1k, 10k and 100k records;
+6. the emulator at scale (``benchmarks/emulator_scale.py``): load, memory, sorts and
+   ``$contains`` at 1k/10k/100k people (1M with ``BENCH_FULL=1``) against a baseline ref.
 The emulator runs as a separate process (as it would for a user) for 1 to 4; for 3 its
 50,000 records are written into a workspace file first, which the process then serves.
 Section 5 queries the emulator's store in process.
@@ -41,6 +43,7 @@ from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.admin import create_api_client
 from attio_gateway.sdk.sandbox import connect_user, create_emulator_connection
+from benchmarks import emulator_scale
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
@@ -569,6 +572,8 @@ def write_markdown(results: dict[str, Any]) -> None:
             f"| {int(size):,} | {row['load_seconds']} | {row['eq_job_title_median_ms']} | "
             f"{row['name_contains_median_ms']} | {row['and_two_median_ms']} |"
         )
+    if "emulator_scale" in results:
+        lines += ["", *emulator_scale.markdown(results["emulator_scale"])]
     lines += [
         "",
         "## Reproduce",
@@ -668,6 +673,10 @@ def main() -> None:
     results["bulk_export"] = asyncio.run(bench_bulk_export(5_000 if QUICK else 50_000))
     print("5: emulator queries …", flush=True)
     results["emulator_queries"] = bench_emulator_queries()
+    print("6: emulator at scale …", flush=True)
+    baseline = os.environ.get("BENCH_EMULATOR_BASELINE", emulator_scale.BASELINE) or None
+    sizes = emulator_scale.bench_sizes(quick=QUICK)
+    results["emulator_scale"] = emulator_scale.run(sizes, 7, baseline)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     write_markdown(results)
