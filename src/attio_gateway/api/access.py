@@ -7,7 +7,8 @@ from __future__ import annotations
 from attio_gateway.errors import InvalidInputError
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.admin import ApiClient
-from attio_gateway.storage import queries as q
+
+__all__ = ["check_authorization_request", "connection_of_account", "connection_of_call"]
 
 
 def connection_of_call(client: ApiClient, connection_name: str | None) -> str | None:
@@ -60,10 +61,6 @@ async def check_authorization_request(
     id is left to the verification, which says so)."""
     if client.connections is None:
         return
-    request = await q.get_authorization_request(gateway.db, state=auth_request_id)
-    if request is None:
-        return
-    for connection in await gateway.list_connections():
-        if connection.id == request.connection_id:
-            client.require_connection(connection.name)
-            return
+    name = await gateway.authorization_request_connection(auth_request_id)
+    if name is not None:
+        client.require_connection(name)

@@ -34,11 +34,12 @@ from attio_gateway.api.routes import (
     proxy,
     tools,
 )
-from attio_gateway.api.sandbox import Sandbox
 from attio_gateway.config import Settings
 from attio_gateway.mcp_server import mount_mcp
 from attio_gateway.sdk import AccountStatus, AsyncGateway
-from attio_gateway.sdk.admin import ensure_operator, server_key
+from attio_gateway.sdk.operators import ensure_operator
+from attio_gateway.sdk.sandbox import Sandbox
+from attio_gateway.sdk.signing import server_key
 
 logger = logging.getLogger("attio_gateway.server")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -15,11 +15,7 @@ from rich.table import Table
 
 from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
-from attio_gateway.sdk import AsyncGateway, admin
-from attio_gateway.storage import Database, upgrade_database
-from attio_gateway.storage.migrate import current_revision
-from attio_gateway.vault.keyring import key_file, load_keyring, new_key_text, write_key_file
-from attio_gateway.vault.rotation import rotate
+from attio_gateway.sdk import AsyncGateway, admin, maintenance
 
 db_app = typer.Typer(help="The gateway's database.", no_args_is_help=True)
 vault_app = typer.Typer(help="The token vault's keys.", no_args_is_help=True)
@@ -43,18 +39,10 @@ def load_settings() -> Settings:
         raise typer.Exit(1) from None
 
 
-def run_or_exit(work: Callable[[Database], Awaitable[T]], settings: Settings) -> T:
-    """Run ``work`` on the configured database; a ``GatewayError`` exits 1 with its message."""
-
-    async def main() -> T:
-        db = Database.from_settings(settings)
-        try:
-            return await work(db)
-        finally:
-            await db.dispose()
-
+def run_or_exit(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work``; a ``GatewayError`` exits 1 with its message."""
     try:
-        return asyncio.run(main())
+        return asyncio.run(work)
     except GatewayError as exc:
         typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
@@ -63,13 +51,7 @@ def run_or_exit(work: Callable[[Database], Awaitable[T]], settings: Settings) ->
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations to the configured database (ATTIO_GATEWAY_DATABASE_URL)."""
-    settings = load_settings()
-
-    async def work(db: Database) -> str | None:
-        await upgrade_database(db)
-        return await current_revision(db)
-
-    revision = run_or_exit(work, settings)
+    revision = run_or_exit(maintenance.upgrade(load_settings()))
     typer.echo(f"database at revision {revision}")
 
 
@@ -87,24 +69,9 @@ def vault_rotate(
 
     Covers every sealed value the tables hold: connection client secrets, account credentials and secrets, the PKCE verifiers and parked grants of authorization requests, and the server's signing key. Afterwards no row needs an older key. Prints counts only, never secrets. Older keys stay in the key file (or your setting) until you remove them; a running gateway with a key file picks up the new key by itself, with ATTIO_GATEWAY_VAULT_KEYS every process needs the new list (restart) before you rotate.
     """  # noqa: E501 - one line, so the help text wraps to the terminal, not to the source
-    settings = load_settings()
-    try:
-        keyring = load_keyring(settings)
-        if generate and not settings.vault_keys:
-            old_lines = key_file(settings).read_text().splitlines()
-            keyring, new_line = keyring.with_new_key()
-            write_key_file(key_file(settings), [new_line, *[x for x in old_lines if x.strip()]])
-    except GatewayError as exc:
-        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
-        raise typer.Exit(1) from None
-
-    async def work(db: Database) -> None:
-        await upgrade_database(db)
-        report = await rotate(db, keyring)
-        tables = ", ".join(f"{table} {count}" for table, count in report.rows.items())
-        typer.echo(f"re-sealed {report.total} row(s) under key {report.key_id} ({tables})")
-
-    run_or_exit(work, settings)
+    report = run_or_exit(maintenance.rotate_vault(load_settings(), generate=generate))
+    tables = ", ".join(f"{table} {count}" for table, count in report.rows.items())
+    typer.echo(f"re-sealed {report.total} row(s) under key {report.key_id} ({tables})")
 
 
 @vault_app.command("new-key")
@@ -113,7 +80,7 @@ def vault_new_key() -> None:
 
     This prints key material on purpose: keep it out of shell history and logs.
     """
-    typer.echo(new_key_text())
+    typer.echo(maintenance.new_vault_key())
 
 
 # --- API clients ----------------------------------------------------------------------------

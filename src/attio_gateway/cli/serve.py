@@ -13,7 +13,8 @@ from attio_gateway.cli.admin import load_settings
 from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
 from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.admin import ensure_operator, server_key, set_operator_password
+from attio_gateway.sdk.operators import ensure_operator, set_operator_password
+from attio_gateway.sdk.signing import server_key
 
 admin_app = typer.Typer(help="The dashboard's operators.", no_args_is_help=True)
 

@@ -13,8 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from attio_gateway.api.deps import GatewayDep
-from attio_gateway.api.sandbox import SANDBOX_CONNECTION, Sandbox
+from attio_gateway.dashboard.deps import GatewayDep
 from attio_gateway.dashboard.session import (
     LoginRequired,
     OperatorSession,
@@ -26,10 +25,16 @@ from attio_gateway.dashboard.session import (
     set_login_cookie,
     start_session,
 )
-from attio_gateway.dashboard.throttle import LoginThrottle
 from attio_gateway.errors import GatewayError, ToolInputError
 from attio_gateway.sdk import admin
-from attio_gateway.sdk.sandbox import create_emulator_connection
+from attio_gateway.sdk.operators import (
+    check_operator,
+    end_dashboard_session,
+    open_dashboard_session,
+)
+from attio_gateway.sdk.sandbox import SANDBOX_CONNECTION, Sandbox, create_emulator_connection
+from attio_gateway.sdk.signing import server_key
+from attio_gateway.sdk.throttle import LoginThrottle
 
 router = APIRouter(include_in_schema=False)
 
@@ -117,7 +122,7 @@ async def _login_page(
 ) -> Response:
     """The login form, with a CSRF token bound to the login cookie it sets."""
     nonce = login_nonce(request)
-    token = login_form_token(await admin.server_key(gateway), nonce)
+    token = login_form_token(await server_key(gateway), nonce)
     response: Response = request.app.state.templates.TemplateResponse(
         request,
         "login.html",
@@ -140,7 +145,7 @@ async def login(request: Request, gateway: GatewayDep) -> Response:
     form = await request.form()
     username, password = _text(form, "username"), str(form.get("password") or "")
     next_path = _text(form, "next")
-    key = await admin.server_key(gateway)
+    key = await server_key(gateway)
     if not login_form_token_ok(request, key, form.get("login_token")):
         return await _login_page(
             request,
@@ -162,7 +167,7 @@ async def login(request: Request, gateway: GatewayDep) -> Response:
             f"{refusal.retry_after} s.",
             headers={"Retry-After": str(refusal.retry_after)},
         )
-    if not await admin.check_operator(gateway, username, password):
+    if not await check_operator(gateway, username, password):
         await throttle.failed(username, address)
         return await _login_page(
             request,
@@ -177,7 +182,7 @@ async def login(request: Request, gateway: GatewayDep) -> Response:
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = "/dashboard/connections"
     redirect = RedirectResponse(target, status_code=303)
-    session_id = await admin.open_dashboard_session(gateway, username)
+    session_id = await open_dashboard_session(gateway, username)
     start_session(redirect, key, session_id, secure=_secure(request))
     return redirect
 
@@ -185,7 +190,7 @@ async def login(request: Request, gateway: GatewayDep) -> Response:
 @router.post("/logout")
 async def logout(operator: Operator, form: Form, gateway: GatewayDep) -> RedirectResponse:
     """Sign out: the session is deleted, so this cookie (or a copy) is refused from now on."""
-    await admin.end_dashboard_session(gateway, operator.session_id)
+    await end_dashboard_session(gateway, operator.session_id)
     redirect = RedirectResponse("/login", status_code=303)
     end_session(redirect)
     return redirect

@@ -2,7 +2,7 @@
 
 The cookie carries a random session id (signed with the server key, so junk is refused
 without a database read); the session itself is a row in the database
-(``sdk.admin.open_dashboard_session``), deleted on sign-out, so a copied or stolen cookie
+(``sdk.operators.open_dashboard_session``), deleted on sign-out, so a copied or stolen cookie
 stops working then — in every process. The cookie is HttpOnly and SameSite=Lax.
 
 Every state-changing form carries a token derived from the session id, so a cross-site
@@ -22,13 +22,25 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 
 from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.admin import (
-    DASHBOARD_SESSION_TTL,
-    dashboard_session_user,
-    server_key,
-    sign,
-    unsign,
-)
+from attio_gateway.sdk.operators import DASHBOARD_SESSION_TTL, dashboard_session_user
+from attio_gateway.sdk.signing import server_key, sign, unsign
+
+__all__ = [
+    "COOKIE",
+    "LOGIN_COOKIE",
+    "LOGIN_FORM_TTL",
+    "SESSION_TTL",
+    "LoginRequired",
+    "OperatorSession",
+    "current_session",
+    "end_session",
+    "login_form_token",
+    "login_form_token_ok",
+    "login_nonce",
+    "session_id_of",
+    "set_login_cookie",
+    "start_session",
+]
 
 COOKIE = "attio_gateway_session"
 LOGIN_COOKIE = "attio_gateway_login"

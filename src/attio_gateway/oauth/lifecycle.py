@@ -115,6 +115,14 @@ class Lifecycle:
             raise NotFoundError(f"No connection named {connection_id!r}; known: {known or 'none'}.")
         return row
 
+    async def connection_of_request(self, state: str) -> ConnectionRow | None:
+        """The connection an authorization request belongs to; ``None`` for an unknown
+        request (or a connection deleted since)."""
+        request = await q.get_authorization_request(self._db, state=state)
+        if request is None:
+            return None
+        return await q.get_connection(self._db, connection_id=request.connection_id)
+
     # --- the link and the callback ---------------------------------------------------------
 
     async def authorization_link(

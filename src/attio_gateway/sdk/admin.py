@@ -1,11 +1,11 @@
-"""The gateway server's own business: API clients (client id + secret → bearer token), the
-dashboard's operator login, and the key that signs both. All of it lives in the database,
-so any number of gateway processes on one database are interchangeable.
+"""The gateway server's own business: API clients (client id + secret → bearer token).
+It lives in the database, so any number of gateway processes on one database are
+interchangeable. The dashboard's operators are in ``sdk.operators``; the key that signs
+bearer tokens and cookies in ``sdk.signing``.
 
 API client secrets are stored as SHA-256 (they are 256-bit random, so a slow hash adds
-nothing); operator passwords may be chosen by people, so they are stored with scrypt.
-Bearer tokens are stateless: ``agat_<payload>.<hmac>``, checked against the client's row on
-every request so revoking a client revokes its tokens at once.
+nothing). Bearer tokens are stateless: ``agat_<payload>.<hmac>``, checked against the
+client's row on every request so revoking a client revokes its tokens at once.
 
 Each API client has scopes (``API_SCOPES``) and, optionally, the connections it may act on.
 A client with ``clients:admin`` may mint clients below it, never with more than it has;
@@ -15,28 +15,25 @@ called without ``by``) may create, change and revoke any client.
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import hashlib
 import hmac
 import json
 import secrets
 import time
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from attio_gateway.errors import (
     AuthenticationError,
-    ConfigurationError,
     InsufficientScopeError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
-    StorageError,
 )
 from attio_gateway.oauth.provider import SCOPE_DESCRIPTIONS
 from attio_gateway.sdk.models import _Model
+from attio_gateway.sdk.signing import server_key, sign, unsign
 from attio_gateway.storage import queries as q
 from attio_gateway.storage.records import ApiClientRow
 
@@ -51,18 +48,11 @@ __all__ = [
     "AccessToken",
     "ApiClient",
     "ApiClientCredentials",
-    "check_operator",
     "create_api_client",
-    "dashboard_session_user",
-    "end_dashboard_session",
-    "ensure_operator",
     "issue_access_token",
     "list_api_clients",
-    "open_dashboard_session",
     "revoke_api_client",
     "scope_descriptions",
-    "server_key",
-    "set_operator_password",
     "update_api_client",
     "verify_access_token",
 ]
@@ -71,11 +61,6 @@ ACCESS_TOKEN_TTL = 3600
 TOKEN_PREFIX = "agat_"
 CLIENT_ID_PREFIX = "agc_"
 SECRET_PREFIX = "agcs_"
-#: The signing key's name in the ``server_secrets`` table.
-SIGNING_KEY_NAME = "signing_key"
-#: Files older versions kept in the data dir; imported into the database on first use.
-OPERATOR_FILE = "operators.json"
-SERVER_KEY_FILE = "server.key"
 
 
 #: What an API client may be allowed, scope → what it allows.
@@ -159,58 +144,6 @@ class AccessToken(_Model):
 def scope_descriptions() -> dict[str, str]:
     """The product document's scope table: scope → what it allows."""
     return dict(SCOPE_DESCRIPTIONS)
-
-
-async def server_key(gateway: AsyncGateway) -> bytes:
-    """The key that signs bearer tokens and dashboard cookies.
-
-    Kept in the database (sealed by the vault), so every gateway process on it signs and
-    checks with the same key; created on first use, or imported from a ``server.key`` file
-    an older version left in the data dir. Read once per gateway: it never changes.
-
-    Raises: MissingKeyError / DecryptionError when the vault's keys cannot open it (the
-    processes on one database must share ``ATTIO_GATEWAY_VAULT_KEYS``).
-    """
-    if gateway.signing_key is None:
-        gateway.signing_key = await _load_or_create_server_key(gateway)
-    return gateway.signing_key
-
-
-async def _load_or_create_server_key(gateway: AsyncGateway) -> bytes:
-    sealed = await q.get_server_secret(gateway.db, name=SIGNING_KEY_NAME)
-    if sealed is None:
-        legacy = gateway.settings.data_dir / SERVER_KEY_FILE
-        key = legacy.read_bytes() if legacy.is_file() else secrets.token_bytes(32)
-        await q.add_server_secret(
-            gateway.db,
-            name=SIGNING_KEY_NAME,
-            value_sealed=gateway.credentials.seal_server_secret(
-                SIGNING_KEY_NAME, base64.b64encode(key).decode()
-            ),
-            now=gateway.clock.now(),
-        )
-        # Whoever stored first wins: processes starting together all read that one back.
-        sealed = await q.get_server_secret(gateway.db, name=SIGNING_KEY_NAME)
-        if sealed is None:
-            raise StorageError("The server's signing key was stored but cannot be read back.")
-    return base64.b64decode(
-        gateway.credentials.server_secret(SIGNING_KEY_NAME, sealed).get_secret_value()
-    )
-
-
-def sign(key: bytes, payload: bytes) -> str:
-    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
-    mac = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
-    return f"{body}.{mac}"
-
-
-def unsign(key: bytes, signed: str) -> bytes | None:
-    """The payload, or None if the signature does not match."""
-    body, _, mac = signed.partition(".")
-    expected = hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
-    if not mac or not hmac.compare_digest(mac, expected):
-        return None
-    return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
 
 
 def _sha256(text: str) -> str:
@@ -505,120 +438,3 @@ async def verify_access_token(gateway: AsyncGateway, token: str) -> ApiClient:
 
         row = await gateway.call_cache.load_once(("api_client", claims["sub"]), load)
     return _client_model(row)
-
-
-# --- the dashboard's operators ------------------------------------------------------------
-
-
-def _password_hash(password: str, salt: bytes) -> str:
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-async def _new_password_hash(password: str) -> str:
-    # scrypt takes tens of milliseconds of CPU on purpose: not on the event loop.
-    return await asyncio.to_thread(_password_hash, password, secrets.token_bytes(16))
-
-
-async def _import_legacy_operators(gateway: AsyncGateway) -> None:
-    """Operators an older version kept in ``operators.json`` move into the database, once:
-    only while the database has none (the file is left as it was, and ignored after)."""
-    path = gateway.settings.data_dir / OPERATOR_FILE
-    if not path.is_file() or await q.has_operators(gateway.db):
-        return
-    try:
-        hashes = json.loads(path.read_text())
-        valid = isinstance(hashes, dict) and all(
-            isinstance(name, str) and isinstance(hashed, str) and hashed.startswith("scrypt$")
-            for name, hashed in hashes.items()
-        )
-    except ValueError:
-        valid = False
-    if not valid:
-        raise ConfigurationError(
-            f"{path} is not a JSON object of username → scrypt hash; fix or remove it."
-        )
-    if hashes:
-        await q.add_operators_if_none(gateway.db, password_hashes=hashes, now=gateway.clock.now())
-
-
-async def set_operator_password(gateway: AsyncGateway, username: str, password: str) -> None:
-    """Create the dashboard operator ``username``, or set its password.
-
-    Raises: ConfigurationError when an older version's ``operators.json`` is unreadable.
-    """
-    await _import_legacy_operators(gateway)
-    await q.put_operator(
-        gateway.db,
-        username=username,
-        password_hash=await _new_password_hash(password),
-        now=gateway.clock.now(),
-    )
-    # A new password signs the operator out everywhere.
-    await q.delete_dashboard_sessions_of(gateway.db, username=username)
-
-
-async def ensure_operator(gateway: AsyncGateway, username: str = "admin") -> str | None:
-    """On first run (no operator at all), create the local admin and return its generated
-    password, to be shown once. ``None`` if operators exist — also for every process but one
-    when several start together on one database.
-
-    Raises: ConfigurationError when an older version's ``operators.json`` is unreadable.
-    """
-    await _import_legacy_operators(gateway)
-    if await q.has_operators(gateway.db):
-        return None
-    password = secrets.token_urlsafe(12)
-    created = await q.add_operators_if_none(
-        gateway.db,
-        password_hashes={username: await _new_password_hash(password)},
-        now=gateway.clock.now(),
-    )
-    return password if created else None
-
-
-async def check_operator(gateway: AsyncGateway, username: str, password: str) -> bool:
-    """Whether ``password`` is the operator ``username``'s."""
-    await _import_legacy_operators(gateway)
-    stored = await q.get_operator_password_hash(gateway.db, username=username)
-    if stored is None:
-        return False
-    _, salt, _ = stored.split("$")
-    candidate = await asyncio.to_thread(_password_hash, password, bytes.fromhex(salt))
-    return hmac.compare_digest(stored, candidate)
-
-
-# --- the dashboard's sessions -------------------------------------------------------------
-
-#: How long a dashboard session lasts after sign-in.
-DASHBOARD_SESSION_TTL = 12 * 3600
-
-
-async def open_dashboard_session(
-    gateway: AsyncGateway, username: str, *, ttl: int = DASHBOARD_SESSION_TTL
-) -> str:
-    """A new session for ``username``; returns its id (the cookie's content, shown to no one
-    else). Only the id's SHA-256 is stored."""
-    session_id = secrets.token_urlsafe(32)
-    now = gateway.clock.now()
-    await q.create_dashboard_session(
-        gateway.db,
-        session_hash=_sha256(session_id),
-        username=username,
-        now=now,
-        expires_at=now + timedelta(seconds=ttl),
-    )
-    return session_id
-
-
-async def dashboard_session_user(gateway: AsyncGateway, session_id: str) -> str | None:
-    """The operator signed in with ``session_id``; ``None`` when it ended or expired."""
-    row = await q.get_dashboard_session(gateway.db, session_hash=_sha256(session_id))
-    if row is None or row.expires_at <= gateway.clock.now():
-        return None
-    return row.username
-
-
-async def end_dashboard_session(gateway: AsyncGateway, session_id: str) -> None:
-    """Sign out: the session id is refused from now on, by every process."""
-    await q.delete_dashboard_session(gateway.db, session_hash=_sha256(session_id))

@@ -138,7 +138,7 @@ class AsyncGateway:
         self._services: Services | None = None
         self.caches = Caches()
         #: The key that signs API bearer tokens and dashboard cookies, kept once read from
-        #: the database (it never changes); see ``sdk.admin.server_key``.
+        #: the database (it never changes); see ``sdk.signing.server_key``.
         self.signing_key: bytes | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -356,6 +356,12 @@ class AsyncGateway:
             identifier=identifier,
             connected_account_id=connected_account_id,
         )
+
+    async def authorization_request_connection(self, auth_request_id: str) -> str | None:
+        """The name of the connection an authorization request (``auth_request_id``) is
+        for; ``None`` when there is no such request."""
+        row = await self.services.lifecycle.connection_of_request(auth_request_id)
+        return row.name if row is not None else None
 
     async def account_secret(
         self, name: str, *, identifier: str, connection_name: str | None = None

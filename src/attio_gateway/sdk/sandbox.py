@@ -1,22 +1,38 @@
-"""A connection to a local Attio emulator, wired the way the product document's dashboard
-flow does it, and the end user's consent completed headlessly.
+"""The sandbox: the built-in Attio emulator on a thread (``Sandbox``, started when an
+operator asks for it), a connection to a local emulator wired the way the product
+document's dashboard flow does it, and the end user's consent completed headlessly.
 
 Used by the quickstart, the tests, the benchmarks and the dashboard's sandbox
-connection. It talks to the emulator only over HTTP (the emulator's ``/_emulator/apps``
-and its consent page), so it works against any running emulator.
+connection. The connection helpers talk to the emulator only over HTTP (the emulator's
+``/_emulator/apps`` and its consent page), so they work against any running emulator.
+The only module of the gateway's server that imports ``attio_emulator``.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import ExitStack
 from urllib.parse import parse_qsl, urlparse
 
 import httpx
 
+from attio_emulator.core.state import EmulatorState
+from attio_emulator.core.store import Store
+from attio_emulator.seed import apply_seed
+from attio_emulator.server import run_in_thread
 from attio_gateway.errors import OAuthFlowError, UpstreamError
 from attio_gateway.proxy.httpx_errors import sending
 from attio_gateway.sdk import models
 from attio_gateway.sdk.gateway import AsyncGateway
+
+__all__ = [
+    "SANDBOX_CONNECTION",
+    "Sandbox",
+    "connect_user",
+    "consent",
+    "create_emulator_connection",
+]
 
 _HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"')
 
@@ -90,3 +106,32 @@ async def connect_user(
         identifier=identifier, connection_name=connection_name
     )
     return await consent(gateway, link.link)
+
+
+#: The sandbox connection's name; the dashboard labels it everywhere.
+SANDBOX_CONNECTION = "sandbox"
+
+
+class Sandbox:
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._url: str | None = None
+        self._lock = threading.Lock()
+
+    def url(self) -> str:
+        """The emulator's base URL, starting it (with the demo workspace) on first use."""
+        with self._lock:
+            if self._url is None:
+                state = EmulatorState(store=Store())
+                apply_seed(state, "demo")
+                running = self._stack.enter_context(run_in_thread(state))
+                self._url = running.base_url
+            return self._url
+
+    @property
+    def running(self) -> bool:
+        return self._url is not None
+
+    def close(self) -> None:
+        self._stack.close()
+        self._url = None

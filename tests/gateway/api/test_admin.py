@@ -10,14 +10,12 @@ import pytest
 
 from attio_gateway.errors import AuthenticationError
 from attio_gateway.sdk.admin import (
-    SIGNING_KEY_NAME,
     TOKEN_PREFIX,
     create_api_client,
     issue_access_token,
-    server_key,
-    sign,
     verify_access_token,
 )
+from attio_gateway.sdk.signing import SIGNING_KEY_NAME, server_key, sign
 from attio_gateway.storage import queries as q
 from attio_gateway.vault import Sealed
 from tests.gateway.api.conftest import Server

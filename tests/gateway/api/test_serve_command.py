@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from attio_gateway.cli import app
 from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.admin import check_operator
+from attio_gateway.sdk.operators import check_operator
 
 
 def test_serve_is_a_command_with_host_and_port() -> None:

@@ -24,17 +24,13 @@ from attio_gateway.config import Settings
 from attio_gateway.errors import ConfigurationError
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.admin import (
-    SIGNING_KEY_NAME,
     TOKEN_PREFIX,
-    check_operator,
     create_api_client,
-    ensure_operator,
     issue_access_token,
-    server_key,
-    set_operator_password,
-    sign,
     verify_access_token,
 )
+from attio_gateway.sdk.operators import check_operator, ensure_operator, set_operator_password
+from attio_gateway.sdk.signing import SIGNING_KEY_NAME, server_key, sign
 from attio_gateway.storage import queries as q
 from attio_gateway.storage.tables import operators
 from attio_gateway.vault import Sealed

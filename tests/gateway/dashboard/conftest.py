@@ -22,7 +22,7 @@ from attio_emulator.server import RunningEmulator, free_port, run_in_thread
 from attio_gateway.api import create_app
 from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.admin import set_operator_password
+from attio_gateway.sdk.operators import set_operator_password
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -15,8 +15,9 @@ from fastapi import FastAPI
 
 from attio_gateway.api import create_app
 from attio_gateway.config import Settings
-from attio_gateway.dashboard.throttle import MAX_PER_ADDRESS, MAX_PER_USER, LoginThrottle
-from attio_gateway.sdk.admin import list_api_clients, set_operator_password
+from attio_gateway.sdk.admin import list_api_clients
+from attio_gateway.sdk.operators import set_operator_password
+from attio_gateway.sdk.throttle import MAX_PER_ADDRESS, MAX_PER_USER, LoginThrottle
 from tests.gateway.dashboard.conftest import OPERATOR_PASSWORD, log_in, save_operator
 from tests.gateway.dashboard.test_pages import PAGES, csrf
 

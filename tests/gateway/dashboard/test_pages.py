@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from attio_gateway.api import create_app
 from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.admin import check_operator, ensure_operator
+from attio_gateway.sdk.operators import check_operator, ensure_operator
 from attio_gateway.sdk.sandbox import consent
 from tests.gateway.dashboard.conftest import OPERATOR_PASSWORD, log_in, save_operator
 

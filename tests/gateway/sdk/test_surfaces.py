@@ -27,8 +27,14 @@ NOT_REMOTE = {
 #: The sync Gateway's own: its loop's lifetime, and running any coroutine on it.
 SYNC_ONLY = {"close", "run"}
 #: AsyncGateway's own: the lifetime of an async gateway (``async with`` in sync code is
-#: ``with``), and what only the services use.
-ASYNC_ONLY = {"open", "close", "find_account", "forget_cached"}
+#: ``with``), and what only the gateway server and the SDK's own modules use.
+ASYNC_ONLY = {
+    "open",
+    "close",
+    "find_account",
+    "forget_cached",
+    "authorization_request_connection",
+}
 
 
 def public_methods(cls: type) -> dict[str, Callable[..., Any]]:

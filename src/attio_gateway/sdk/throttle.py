@@ -26,6 +26,8 @@ from attio_gateway.config import Settings
 from attio_gateway.errors import StorageError
 from attio_gateway.proxy.ratelimit import redis_client
 
+__all__ = ["MAX_PER_ADDRESS", "MAX_PER_USER", "WINDOW_SECONDS", "LoginThrottle", "Refusal"]
+
 #: Failures allowed per user name, and per client address, within one window.
 MAX_PER_USER = 5
 MAX_PER_ADDRESS = 20
