@@ -130,3 +130,48 @@ async def test_values_written_together_keep_their_order(client: httpx.AsyncClien
         params={"show_historic": "true"},
     )
     assert [v["domain"] for v in historic.json()["data"]] == ["c.com", "a.com", "b.com"]
+
+
+async def test_derived_values_survive_a_restart(tmp_path: Any) -> None:
+    """A ``--db`` file keeps what the values are derived from."""
+    from attio_emulator.app import create_app, transport
+    from attio_emulator.core.store import Store
+
+    path = str(tmp_path / "workspace.sqlite")
+    reads = []
+    for attempt in range(2):
+        state = EmulatorState(store=Store(path))
+        token = state.issue_token()["token"]
+        async with httpx.AsyncClient(
+            transport=transport(create_app(state)),
+            base_url="https://api.attio.com",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as http:
+            if attempt == 0:
+                made = await create(http, "companies", {"name": "Kept"})
+                record_id = made["id"]["record_id"]
+            read = await http.get(f"/v2/objects/companies/records/{record_id}")
+            assert read.status_code == 200, read.text
+            reads.append(read.json()["data"]["values"])
+        state.store.close()
+    assert reads[0] == reads[1]
+    assert reads[1]["record_id"][0]["value"] == record_id
+    assert reads[1]["created_by"][0]["referenced_actor_type"] == "api-token"
+
+
+async def test_multi_key_sort_on_derived_values(
+    client: httpx.AsyncClient, emulator_state: EmulatorState
+) -> None:
+    made = []
+    for day, name in ((2, "B"), (1, "A"), (2, "A")):
+        emulator_state.clock.set(datetime(2026, 1, day, tzinfo=UTC))
+        made.append((await create(client, "companies", {"name": name}))["id"]["record_id"])
+    emulator_state.clock.set(None)
+    body = {
+        "sorts": [
+            {"direction": "desc", "attribute": "created_at"},
+            {"direction": "asc", "attribute": "name"},
+        ]
+    }
+    rows = (await query(client, "companies", body)).json()["data"]
+    assert [r["id"]["record_id"] for r in rows] == [made[2], made[0], made[1]]
