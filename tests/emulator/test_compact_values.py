@@ -175,3 +175,21 @@ async def test_multi_key_sort_on_derived_values(
     }
     rows = (await query(client, "companies", body)).json()["data"]
     assert [r["id"]["record_id"] for r in rows] == [made[2], made[0], made[1]]
+
+
+async def test_task_links_a_record_by_its_derived_record_id(client: httpx.AsyncClient) -> None:
+    company = await create(client, "companies", {"name": "Acme"})
+    record_id = company["id"]["record_id"]
+    body = {
+        "data": {
+            "content": "Call back",
+            "format": "plaintext",
+            "deadline_at": None,
+            "is_completed": False,
+            "linked_records": [{"target_object": "companies", "record_id": record_id}],
+            "assignees": [],
+        }
+    }
+    response = await client.post("/v2/tasks", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["linked_records"][0]["target_record_id"] == record_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from attio_emulator.core import values
 from attio_emulator.core.clock import format_timestamp, new_id, parse_timestamp
 from attio_emulator.core.errors import not_found, validation_error, value_not_found
 from attio_emulator.core.state import EmulatorState
@@ -68,11 +69,9 @@ def _find_by_matching_value(
         )
     ((slug, wanted),) = matchers.items()
     wanted_values = wanted if isinstance(wanted, list) else [wanted]
-    attribute_id = get_attribute(state, obj["id"]["object_id"], slug)["id"]["attribute_id"]
+    attribute = get_attribute(state, obj["id"]["object_id"], slug)
     for record in records_of(state, obj["id"]["object_id"]):
-        stored = [
-            v for v in record["values"].get(attribute_id, []) if v.get("active_until") is None
-        ]
+        stored = values.current(record, attribute)
         for item in wanted_values:
             probe = item if isinstance(item, dict) else {}
             if any(
