@@ -23,14 +23,12 @@ THREAD_PAGE = 50  # Attio's maximum page of threads
 class _Target(ToolInput):
     """A record pair or an entry pair, each complete (or neither)."""
 
-    record_object: str | None = Field(default=None, description="Object type slug of the record")
-    record_id: str | None = Field(default=None, description="UUID of the record")
+    record_object: str | None = Field(default=None, description="e.g. companies")
+    record_id: str | None = None
     list_id: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("list_id", "list"),
-        description="List slug or UUID",
+        default=None, validation_alias=AliasChoices("list_id", "list"), description="Slug or UUID"
     )
-    entry_id: str | None = Field(default=None, description="UUID of the list entry")
+    entry_id: str | None = None
 
     def target_scopes(self) -> tuple[str, ...]:
         if self.record_id:
@@ -59,13 +57,10 @@ class _Target(ToolInput):
 class CreateCommentInput(_Target):
     author_actor_id: str = Field(
         validation_alias=AliasChoices("author_actor_id", "author_id"),
-        description="UUID of the workspace member authoring the comment (also accepted as "
-        "author_id) — retrieve with attio_list_workspace_members",
+        description="The author's workspace_member_id (attio_list_workspace_members)",
     )
-    content: str = Field(min_length=1, description="Comment content in plaintext")
-    thread_id: str | None = Field(
-        default=None, description="UUID of an existing thread to reply to — omit to start one"
-    )
+    content: str = Field(min_length=1)
+    thread_id: str | None = Field(default=None, description="To reply; omit to start a thread")
 
     @model_validator(mode="after")
     def _one_target(self) -> CreateCommentInput:
@@ -85,15 +80,15 @@ class ListThreadsInput(_Target):
 
 
 class CommentInput(ToolInput):
-    comment_id: str = Field(description="UUID of the comment")
+    comment_id: str
 
 
 class DeleteCommentInput(CommentInput):
-    dry_run: bool = Field(default=False, description="Only preview what would be deleted")
+    dry_run: bool = False
 
 
 class ThreadInput(ToolInput):
-    thread_id: str = Field(description="UUID of the thread")
+    thread_id: str
 
 
 async def create_comment(ctx: ToolContext, args: CreateCommentInput) -> Any:
@@ -155,15 +150,15 @@ def comment_tools() -> list[ToolSpec]:
     return [
         ToolSpec(
             "attio_create_comment",
-            "Create a plaintext comment on a record (record_object + record_id) or a list "
-            "entry (list_id + entry_id), or reply to a thread (thread_id).",
+            "Comment (plaintext) on a record (record_object + record_id) or a list entry "
+            "(list_id + entry_id), or reply in a thread (thread_id).",
             CreateCommentInput,
             C_WRITE,
             create_comment,
         ),
         ToolSpec(
             "attio_get_comment",
-            "Retrieve a comment: content, author, thread and resolution status.",
+            "Get a comment: content, author, thread, resolution.",
             CommentInput,
             C_READ,
             get_comment,
@@ -171,8 +166,8 @@ def comment_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_delete_comment",
-            "Permanently delete a comment; deleting a thread's first comment deletes the whole "
-            "thread. Use dry_run to see what would be deleted.",
+            "Permanently delete a comment (a thread's first comment takes the whole thread); "
+            "dry_run previews.",
             DeleteCommentInput,
             ("comment:read-write",),
             delete_comment,
@@ -189,7 +184,7 @@ def comment_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_get_thread",
-            "Retrieve one comment thread with all its comments.",
+            "Get a comment thread with all its comments.",
             ThreadInput,
             C_READ,
             get_thread,

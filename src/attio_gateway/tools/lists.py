@@ -34,24 +34,20 @@ E_WRITE = ("list_entry:read-write", "list_configuration:read")
 RECORD_ENTRY_PAGE = 1000  # Attio's maximum page of a record's entries
 LIST = Field(
     validation_alias=AliasChoices("list", "list_id"),
-    description="List slug or UUID",
+    description="Slug or UUID",
 )
 Access = Literal["full-access", "read-and-write", "read-only"]
 
 
 class MemberAccess(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    workspace_member_id: str = Field(description="UUID of the workspace member")
-    level: Access = Field(description="full-access, read-and-write or read-only")
+    workspace_member_id: str
+    level: Access
 
 
 class ListListsInput(ToolInput):
-    parent_record_id: str | None = Field(
-        default=None, description="Keep only lists holding an entry for this record UUID"
-    )
-    parent_object: str | None = Field(
-        default=None, description="Object type slug of that record (use with parent_record_id)"
-    )
+    parent_record_id: str | None = Field(default=None, description="Only lists holding it")
+    parent_object: str | None = None
 
     @model_validator(mode="after")
     def _pair(self) -> ListListsInput:
@@ -61,23 +57,13 @@ class ListListsInput(ToolInput):
 
 
 class CreateListInput(ToolInput):
-    name: str = Field(min_length=1, description="Display name for the list")
-    api_slug: str = Field(
-        description="snake_case identifier used in API calls (e.g., q2_outreach)",
-    )
-    workspace_access: Access = Field(
-        description="Default access for all workspace members: full-access, read-and-write, "
-        "or read-only"
-    )
-    workspace_member_access: list[MemberAccess] = Field(
-        description="Per-member access overrides — each item needs workspace_member_id and "
-        "level. Pass [] for uniform access"
-    )
+    name: str = Field(min_length=1)
+    api_slug: str = Field(description="snake_case, e.g. q2_outreach")
+    workspace_access: Access
+    workspace_member_access: list[MemberAccess] = Field(description="Overrides; [] for none")
     # Attio requires the object the list holds; the document forgot it.
     parent_object: str | None = Field(
-        default=None,
-        description="Object slug the list holds (people, companies, deals, …). Attio needs "
-        "it; there is no default",
+        default=None, description="Object the list holds, e.g. deals; Attio requires it"
     )
 
     @field_validator("api_slug")
@@ -101,68 +87,54 @@ class ListInput(ToolInput):
 class UpdateListInput(ListInput):
     """Only the fields given are sent; an explicit null workspace_access makes it private."""
 
-    name: str | None = Field(default=None, min_length=1, description="New display name")
+    name: str | None = Field(default=None, min_length=1)
     api_slug: str | None = Field(
-        default=None,
-        pattern=r"^[a-z][a-z0-9_]*$",
-        description="New snake_case slug; later calls must use it",
+        default=None, pattern=r"^[a-z][a-z0-9_]*$", description="Later calls must use it"
     )
     workspace_access: Access | None = Field(
-        default=None,
-        description="Access for all workspace members: full-access, read-and-write, read-only, "
-        "or null to keep the list private to workspace_member_access",
+        default=None, description="null: private to workspace_member_access"
     )
     # builtins.list: the class's own "list" field shadows the builtin here.
     workspace_member_access: builtins.list[MemberAccess] | None = Field(
         default=None,
-        description="Replaces the per-member access list — each item needs "
-        "workspace_member_id and level; [] removes every member override",
+        description="Replaces all; [] removes every override",
     )
 
 
 class ListEntriesInput(ListInput):
     filter: dict[str, Any] | None = Field(
-        default=None, description="Filter conditions on list-level attributes"
+        default=None, description="On list attributes: {slug: value or {$operator: value}}"
     )
-    sorts: list[Sort] | None = Field(
-        default=None, description="Sort objects with attribute and direction"
-    )
-    limit: int = Field(default=500, ge=1, le=500, description="Number of entries to return")
-    offset: int = Field(default=0, ge=0, description="Entries to skip for pagination")
+    sorts: list[Sort] | None = None
+    limit: int = Field(default=500, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
     fields: list[str] | None = Field(
         default=None, description="Compact output only: entry attribute slugs to keep"
     )
 
 
 class EntryInput(ListInput):
-    entry_id: str = Field(description="UUID of the list entry (not the record ID)")
+    entry_id: str = Field(description="The entry's id, not the record's")
 
 
 class EntryAttributeValuesInput(EntryInput):
-    attribute: str = Field(description="List attribute slug or UUID, e.g. stage")
-    show_historic: bool = Field(
-        default=False,
-        description="Include superseded values, oldest first, with active_from/active_until "
-        "(e.g. a deal's stage history)",
-    )
-    limit: int | None = Field(default=None, ge=1, description="Values to return (default all)")
-    offset: int = Field(default=0, ge=0, description="Values to skip")
+    attribute: str = Field(description="e.g. stage")
+    show_historic: bool = False
+    limit: int | None = Field(default=None, ge=1, description="Default all")
+    offset: int = Field(default=0, ge=0)
 
 
 class RemoveEntryInput(EntryInput):
-    dry_run: bool = Field(default=False, description="Only show what would be removed")
+    dry_run: bool = False
 
 
 class AddToListInput(ListInput):
-    record_id: str = Field(description="UUID of the record to add")
+    record_id: str
     entry_values: dict[str, Any] | None = Field(
-        default=None,
-        description="Attribute values to set on the list entry itself (not the underlying "
-        "record). Keys are list attribute slugs",
+        default=None, description="{list attribute slug: value}, on the entry, not the record"
     )
     parent_object: str | None = Field(
-        default=None,
-        description="Object slug of the record; only needed for a list holding several objects",
+        default=None, description="Only for a list of several objects"
     )
 
 
@@ -171,18 +143,15 @@ class AssertEntryInput(AddToListInput):
 
 
 class UpdateEntryInput(EntryInput):
-    entry_values: dict[str, Any] = Field(
-        description='List attribute values to set, e.g. {"stage": "Qualified"}'
-    )
+    entry_values: dict[str, Any] = Field(description='e.g. {"stage": "Qualified"}')
     mode: Literal["append", "overwrite"] = Field(
-        default="append",
-        description="append adds to multi-value attributes (PATCH); overwrite replaces them (PUT)",
+        default="append", description="overwrite replaces multi-value attributes"
     )
 
 
 class RecordEntriesInput(ToolInput):
-    object: str = Field(description="Object slug or UUID")
-    record_id: str = Field(description="UUID of the record")
+    object: str
+    record_id: str
 
 
 async def list_lists(ctx: ToolContext, args: ListListsInput) -> Any:
@@ -372,8 +341,8 @@ def list_tools() -> list[ToolSpec]:
     return [
         ToolSpec(
             "attio_list_lists",
-            "List every list in the workspace; with parent_object + parent_record_id, only the "
-            "lists holding that record (with its entry_ids).",
+            "List the workspace's lists; with parent_object + parent_record_id, only those "
+            "holding that record (with its entry_ids).",
             ListListsInput,
             ("list_configuration:read",),
             list_lists,
@@ -381,15 +350,15 @@ def list_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_create_list",
-            "Create a list. Then add attributes with attio_create_attribute and records with "
-            "attio_add_to_list.",
+            "Create a list (e.g. a pipeline); then attio_create_attribute adds its attributes "
+            "and attio_add_to_list its records.",
             CreateListInput,
             ("list_configuration:read-write",),
             create_list,
         ),
         ToolSpec(
             "attio_get_list",
-            "Retrieve a list by UUID or slug: name, parent object and access settings.",
+            "Get a list: name, parent object, access.",
             ListInput,
             ("list_configuration:read",),
             get_list,
@@ -397,8 +366,8 @@ def list_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_update_list",
-            "Rename a list, change its api_slug or its access (workspace_access, "
-            "workspace_member_access). Give only what changes; the list's object cannot change.",
+            "Rename a list or change its api_slug or access; give only what changes (its object "
+            "cannot).",
             UpdateListInput,
             ("list_configuration:read-write",),
             update_list,
@@ -406,8 +375,7 @@ def list_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_list_entries",
-            "List the entries of a list with their list-level values (e.g. stage), with "
-            "optional filter and sorts. Returns next_offset when more may follow.",
+            "List a list's entries with their list-level values (e.g. stage).",
             ListEntriesInput,
             E_READ,
             list_entries,
@@ -415,7 +383,7 @@ def list_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_get_list_entry",
-            "Retrieve one list entry with its list-level attribute values.",
+            "Get a list entry with its list-level values.",
             EntryInput,
             E_READ,
             get_entry,
@@ -423,8 +391,8 @@ def list_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_get_list_entry_attribute_values",
-            "Get the values of one attribute of a list entry; with show_historic, every past "
-            "value oldest first with active_from/active_until (e.g. when a deal changed stage).",
+            "One attribute's values on a list entry; show_historic adds past values oldest "
+            "first (e.g. a deal's stage history).",
             EntryAttributeValuesInput,
             E_READ,
             entry_attribute_values,
@@ -432,16 +400,15 @@ def list_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_add_to_list",
-            "Add a record to a list, optionally setting entry values (e.g. stage). A record may "
-            "be in a list several times; keep the returned entry_id.",
+            "Add a record to a list, optionally with entry values (e.g. stage). Each call adds "
+            "an entry; keep its entry_id.",
             AddToListInput,
             E_WRITE,
             add_to_list,
         ),
         ToolSpec(
             "attio_remove_from_list",
-            "Remove an entry from a list (the record itself stays). Use dry_run to see what "
-            "would be removed.",
+            "Remove an entry from a list (the record stays); dry_run previews.",
             RemoveEntryInput,
             E_WRITE,
             remove_from_list,
@@ -450,7 +417,7 @@ def list_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_list_record_entries",
-            "List every list entry of one record across all lists (list_id, entry_id, created_at).",
+            "A record's entries across all lists (list_id, entry_id, created_at).",
             RecordEntriesInput,
             (*R_READ, "list_entry:read"),
             list_record_entries,
@@ -466,7 +433,7 @@ def list_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_assert_list_entry",
-            "Add a record to a list, or update its entry if it is already there (upsert).",
+            "Upsert a record's list entry: add it, or update its entry if already there.",
             AssertEntryInput,
             E_WRITE,
             assert_entry,

@@ -22,34 +22,30 @@ class NoInput(ToolInput):
 
 
 class ObjectInput(ToolInput):
-    object: str = Field(description="Object slug or UUID")
+    object: str
 
 
 class CreateObjectInput(ToolInput):
-    singular_noun: str = Field(min_length=1, description="Singular name, e.g. Project")
-    plural_noun: str = Field(min_length=1, description="Plural name, e.g. Projects")
-    api_slug: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="snake_case slug")
+    singular_noun: str = Field(min_length=1, description="e.g. Project")
+    plural_noun: str = Field(min_length=1, description="e.g. Projects")
+    api_slug: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
 
 
 class UpdateObjectInput(ObjectInput):
     api_slug: str | None = Field(
         default=None,
         pattern=r"^[a-z][a-z0-9_]*$",
-        description="New snake_case slug; tools and API calls must then use it",
+        description="Later calls must use it",
     )
-    singular_noun: str | None = Field(default=None, min_length=1, description="New singular name")
-    plural_noun: str | None = Field(default=None, min_length=1, description="New plural name")
+    singular_noun: str | None = Field(default=None, min_length=1)
+    plural_noun: str | None = Field(default=None, min_length=1)
 
 
 class TargetInput(ToolInput):
     """Exactly one of ``object`` or ``list`` (also accepted as ``list_id``)."""
 
-    object: str | None = Field(default=None, description="Object slug or UUID")
-    list: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("list", "list_id"),
-        description="List slug or UUID",
-    )
+    object: str | None = None
+    list: str | None = Field(default=None, validation_alias=AliasChoices("list", "list_id"))
 
     @model_validator(mode="after")
     def _one_target(self) -> TargetInput:
@@ -69,12 +65,12 @@ class TargetInput(ToolInput):
 
 
 class AttributeInput(TargetInput):
-    attribute: str = Field(description="Attribute slug or UUID")
+    attribute: str
 
 
 class CreateAttributeInput(TargetInput):
-    api_slug: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="snake_case slug")
-    title: str = Field(min_length=1, description="Display title")
+    api_slug: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str = Field(min_length=1)
     type: Literal[
         "text",
         "number",
@@ -92,79 +88,68 @@ class CreateAttributeInput(TargetInput):
         "email-address",
         "phone-number",
         "rating",
-    ] = Field(
-        description="Attribute type (multiselect = select with is_multiselect; interaction "
-        "attributes cannot be created)"
-    )
-    description: str | None = Field(description="Description (may be null)")
-    is_required: bool = Field(description="Required on new records")
-    is_unique: bool = Field(description="Values must be unique")
-    is_multiselect: bool = Field(description="Holds several values")
-    config: dict[str, Any] = Field(description="Type config; {} for most types")
+    ] = Field(description="multiselect: a select with is_multiselect")
+    description: str | None
+    is_required: bool
+    is_unique: bool
+    is_multiselect: bool
+    config: dict[str, Any] = Field(description="{} for most types")
 
 
 class UpdateAttributeInput(AttributeInput):
     """Only the fields given are sent; an explicit null clears description or default_value."""
 
-    title: str | None = Field(default=None, min_length=1, description="New display title")
-    description: str | None = Field(default=None, description="New description; null clears it")
+    title: str | None = Field(default=None, min_length=1)
+    description: str | None = Field(default=None, description="null clears it")
     api_slug: str | None = Field(
-        default=None,
-        pattern=r"^[a-z][a-z0-9_]*$",
-        description="New snake_case slug; values must then be written under it",
+        default=None, pattern=r"^[a-z][a-z0-9_]*$", description="Later calls must use it"
     )
-    is_required: bool | None = Field(default=None, description="Required on new records/entries")
-    is_unique: bool | None = Field(default=None, description="New values must be unique")
-    is_archived: bool | None = Field(
-        default=None,
-        description="true archives the attribute (hidden from records, values kept); false "
-        "restores it",
-    )
+    is_required: bool | None = None
+    is_unique: bool | None = None
+    is_archived: bool | None = Field(default=None, description="Values are kept; false restores")
     config: dict[str, Any] | None = Field(
         default=None,
-        description='Currency: {"currency": {"default_currency_code": "EUR", "display_type": '
-        '"symbol"}}; record-reference: {"record_reference": {"allowed_objects": ["companies"]}}',
+        description='e.g. {"currency": {"default_currency_code": "EUR"}} or '
+        '{"record_reference": {"allowed_objects": ["companies"]}}',
     )
     default_value: dict[str, Any] | None = Field(
         default=None,
         description='{"type": "static", "template": [{"value": 5}]} or {"type": "dynamic", '
-        '"template": "current-user"}; null removes the default',
+        '"template": "current-user"}; null removes it',
     )
 
 
 class CreateOptionInput(AttributeInput):
-    title: str = Field(min_length=1, description="Title of the new select option")
+    title: str = Field(min_length=1)
 
 
 class UpdateOptionInput(AttributeInput):
-    option: str = Field(description="Current title or UUID of the option")
-    title: str | None = Field(default=None, min_length=1, description="New title")
-    is_archived: bool | None = Field(default=None, description="true to archive the option")
+    option: str = Field(description="Current title or UUID")
+    title: str | None = Field(default=None, min_length=1)
+    is_archived: bool | None = None
 
 
 class CreateStatusInput(AttributeInput):
-    title: str = Field(min_length=1, description="Title of the new status (e.g. a deal stage)")
-    celebration_enabled: bool = Field(default=False, description="Celebrate reaching it")
-    target_time_in_status: str | None = Field(
-        default=None, description="ISO 8601 duration expected in this status, e.g. P14D"
-    )
+    title: str = Field(min_length=1)
+    celebration_enabled: bool = False
+    target_time_in_status: str | None = Field(default=None, description="ISO 8601, e.g. P14D")
 
 
 class UpdateStatusInput(AttributeInput):
-    status: str = Field(description="Current title or UUID of the status")
-    title: str | None = Field(default=None, min_length=1, description="New title")
-    celebration_enabled: bool | None = Field(default=None, description="Celebrate reaching it")
-    target_time_in_status: str | None = Field(default=None, description="ISO 8601 duration")
-    is_archived: bool | None = Field(default=None, description="true to archive the status")
+    status: str = Field(description="Current title or UUID")
+    title: str | None = Field(default=None, min_length=1)
+    celebration_enabled: bool | None = None
+    target_time_in_status: str | None = Field(default=None, description="ISO 8601, e.g. P14D")
+    is_archived: bool | None = None
 
 
 class MembersInput(ToolInput):
-    limit: int | None = Field(default=None, ge=1, description="Members to return")
-    offset: int = Field(default=0, ge=0, description="Members to skip")
+    limit: int | None = Field(default=None, ge=1)
+    offset: int = Field(default=0, ge=0)
 
 
 class MemberInput(ToolInput):
-    workspace_member_id: str = Field(description="UUID of the workspace member")
+    workspace_member_id: str
 
 
 async def list_objects(ctx: ToolContext, args: NoInput) -> Any:
@@ -380,7 +365,7 @@ def meta_tools() -> list[ToolSpec]:
     return [
         ToolSpec(
             "attio_list_objects",
-            "List every object in the workspace (standard and custom) with slugs and names.",
+            "List the workspace's objects (standard and custom): slugs and names.",
             NoInput,
             CONFIG_READ,
             list_objects,
@@ -388,7 +373,7 @@ def meta_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_get_object",
-            "Get one object by slug or UUID.",
+            "Get an object by slug or UUID.",
             ObjectInput,
             CONFIG_READ,
             get_object,
@@ -396,15 +381,14 @@ def meta_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_create_object",
-            "Create a custom object type; then add attributes with attio_create_attribute.",
+            "Create a custom object; then attio_create_attribute adds its attributes.",
             CreateObjectInput,
             CONFIG_WRITE,
             create_object,
         ),
         ToolSpec(
             "attio_update_object",
-            "Rename an object (singular_noun, plural_noun) or change its api_slug. Give only "
-            "what changes; a new api_slug replaces the old one everywhere.",
+            "Rename an object or change its api_slug; give only what changes.",
             UpdateObjectInput,
             CONFIG_WRITE,
             update_object,
@@ -412,8 +396,7 @@ def meta_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_list_attributes",
-            "List the attributes of an object or a list: slugs, "
-            "types, flags and config. Give object or list.",
+            "List an object's or a list's attributes: slugs, types, flags, config.",
             TargetInput,
             CONFIG_READ,
             list_attributes,
@@ -421,7 +404,7 @@ def meta_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_get_attribute",
-            "Get one attribute of an object or list.",
+            "Get an attribute of an object or list.",
             AttributeInput,
             CONFIG_READ,
             get_attribute,
@@ -429,17 +412,16 @@ def meta_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_create_attribute",
-            "Create an attribute on an object or list.",
+            "Create an attribute (a field) on an object or list; interaction attributes cannot "
+            "be created.",
             CreateAttributeInput,
             CONFIG_WRITE,
             create_attribute,
         ),
         ToolSpec(
             "attio_update_attribute",
-            "Change an attribute of an object or list: title, description, api_slug, "
-            "is_required, is_unique, config or default_value; is_archived=true archives it "
-            "(false restores it). Give only what changes; type and is_multiselect cannot "
-            "change, and system attributes cannot be edited.",
+            "Change or archive an attribute; give only what changes (not type or "
+            "is_multiselect; system attributes cannot be edited).",
             UpdateAttributeInput,
             CONFIG_WRITE,
             update_attribute,
@@ -463,8 +445,7 @@ def meta_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_create_select_option",
-            "Add an option to a select attribute (this, not attio_list_attribute_options, is "
-            "how options are created).",
+            "Add an option to a select attribute.",
             CreateOptionInput,
             CONFIG_WRITE,
             create_option,
@@ -486,7 +467,7 @@ def meta_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_update_status",
-            "Rename, archive or reconfigure a status of a status attribute.",
+            "Rename, archive or reconfigure a status.",
             UpdateStatusInput,
             CONFIG_WRITE,
             update_status,
@@ -510,8 +491,7 @@ def meta_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_get_current_token_info",
-            "Identify the current token: whether it is "
-            "active, its workspace, the actor who authorized it, and the granted scopes.",
+            "The current token: active or not, its workspace, who authorized it, its scopes.",
             NoInput,
             (),
             token_info,

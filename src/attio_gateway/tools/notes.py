@@ -22,24 +22,14 @@ PARENT_RECORD = AliasChoices("parent_record_id", "record_id")
 class CreateNoteInput(ToolInput):
     parent_object: str = Field(
         validation_alias=PARENT_OBJECT,
-        description="Object type slug the record belongs to (e.g., people, companies, deals)",
+        description="Slug of the record's object, e.g. companies",
     )
-    parent_record_id: str = Field(
-        validation_alias=PARENT_RECORD, description="UUID of the record to attach the note to"
-    )
-    title: str | None = Field(default=None, description="Plaintext title for the note")
-    content: str | None = Field(
-        default=None, description="Note body — plaintext or Markdown depending on format"
-    )
-    format: Literal["plaintext", "markdown"] = Field(
-        default="plaintext", description="Content format: plaintext (default) or markdown"
-    )
-    created_at: str | None = Field(
-        default=None, description="ISO 8601 timestamp to backdate the note — defaults to now"
-    )
-    meeting_id: str | None = Field(
-        default=None, description="UUID of an existing meeting to associate with this note"
-    )
+    parent_record_id: str = Field(validation_alias=PARENT_RECORD)
+    title: str | None = None
+    content: str | None = None
+    format: Literal["plaintext", "markdown"] = "plaintext"
+    created_at: str | None = Field(default=None, description="ISO 8601; defaults to now")
+    meeting_id: str | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> CreateNoteInput:
@@ -53,15 +43,12 @@ class ListNotesInput(ToolInput):
     parent_object: str | None = Field(
         default=None,
         validation_alias=PARENT_OBJECT,
-        description="Object type slug — must be provided together with parent_record_id",
     )
     parent_record_id: str | None = Field(
-        default=None,
-        validation_alias=PARENT_RECORD,
-        description="UUID of the record — must be provided together with parent_object",
+        default=None, validation_alias=PARENT_RECORD, description="Give with parent_object"
     )
-    limit: int = Field(default=10, ge=1, le=50, description="Number of notes (max 50, default 10)")
-    offset: int = Field(default=0, ge=0, description="Notes to skip for pagination (default 0)")
+    limit: int = Field(default=10, ge=1, le=50)
+    offset: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _pair(self) -> ListNotesInput:
@@ -71,11 +58,11 @@ class ListNotesInput(ToolInput):
 
 
 class NoteInput(ToolInput):
-    note_id: str = Field(description="UUID of the note")
+    note_id: str
 
 
 class DeleteNoteInput(NoteInput):
-    dry_run: bool = Field(default=False, description="Only preview what would be deleted")
+    dry_run: bool = False
 
 
 async def create_note(ctx: ToolContext, args: CreateNoteInput) -> Any:
@@ -120,16 +107,15 @@ def note_tools() -> list[ToolSpec]:
     return [
         ToolSpec(
             "attio_create_note",
-            "Create a note on a record (plaintext or Markdown), optionally backdated with "
-            "created_at or tied to a meeting with meeting_id.",
+            "Write a note on a record (plaintext or Markdown; title or content required), "
+            "optionally backdated or tied to a meeting.",
             CreateNoteInput,
             N_WRITE,
             create_note,
         ),
         ToolSpec(
             "attio_list_notes",
-            "List notes, optionally those of one record. At most 50 per page; returns "
-            "next_offset when more may follow.",
+            "List notes, optionally of one record.",
             ListNotesInput,
             N_READ,
             list_notes,
@@ -137,7 +123,7 @@ def note_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_get_note",
-            "Retrieve a note: title, content in plaintext and Markdown, tags and creator.",
+            "Get a note: title, content (plaintext and Markdown), tags, creator.",
             NoteInput,
             N_READ,
             get_note,
@@ -145,7 +131,7 @@ def note_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_delete_note",
-            "Permanently delete a note. Irreversible; use dry_run to see what would be deleted.",
+            "Permanently delete a note; dry_run previews.",
             DeleteNoteInput,
             ("note:read-write",),
             delete_note,

@@ -18,38 +18,35 @@ from attio_gateway.tools.values import coerce_values
 R_READ = ("record_permission:read", "object_configuration:read")
 R_WRITE = ("record_permission:read-write", "object_configuration:read")
 
-RecordId = Field(description="UUID of the record")
+RecordId = Field()
 Values = Field(
-    description="{attribute slug: value}; a multi-value attribute (email_addresses, domains) "
-    "takes an array. Slugs and types: attio_list_attributes"
+    description="{attribute slug: value}; multi-value attributes take arrays. Slugs: "
+    "attio_list_attributes"
 )
 
 
 class Sort(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    attribute: str = Field(description="Attribute slug to sort by")
-    direction: Literal["asc", "desc"] = Field(description="asc or desc")
-    field: str | None = Field(default=None, description="Sub-field, e.g. last_name of name")
+    attribute: str
+    direction: Literal["asc", "desc"]
+    field: str | None = Field(default=None, description="Sub-field, e.g. last_name")
 
 
 class ListInput(ToolInput):
     filter: dict[str, Any] | None = Field(
         default=None,
-        description="Attribute-based filter conditions. Keys are attribute slugs; values are "
-        "match expressions",
+        description="{attribute slug: value or {$operator: value}}; $and/$or combine",
     )
-    sorts: list[Sort] | None = Field(
-        default=None, description="Array of sort objects, each with attribute and direction"
-    )
-    limit: int = Field(default=500, ge=1, le=500, description="Records per page (default 500)")
-    offset: int = Field(default=0, ge=0, description="Records to skip (default 0)")
+    sorts: list[Sort] | None = None
+    limit: int = Field(default=500, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
     fields: list[str] | None = Field(
         default=None, description="Compact output only: attribute slugs to keep"
     )
 
 
 class GenericListInput(ListInput):
-    object: str = Field(description="Object slug or UUID")
+    object: str
 
 
 class CreateInput(ToolInput):
@@ -57,10 +54,7 @@ class CreateInput(ToolInput):
 
 
 class GenericCreateInput(CreateInput):
-    object: str = Field(
-        description="Object type slug (e.g., people, companies, deals) or UUID — use "
-        "attio_list_objects to discover available objects"
-    )
+    object: str = Field(description="Slug, e.g. people; attio_list_objects has them all")
 
 
 class RecordInput(ToolInput):
@@ -68,55 +62,46 @@ class RecordInput(ToolInput):
 
 
 class DeleteInput(RecordInput):
-    dry_run: bool = Field(
-        default=False, description="Only show what would be deleted; delete nothing"
-    )
+    dry_run: bool = False
 
 
 class GenericRecordInput(RecordInput):
-    object: str = Field(description="Object slug or UUID")
+    object: str
 
 
 class GenericDeleteInput(DeleteInput):
-    object: str = Field(description="Object slug or UUID")
+    object: str
 
 
 class SearchInput(ToolInput):
-    object: str = Field(description="Object type slug (e.g., people, companies, deals)")
-    query: str = Field(
-        max_length=256,
-        description="Fuzzy text query matched against names, emails, and domains. Pass an "
-        "empty string to return Attio's default set",
-    )
-    limit: int = Field(default=20, ge=1, le=25, description="Results to return (default 20)")
-    offset: int = Field(default=0, ge=0, le=24, description="Results to skip (default 0)")
+    object: str
+    query: str = Field(max_length=256, description="Empty: Attio's default set")
+    limit: int = Field(default=20, ge=1, le=25)
+    offset: int = Field(default=0, ge=0, le=24)
 
 
 class AttributeValuesInput(GenericRecordInput):
-    attribute: str = Field(description="Attribute slug or UUID")
-    show_historic: bool = Field(default=False, description="Include superseded values")
+    attribute: str
+    show_historic: bool = False
 
 
 class UpdateInput(GenericRecordInput):
     values: dict[str, Any] = Values
     mode: Literal["append", "overwrite"] = Field(
         default="append",
-        description="append adds to multi-value attributes (PATCH); overwrite replaces them (PUT)",
+        description="overwrite replaces multi-value attributes",
     )
 
 
 class AssertInput(GenericCreateInput):
-    matching_attribute: str = Field(
-        description="A unique attribute slug (e.g. email_addresses, domains) to find the record "
-        "by; it is updated if found, created otherwise"
-    )
+    matching_attribute: str = Field(description="Unique attribute slug, e.g. domains")
 
 
 class FixedUpdateInput(RecordInput):
     values: dict[str, Any] = Values
     mode: Literal["append", "overwrite"] = Field(
         default="append",
-        description="append adds to multi-value attributes (PATCH); overwrite replaces them (PUT)",
+        description="overwrite replaces multi-value attributes",
     )
 
 
@@ -171,7 +156,7 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
         tools.append(
             ObjectCopy(
                 name=f"attio_create_{noun}",
-                description=f"Create a {noun}: attio_create_record with object={obj}.",
+                description=f"attio_create_record with object={obj}.",
                 input_model=CreateInput,
                 scopes=R_WRITE,
                 handler=create,
@@ -183,12 +168,11 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
         async def list_(ctx: ToolContext, args: ListInput) -> Any:
             return await _list(ctx, obj, args)
 
+        plural = {"person": "people", "company": "companies"}.get(noun, f"{noun}s")
         tools.append(
             ObjectCopy(
-                name=f"attio_list_{noun}s"
-                if noun not in ("person", "company")
-                else {"person": "attio_list_people", "company": "attio_list_companies"}[noun],
-                description=f"List {noun} records: attio_list_records with object={obj}.",
+                name=f"attio_list_{plural}",
+                description=f"attio_list_records with object={obj}.",
                 input_model=ListInput,
                 scopes=R_READ,
                 handler=list_,
@@ -205,7 +189,7 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
         tools.append(
             ObjectCopy(
                 name=f"attio_get_{noun}",
-                description=f"Get a {noun} by record_id: attio_get_record with object={obj}.",
+                description=f"attio_get_record with object={obj}.",
                 input_model=RecordInput,
                 scopes=R_READ,
                 handler=get,
@@ -222,8 +206,7 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
         tools.append(
             ObjectCopy(
                 name=f"attio_delete_{noun}",
-                description=f"Permanently delete a {noun} (dry_run to preview): "
-                f"attio_delete_record with object={obj}.",
+                description=f"attio_delete_record with object={obj}.",
                 input_model=DeleteInput,
                 scopes=R_WRITE,
                 handler=delete,
@@ -240,7 +223,7 @@ def _fixed_object_tools(obj: str, noun: str, ops: tuple[str, ...]) -> list[ToolS
         tools.append(
             ObjectCopy(
                 name=f"attio_update_{noun}",
-                description=f"Update a {noun}'s values: attio_update_record with object={obj}.",
+                description=f"attio_update_record with object={obj}.",
                 input_model=FixedUpdateInput,
                 scopes=R_WRITE,
                 handler=update,
@@ -339,16 +322,16 @@ def record_tools() -> list[ToolSpec]:
         *_fixed_object_tools("deals", "deal", ("create", "list", "get", "delete", "update")),
         ToolSpec(
             name="attio_create_record",
-            description="Create a new record for any Attio object type — people, companies, "
-            "deals or custom objects. Throws an error if a unique attribute conflicts.",
+            description="Create a record of any object. A unique value already taken is an "
+            "error (attio_assert_record upserts).",
             input_model=GenericCreateInput,
             scopes=R_WRITE,
             handler=create_record,
         ),
         ToolSpec(
             name="attio_list_records",
-            description="List and filter records of any object type with exact, up-to-date "
-            "filtering by attribute value. Use attio_search_records for fuzzy lookups.",
+            description="List records of an object, filtered exactly by attribute values. "
+            "For fuzzy lookups use attio_search_records.",
             input_model=GenericListInput,
             scopes=R_READ,
             handler=list_records,
@@ -357,8 +340,8 @@ def record_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             name="attio_search_records",
-            description="Search records with a fuzzy text query over names, emails and "
-            "domains. Returns IDs, labels and key attributes (at most 25 results in all).",
+            description="Fuzzy search of records by names, emails and domains (at most 25 "
+            "results in all).",
             input_model=SearchInput,
             scopes=R_READ,
             handler=search_records,
@@ -367,8 +350,7 @@ def record_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             name="attio_get_record",
-            description="Retrieve a record by object type and record ID, with all attribute "
-            "values and their audit trail.",
+            description="Get a record with all its attribute values.",
             input_model=GenericRecordInput,
             scopes=R_READ,
             handler=get_record,
@@ -377,8 +359,7 @@ def record_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             name="attio_delete_record",
-            description="Permanently delete a record of any object type. Irreversible; use "
-            "dry_run to see what would be deleted.",
+            description="Permanently delete a record; dry_run previews.",
             input_model=GenericDeleteInput,
             scopes=R_WRITE,
             handler=delete_record,
@@ -387,8 +368,8 @@ def record_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             name="attio_get_record_attribute_values",
-            description="Get the values of one attribute of a record; with show_historic, "
-            "every past value with active_from/active_until.",
+            description="One attribute's values on a record; show_historic adds past values "
+            "(active_from/active_until).",
             input_model=AttributeValuesInput,
             scopes=R_READ,
             handler=record_attribute_values,
@@ -399,9 +380,7 @@ def record_tools() -> list[ToolSpec]:
         *_fixed_object_tools("workspaces", "workspace_record", ("list", "get", "delete")),
         ToolSpec(
             name="attio_update_record",
-            description="Update a record's attribute values. mode=append adds values to "
-            "multi-value attributes; mode=overwrite replaces them. Unmentioned attributes are "
-            "left as they are.",
+            description="Update a record's values; attributes not given stay as they are.",
             input_model=UpdateInput,
             scopes=R_WRITE,
             handler=update_record,
@@ -409,8 +388,8 @@ def record_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             name="attio_assert_record",
-            description="Create or update a record matched by a unique attribute (upsert), "
-            "e.g. a company by domains or a person by email_addresses.",
+            description="Upsert: update the record matched by a unique attribute (e.g. a company "
+            "by domains), or create it.",
             input_model=AssertInput,
             scopes=R_WRITE,
             handler=assert_record,

@@ -111,7 +111,9 @@ def _words(text: str) -> list[str]:
         if word in _STOP:
             continue
         words.append(word)
-        if word.endswith("s") and len(word) > 3:
+        if word.endswith("ies") and len(word) > 4:
+            words.append(word[:-3] + "y")  # companies → company, entries → entry
+        elif word.endswith("s") and len(word) > 3:
             words.append(word[:-1])
     return words
 

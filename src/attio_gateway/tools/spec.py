@@ -3,7 +3,9 @@ handler that talks to Attio through the proxy."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,7 +36,7 @@ def _lean_property(prop: dict[str, Any]) -> dict[str, Any]:
     if prop.get("default", ...) is None:
         prop = {k: v for k, v in prop.items() if k != "default"}
     if "const" in prop:  # the value says it all
-        prop = {k: v for k, v in prop.items() if k != "description"}
+        prop = {k: v for k, v in prop.items() if k not in ("description", "default")}
     elif "default" in prop and isinstance(prop.get("description"), str):
         # "(default 500)" repeats the schema's own default
         prop["description"] = _DEFAULT_NOTE.sub("", prop["description"])
@@ -66,10 +68,40 @@ def lean_schema(node: Any, *, top: bool = True) -> Any:
         if key == "properties" and isinstance(value, dict):
             out[key] = {n: _lean_property(lean_schema(p, top=False)) for n, p in value.items()}
         elif key == "$defs" and isinstance(value, dict):
-            out[key] = {n: lean_schema(d, top=True) for n, d in value.items()}
+            # A sub-model is "below the top" too: its docstring and its closing go.
+            defs = {n: lean_schema(d, top=True) for n, d in value.items()}
+            out[key] = {
+                n: {k: v for k, v in d.items() if k != "additionalProperties"}
+                for n, d in defs.items()
+            }
         else:
             out[key] = lean_schema(value, top=False)
     return out
+
+
+def share_once(schema: dict[str, Any]) -> dict[str, Any]:
+    """Sub-schemas in ``$defs`` only when shared: one used once is written where it is used
+    (a ``$ref`` and its ``$defs`` entry cost more than they save)."""
+    defs: dict[str, Any] = schema.get("$defs", {})
+    if not defs:
+        return schema
+    uses = Counter(re.findall(r'"#/\$defs/([^"]+)"', json.dumps(schema)))
+    inline = {name for name in defs if uses[name] <= 1}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.removeprefix("#/$defs/") in inline:
+            rest = {k: walk(v) for k, v in node.items() if k != "$ref"}
+            return {**walk(defs[ref.removeprefix("#/$defs/")]), **rest}
+        return {k: walk(v) for k, v in node.items() if k != "$defs"}
+
+    out = walk(schema)
+    kept = {name: walk(d) for name, d in defs.items() if name not in inline}
+    return {"$defs": kept, **out} if kept else out
 
 
 def _undescribed(node: Any) -> Any:
@@ -131,7 +163,7 @@ class ToolSpec:
         return None
 
     def input_schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = lean_schema(self.input_model.model_json_schema())
+        schema: dict[str, Any] = share_once(lean_schema(self.input_model.model_json_schema()))
         return _undescribed(schema) if self.copy_of else schema
 
     def annotations(self) -> dict[str, Any]:

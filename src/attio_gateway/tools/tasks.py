@@ -23,8 +23,8 @@ UUID = r"^[0-9a-fA-F-]{36}$"
 
 class LinkedRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    target_object: str = Field(description="Object slug, e.g. people")
-    target_record_id: str = Field(pattern=UUID, description="UUID of the record")
+    target_object: str = Field(description="e.g. people")
+    target_record_id: str = Field(pattern=UUID)
 
 
 class Assignee(BaseModel):
@@ -32,48 +32,26 @@ class Assignee(BaseModel):
     referenced_actor_type: Literal["workspace-member"] = Field(
         default="workspace-member", description="Always workspace-member"
     )
-    referenced_actor_id: str = Field(pattern=UUID, description="UUID of the workspace member")
+    referenced_actor_id: str = Field(pattern=UUID, description="A workspace_member_id")
 
 
-DEADLINE = (
-    "ISO 8601 deadline timestamp including milliseconds and timezone, e.g. 2026-04-01T17:00:00.000Z"
-)
+DEADLINE = "ISO 8601, e.g. 2026-04-01T17:00:00.000Z"
 
 
 class CreateTaskInput(ToolInput):
-    content: str = Field(
-        min_length=1, max_length=2000, description="Task content in plaintext (max 2000 characters)"
-    )
+    content: str = Field(min_length=1, max_length=2000)
     deadline_at: str | None = Field(default=None, description=DEADLINE)
-    is_completed: bool = Field(
-        default=False, description="Initial completion status (default: false)"
-    )
-    linked_records: list[LinkedRecord] = Field(
-        default_factory=list,
-        description="Records to link this task to — each item needs target_object (slug) and "
-        "target_record_id (UUID)",
-    )
-    assignees: list[Assignee] = Field(
-        default_factory=list,
-        description="Workspace members to assign the task to — each item needs "
-        "referenced_actor_type (workspace-member) and referenced_actor_id (UUID)",
-    )
+    is_completed: bool = False
+    linked_records: list[LinkedRecord] = Field(default_factory=list)
+    assignees: list[Assignee] = Field(default_factory=list)
 
 
 class ListTasksInput(ToolInput):
-    linked_object: str | None = Field(
-        default=None, description="Object type slug to filter tasks by linked record type"
-    )
-    linked_record_id: str | None = Field(
-        default=None, description="UUID of the record tasks are linked to — use with linked_object"
-    )
-    is_completed: bool | None = Field(
-        default=None, description="true for completed, false for open, omit to return all"
-    )
-    limit: int = Field(
-        default=20, ge=1, le=500, description="Number of tasks to return (default 20)"
-    )
-    offset: int = Field(default=0, ge=0, description="Tasks to skip for pagination (default 0)")
+    linked_object: str | None = None
+    linked_record_id: str | None = Field(default=None, description="Give with linked_object")
+    is_completed: bool | None = Field(default=None, description="Omit for all")
+    limit: int = Field(default=20, ge=1, le=500)
+    offset: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _pair(self) -> ListTasksInput:
@@ -83,20 +61,18 @@ class ListTasksInput(ToolInput):
 
 
 class TaskInput(ToolInput):
-    task_id: str = Field(description="UUID of the task")
+    task_id: str
 
 
 class DeleteTaskInput(TaskInput):
-    dry_run: bool = Field(default=False, description="Only preview what would be deleted")
+    dry_run: bool = False
 
 
 class UpdateTaskInput(TaskInput):
     deadline_at: str | None = Field(default=None, description=DEADLINE)
-    is_completed: bool | None = Field(default=None, description="true to complete the task")
-    linked_records: list[LinkedRecord] | None = Field(
-        default=None, description="Replaces the linked records"
-    )
-    assignees: list[Assignee] | None = Field(default=None, description="Replaces the assignees")
+    is_completed: bool | None = None
+    linked_records: list[LinkedRecord] | None = Field(default=None, description="Replaces all")
+    assignees: list[Assignee] | None = Field(default=None, description="Replaces all")
 
     @model_validator(mode="after")
     def _something(self) -> UpdateTaskInput:
@@ -157,16 +133,15 @@ def task_tools() -> list[ToolSpec]:
     return [
         ToolSpec(
             "attio_create_task",
-            "Create a new task in Attio, optionally linked to records and assigned to workspace "
-            "members. Only plaintext is supported for task content.",
+            "Create a task (plaintext content), optionally linked to records and assigned to "
+            "workspace members.",
             CreateTaskInput,
             T_WRITE,
             create_task,
         ),
         ToolSpec(
             "attio_list_tasks",
-            "List tasks, optionally those linked to one record and/or by completion status. "
-            "Returns next_offset when more may follow.",
+            "List tasks, optionally of one record and/or by completion.",
             ListTasksInput,
             T_READ,
             list_tasks,
@@ -174,7 +149,7 @@ def task_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_get_task",
-            "Retrieve a task: content, deadline, completion status, assignees, linked records.",
+            "Get a task: content, deadline, completion, assignees, linked records.",
             TaskInput,
             T_READ,
             get_task,
@@ -182,7 +157,7 @@ def task_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_delete_task",
-            "Permanently delete a task. Irreversible; use dry_run to see what would be deleted.",
+            "Permanently delete a task; dry_run previews.",
             DeleteTaskInput,
             ("task:read-write",),
             delete_task,
@@ -191,8 +166,7 @@ def task_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_update_task",
-            "Update a task: complete it (is_completed), reschedule it (deadline_at), reassign it "
-            "(assignees) or change its linked records. Only the given fields change.",
+            "Complete, reschedule, reassign or relink a task; only the fields given change.",
             UpdateTaskInput,
             T_WRITE,
             update_task,

@@ -21,36 +21,32 @@ UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 
 
 class ListWebhooksInput(ToolInput):
-    limit: int = Field(default=10, ge=1, le=100, description="Number of webhooks to return")
-    offset: int = Field(default=0, ge=0, description="Webhooks to skip for pagination")
+    limit: int = Field(default=10, ge=1, le=100)
+    offset: int = Field(default=0, ge=0)
 
 
 class WebhookInput(ToolInput):
-    webhook_id: str = Field(description="UUID of the webhook")
+    webhook_id: str
 
 
 class DeleteWebhookInput(WebhookInput):
-    dry_run: bool = Field(default=False, description="Only preview what would be deleted")
+    dry_run: bool = False
 
 
 class Subscription(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    event_type: str = Field(description="Event type, e.g. record.created")
-    filter: dict[str, Any] | None = Field(default=None, description="Event filter, or null")
+    event_type: str = Field(description="e.g. record.created")
+    filter: dict[str, Any] | None = Field(default=None, description="null: every event")
 
 
 class CreateWebhookInput(ToolInput):
-    target_url: str = Field(pattern=r"^https://", description="HTTPS URL events are posted to")
-    subscriptions: list[Subscription] = Field(
-        min_length=1, description="Event subscriptions: [{event_type, filter}]"
-    )
+    target_url: str = Field(pattern=r"^https://")
+    subscriptions: list[Subscription] = Field(min_length=1)
 
 
 class UpdateWebhookInput(WebhookInput):
-    target_url: str | None = Field(default=None, pattern=r"^https://", description="New URL")
-    subscriptions: list[Subscription] | None = Field(
-        default=None, description="Replaces the subscriptions"
-    )
+    target_url: str | None = Field(default=None, pattern=r"^https://")
+    subscriptions: list[Subscription] | None = Field(default=None, description="Replaces all")
 
     @model_validator(mode="after")
     def _something(self) -> UpdateWebhookInput:
@@ -61,15 +57,13 @@ class UpdateWebhookInput(WebhookInput):
 
 class MeetingFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    participants: list[str] | None = Field(
-        default=None, description="Workspace member UUIDs or email addresses of participants"
-    )
-    linked_object: str | None = Field(default=None, description="Object slug of a linked record")
-    linked_record_id: str | None = Field(default=None, description="UUID of a linked record")
-    starts_before: str | None = Field(default=None, description="ISO 8601; exclusive")
-    ends_from: str | None = Field(default=None, description="ISO 8601; inclusive")
-    timezone: str | None = Field(default=None, description="IANA zone for all-day meetings")
-    sort: Literal["start_asc", "start_desc"] | None = Field(default=None, description="Order")
+    participants: list[str] | None = Field(default=None, description="Member UUIDs or emails")
+    linked_object: str | None = None
+    linked_record_id: str | None = Field(default=None, description="Give with linked_object")
+    starts_before: str | None = Field(default=None, description="ISO 8601, exclusive")
+    ends_from: str | None = Field(default=None, description="ISO 8601, inclusive")
+    timezone: str | None = Field(default=None, description="IANA, for all-day meetings")
+    sort: Literal["start_asc", "start_desc"] | None = None
 
     @model_validator(mode="after")
     def _pair(self) -> MeetingFilter:
@@ -79,30 +73,23 @@ class MeetingFilter(BaseModel):
 
 
 class ListMeetingsInput(ToolInput):
-    filter: MeetingFilter | None = Field(
-        default=None,
-        description="Filter conditions (e.g., by participant UUIDs or linked record IDs)",
-    )
-    limit: int = Field(default=50, ge=1, le=200, description="Number of meetings to return")
-    offset: int = Field(default=0, ge=0, description="Meetings to skip for pagination")
+    filter: MeetingFilter | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0)
 
 
 class MeetingInput(ToolInput):
-    meeting_id: str = Field(description="UUID of the meeting")
+    meeting_id: str
 
 
 class ListCallRecordingsInput(MeetingInput):
-    limit: int = Field(default=50, ge=1, le=200, description="Recordings per page")
-    cursor: str | None = Field(
-        default=None, min_length=1, description="next_cursor from the previous page"
-    )
+    limit: int = Field(default=50, ge=1, le=200)
+    cursor: str | None = Field(default=None, min_length=1, description="A next_cursor")
 
 
 class CallTranscriptInput(MeetingInput):
-    call_recording_id: str = Field(description="UUID of the call recording")
-    cursor: str | None = Field(
-        default=None, min_length=1, description="next_cursor from the previous page of segments"
-    )
+    call_recording_id: str
+    cursor: str | None = Field(default=None, min_length=1, description="A next_cursor")
 
 
 class MeetingTime(BaseModel):
@@ -110,13 +97,9 @@ class MeetingTime(BaseModel):
     ones (one model rather than a union, so a mistake is reported against the field)."""
 
     model_config = ConfigDict(extra="forbid")
-    datetime: AwareDatetime | None = Field(
-        default=None, description="ISO 8601 with offset, e.g. 2026-03-10T14:00:00Z"
-    )
-    timezone: str | None = Field(default=None, description="IANA zone, e.g. Europe/London")
-    date: dt.date | None = Field(
-        default=None, description="YYYY-MM-DD, all-day meetings only (end is exclusive)"
-    )
+    datetime: AwareDatetime | None = Field(default=None, description="e.g. 2026-03-10T14:00:00Z")
+    timezone: str | None = Field(default=None, description="IANA, e.g. Europe/London")
+    date: dt.date | None = Field(default=None, description="All-day only; end is exclusive")
 
     @model_validator(mode="after")
     def _one_form(self) -> MeetingTime:
@@ -129,47 +112,38 @@ class MeetingTime(BaseModel):
 
 class Participant(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email_address: str = Field(pattern=r"^[^@\s]+@[^@\s]+$", description="Participant's email")
-    is_organizer: bool = Field(default=False, description="Whether they organise the meeting")
-    status: Literal["accepted", "tentative", "declined", "pending"] = Field(
-        default="accepted", description="Their response to the invitation"
-    )
+    email_address: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    is_organizer: bool = False
+    status: Literal["accepted", "tentative", "declined", "pending"] = "accepted"
 
 
 class MeetingLink(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    object: str = Field(min_length=1, description="Object slug or UUID, e.g. companies")
-    record_id: str = Field(pattern=UUID, description="UUID of the record")
+    object: str = Field(min_length=1, description="e.g. companies")
+    record_id: str = Field(pattern=UUID)
 
 
 class CalendarRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ical_uid: str = Field(min_length=1, description="The calendar event's iCal UID")
-    provider: Literal["google", "microsoft"] = Field(description="Calendar the event syncs from")
-    is_recurring: bool = Field(description="Whether the event recurs")
+    ical_uid: str = Field(min_length=1)
+    provider: Literal["google", "microsoft"]
+    is_recurring: bool
     original_start_time: str | None = Field(
-        default=None, description="Required for exceptions of recurring events"
+        default=None, description="For an exception of a recurring event"
     )
 
 
 class FindOrCreateMeetingInput(ToolInput):
     external_ref: str | CalendarRef = Field(
-        description="Your stable id for the meeting (a non-empty string), or for calendar "
-        "events {ical_uid, provider, is_recurring}: an existing meeting with it is returned "
-        "unchanged"
+        description="Your stable id, or a calendar event's {ical_uid, provider, is_recurring}"
     )
-    title: str = Field(description="Meeting title")
-    description: str = Field(default="", description="Meeting description")
-    is_all_day: bool = Field(description="true: start/end are {date}; false: {datetime}")
-    start: MeetingTime = Field(description="{datetime, timezone} or, all-day, {date}")
-    end: MeetingTime = Field(description="Same form as start, not before it")
-    participants: list[Participant] = Field(
-        description="Participants [{email_address, is_organizer (default false), "
-        "status (default accepted)}]"
-    )
-    linked_records: list[MeetingLink] = Field(
-        default_factory=list, description="Records to link: [{object, record_id}]"
-    )
+    title: str
+    description: str = ""
+    is_all_day: bool = Field(description="true: start/end are {date}; false: {datetime, timezone}")
+    start: MeetingTime
+    end: MeetingTime = Field(description="Not before start")
+    participants: list[Participant]
+    linked_records: list[MeetingLink] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _times(self) -> FindOrCreateMeetingInput:
@@ -358,7 +332,7 @@ def workspace_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_get_webhook",
-            "Retrieve a webhook: target URL, subscribed events, status.",
+            "Get a webhook: target URL, subscriptions, status.",
             WebhookInput,
             ("webhook:read",),
             get_webhook,
@@ -366,7 +340,7 @@ def workspace_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_delete_webhook",
-            "Permanently delete a webhook. Use dry_run to see what would be deleted.",
+            "Permanently delete a webhook; dry_run previews.",
             DeleteWebhookInput,
             ("webhook:read-write",),
             delete_webhook,
@@ -375,8 +349,8 @@ def workspace_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_create_webhook",
-            "Create a webhook posting the subscribed events to an HTTPS URL. Its signing "
-            "secret is kept by the gateway, never returned to the agent.",
+            "Create a webhook posting the subscribed events to an HTTPS URL (its signing "
+            "secret stays with the gateway).",
             CreateWebhookInput,
             ("webhook:read-write",),
             create_webhook,
@@ -391,8 +365,7 @@ def workspace_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_list_meetings",
-            "List meetings, optionally by participants (member UUIDs or emails) or a linked "
-            "record. Returns next_offset when more may follow.",
+            "List meetings, optionally by participants, linked record or time.",
             ListMeetingsInput,
             meeting_read,
             list_meetings,
@@ -400,7 +373,7 @@ def workspace_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_get_meeting",
-            "Retrieve one meeting: title, times, participants, linked records.",
+            "Get a meeting: title, times, participants, linked records.",
             MeetingInput,
             meeting_read,
             get_meeting,
@@ -408,8 +381,7 @@ def workspace_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_find_or_create_meeting",
-            "Find the meeting with this external_ref, or create it with these times, "
-            "participants and linked records (an existing meeting is returned unchanged).",
+            "Log a meeting: return the one with this external_ref unchanged, or create it.",
             FindOrCreateMeetingInput,
             ("meeting:read-write", "record_permission:read"),
             find_or_create_meeting,
@@ -417,8 +389,7 @@ def workspace_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_list_call_recordings",
-            "List a meeting's call recordings (status processing, completed or failed). "
-            "Returns next_cursor when more follow.",
+            "List a meeting's call recordings (processing, completed or failed).",
             ListCallRecordingsInput,
             recording_read,
             list_call_recordings,
@@ -426,8 +397,8 @@ def workspace_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "attio_get_call_transcript",
-            "Read a call recording's transcript: speech segments with speakers and times, a "
-            "page at a time (next_cursor). Compact output gives 'Speaker: words' lines.",
+            "A call recording's transcript, a page at a time (next_cursor); compact output "
+            "gives 'Speaker: words' lines.",
             CallTranscriptInput,
             recording_read,
             get_call_transcript,

@@ -62,5 +62,18 @@ def test_per_object_copies_point_at_the_generic_tool() -> None:
 def test_mcp_listing_size() -> None:
     numbers = definitions_numbers()
     assert numbers["tools"] == 82
-    assert numbers["mcp_list_bytes"] <= 54_000
-    assert numbers["mcp_read_only_bytes"] <= 22_000
+    assert numbers["mcp_list_bytes"] <= 40_000
+    assert numbers["mcp_read_only_bytes"] <= 18_000
+
+
+def test_sub_schemas_are_shared_only_when_used_twice() -> None:
+    meeting = catalog().get("attio_find_or_create_meeting").input_schema()
+    assert set(meeting["$defs"]) == {"MeetingTime"}  # start and end
+    participant = meeting["properties"]["participants"]["items"]
+    assert participant["required"] == ["email_address"] and "$ref" not in participant
+    for spec in catalog().search():
+        schema = spec.input_schema()
+        text = str(schema)
+        for name in schema.get("$defs", {}):
+            assert text.count(f"#/$defs/{name}") >= 2, (spec.name, name)
+        assert not [a for a in _keywords(schema.get("$defs", {}), "additionalProperties")]

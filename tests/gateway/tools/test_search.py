@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from attio_gateway.tools import catalog
-from attio_gateway.tools.search import ToolIndex, readiness
+from attio_gateway.tools.search import ToolIndex, _words, readiness
 
 TASKS: list[list[str]] = json.loads(Path(__file__).with_name("tool_search_tasks.json").read_text())
 
@@ -39,3 +39,10 @@ def test_readiness() -> None:
         "missing_scopes": ["note:read"],
     }
     assert readiness([], connected=True)["status"] == "ready"
+
+
+def test_plurals_in_ies_meet_their_singular() -> None:
+    # "list every company" must reach attio_list_companies
+    assert "company" in _words("companies") and "entry" in _words("entries")
+    names = [s.name for s in ToolIndex(catalog().search()).search("list every company", limit=3)]
+    assert "attio_list_companies" in names
