@@ -9,8 +9,9 @@ Sections:
    share of the limit achieved and 429s that reached the caller;
 4. response size of a 25-company listing, default vs compact;
 5. emulator query latency at 1k, 10k and 100k records;
-6. the emulator at scale (``benchmarks/emulator_scale.py``): load, memory, sorts and
-   ``$contains`` at 1k/10k/100k people (1M with ``BENCH_FULL=1``) against a baseline ref.
+7. the emulator at scale (``benchmarks/emulator_scale.py``): load, memory, sorts and
+   ``$contains`` at 1k/10k/100k people (1M with ``BENCH_FULL=1``) against a baseline ref
+   (section 6 of the page, tools for agents, is ``benchmarks/tools_context.py``'s).
 The emulator runs as a separate process (as it would for a user) for 1 to 4; for 3 its
 50,000 records are written into a workspace file first, which the process then serves.
 Section 5 queries the emulator's store in process.
@@ -673,7 +674,7 @@ def main() -> None:
     results["bulk_export"] = asyncio.run(bench_bulk_export(5_000 if QUICK else 50_000))
     print("5: emulator queries …", flush=True)
     results["emulator_queries"] = bench_emulator_queries()
-    print("6: emulator at scale …", flush=True)
+    print("7: emulator at scale …", flush=True)
     baseline = os.environ.get("BENCH_EMULATOR_BASELINE", emulator_scale.BASELINE) or None
     sizes = emulator_scale.bench_sizes(quick=QUICK)
     results["emulator_scale"] = emulator_scale.run(sizes, 7, baseline)

@@ -4,7 +4,7 @@ the same run, so the ratios compare like with like on the same (busy) machine.
 
     .venv/bin/python -m benchmarks.emulator_scale [--baseline 28938ca] [--sizes 1000,10000]
 
-``make bench`` (``python -m benchmarks``) runs it as section 6 against ``BASELINE`` (the
+``make bench`` (``python -m benchmarks``) runs it as section 7 against ``BASELINE`` (the
 tree before issue #16's work; ``BENCH_EMULATOR_BASELINE`` picks another ref, empty for
 none), the baseline up to 100k rows only. Each (implementation, size) runs in its own
 process, so its max RSS is its own. Queries go through ``query_records`` (filter
@@ -202,10 +202,10 @@ def _p50(row: dict[str, Any], key: str) -> float:
 
 
 def markdown(report: dict[str, Any]) -> list[str]:
-    """Section 6 of docs/benchmarks.md from a ``run`` report."""
+    """Section 7 of docs/benchmarks.md from a ``run`` report."""
     ref = report.get("baseline_ref")
     lines = [
-        "## 6. Emulator at scale (people with name, email and job title; "
+        "## 7. Emulator at scale (people with name, email and job title; "
         "`benchmarks/emulator_scale.py`)",
         "",
         "Each row count loads people into a fresh in-memory store in its own process and times "
@@ -279,7 +279,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--markdown", action="store_true", help="print section 6 of the last run")
+    parser.add_argument("--markdown", action="store_true", help="print section 7 of the last run")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
