@@ -16,6 +16,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+__all__ = ["Settings", "private_dir", "private_file"]
+
 logger = logging.getLogger(__name__)
 
 

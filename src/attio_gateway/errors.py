@@ -33,6 +33,32 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "AccountNotActiveError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConflictError",
+    "DecryptionError",
+    "GatewayError",
+    "InsufficientScopeError",
+    "InvalidInputError",
+    "MissingKeyError",
+    "MissingScopesError",
+    "NotFoundError",
+    "OAuthFlowError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "RequestTooLargeError",
+    "StorageError",
+    "ToolError",
+    "ToolInputError",
+    "UpstreamError",
+    "UpstreamUnauthorizedError",
+    "UpstreamUnavailableError",
+    "VaultError",
+    "WriteOutcomeUnknownError",
+]
+
 
 class GatewayError(Exception):
     """Base of every attio-gateway error."""

@@ -13,6 +13,22 @@ from attio_gateway.errors import AuthenticationError
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.admin import ApiClient, verify_access_token
 
+__all__ = [
+    "AccountsReader",
+    "AccountsWriter",
+    "ApiClientDep",
+    "ClientsAdmin",
+    "ConnectionsAdmin",
+    "GatewayDep",
+    "MetricsDep",
+    "ProxyClient",
+    "Scoped",
+    "ToolsClient",
+    "get_api_client",
+    "get_gateway",
+    "get_metrics",
+]
+
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/oauth/token")
 
 

@@ -20,6 +20,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from attio_gateway.errors import GatewayError
 
+__all__ = [
+    "ERROR_RESPONSES",
+    "ErrorBody",
+    "ErrorDetail",
+    "error_response",
+    "install_error_handlers",
+]
+
 logger = logging.getLogger("attio_gateway.api")
 
 

@@ -21,6 +21,19 @@ from pydantic import SecretStr
 from attio_gateway.errors import OAuthFlowError, UpstreamUnavailableError
 from attio_gateway.proxy.httpx_errors import sending
 
+__all__ = [
+    "Introspection",
+    "TokenGrant",
+    "authorization_url",
+    "check_client_credentials",
+    "exchange_code",
+    "introspect",
+    "new_state",
+    "pkce_pair",
+    "refresh_grant",
+    "revoke_token",
+]
+
 
 @dataclass(frozen=True)
 class TokenGrant:

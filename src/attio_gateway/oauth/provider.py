@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "ATTIO",
+    "ATTIO_SCOPES",
+    "PROVIDERS",
+    "SCOPE_DESCRIPTIONS",
+    "Provider",
+    "scope_satisfied",
+]
+
 
 @dataclass(frozen=True)
 class Provider:

@@ -33,6 +33,15 @@ from attio_gateway.proxy.retry import (
     parse_retry_after,
 )
 
+__all__ = [
+    "ATTIO_API_URL",
+    "AttioClient",
+    "TokenProvider",
+    "UnauthorizedHook",
+    "new_http_client",
+    "upstream_error",
+]
+
 ATTIO_API_URL = "https://api.attio.com"
 
 TokenProvider = Callable[[], Awaitable[str]]

@@ -20,6 +20,19 @@ from redis.exceptions import RedisError
 from attio_gateway.config import Settings
 from attio_gateway.errors import StorageError
 
+__all__ = [
+    "CALL_RECORDING_CREATE",
+    "READ_METHODS",
+    "InProcessRateLimiter",
+    "Limits",
+    "RateLimiter",
+    "RedisRateLimiter",
+    "is_read",
+    "rate_limiter_from_settings",
+    "redis_client",
+    "slots_for",
+]
+
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The bucket of Attio's stricter limit on attaching call recordings (1 a second), taken
 #: on top of a write slot; passed to ``acquire`` in place of a method.

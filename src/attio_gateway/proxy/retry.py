@@ -19,6 +19,17 @@ from enum import Enum
 
 from attio_gateway.config import Settings
 
+__all__ = [
+    "IDEMPOTENT",
+    "Decision",
+    "Failure",
+    "RetryPolicy",
+    "decide",
+    "failure_of_status",
+    "parse_retry_after",
+    "retry_policy_from_settings",
+]
+
 #: Delta seconds, ASCII digits only (str.isdigit also accepts "²", which float() rejects).
 _SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
 

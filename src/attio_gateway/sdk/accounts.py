@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from attio_gateway.clock import Clock
 from attio_gateway.errors import ConflictError, InvalidInputError, NotFoundError, ToolInputError
+from attio_gateway.jsonvalue import JSONObject
 from attio_gateway.oauth.lifecycle import Lifecycle
 from attio_gateway.oauth.states import AccountStatus
 from attio_gateway.sdk import models
@@ -172,7 +173,7 @@ class Accounts:
         return connection, row
 
     async def ensure(
-        self, connection: ConnectionRow, identifier: str, *, api_config: dict[str, Any] | None
+        self, connection: ConnectionRow, identifier: str, *, api_config: JSONObject | None
     ) -> AccountRow:
         """The account for ``identifier`` on ``connection``, created pending if absent —
         race-free: callers asking for a new identifier at once all get the one row."""
@@ -256,8 +257,8 @@ class Accounts:
         connection_name: str,
         identifier: str,
         *,
-        authorization_details: dict[str, Any] | None,
-        api_config: dict[str, Any] | None,
+        authorization_details: JSONObject | None,
+        api_config: JSONObject | None,
         exists_ok: bool,
     ) -> models.ConnectedAccountResponse:
         """The account for ``identifier`` (created pending; ``exists_ok=False``: it must be
@@ -282,8 +283,8 @@ class Accounts:
         connection_name: str,
         identifier: str,
         *,
-        authorization_details: dict[str, Any] | None,
-        api_config: dict[str, Any] | None,
+        authorization_details: JSONObject | None,
+        api_config: JSONObject | None,
     ) -> models.ConnectedAccountResponse:
         connection, account = await self.find(
             connection_name=connection_name, identifier=identifier
@@ -298,9 +299,10 @@ class Accounts:
         return await self.response(account, connection)
 
     async def _import(
-        self, connection: ConnectionRow, account: AccountRow, details: dict[str, Any]
+        self, connection: ConnectionRow, account: AccountRow, details: JSONObject
     ) -> AccountRow:
-        token = (details.get("oauth_token") or {}).get("access_token")
+        oauth_token = details.get("oauth_token")
+        token = oauth_token.get("access_token") if isinstance(oauth_token, dict) else None
         if not isinstance(token, str) or not token:
             raise ToolInputError(
                 'authorization_details must be {"oauth_token": {"access_token": "..."}}.',

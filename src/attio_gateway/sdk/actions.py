@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from attio_gateway.errors import NotFoundError, ToolInputError
+from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.oauth.lifecycle import Lifecycle
 from attio_gateway.sdk import models
 from attio_gateway.sdk.accounts import Accounts
@@ -78,10 +79,10 @@ class AsyncActions:
         self,
         connection_name: str,
         identifier: str,
-        authorization_details: dict[str, Any] | None = None,
+        authorization_details: JSONObject | None = None,
         organization_id: str | None = None,
         user_id: str | None = None,
-        api_config: dict[str, Any] | None = None,
+        api_config: JSONObject | None = None,
     ) -> models.ConnectedAccountResponse:
         """A new account for ``identifier`` (pending, or ACTIVE with the token in
         ``authorization_details``: ``{"oauth_token": {"access_token": "..."}}``).
@@ -104,10 +105,10 @@ class AsyncActions:
         self,
         connection_name: str,
         identifier: str,
-        authorization_details: dict[str, Any] | None = None,
+        authorization_details: JSONObject | None = None,
         organization_id: str | None = None,
         user_id: str | None = None,
-        api_config: dict[str, Any] | None = None,
+        api_config: JSONObject | None = None,
     ) -> models.ConnectedAccountResponse:
         """``create_connected_account``, or the account ``identifier`` already has.
 
@@ -130,10 +131,10 @@ class AsyncActions:
         self,
         connection_name: str,
         identifier: str,
-        authorization_details: dict[str, Any] | None = None,
+        authorization_details: JSONObject | None = None,
         organization_id: str | None = None,
         user_id: str | None = None,
-        api_config: dict[str, Any] | None = None,
+        api_config: JSONObject | None = None,
     ) -> models.ConnectedAccountResponse:
         """Change the account's ``api_config``, or activate it with a token the app holds.
 
@@ -265,11 +266,11 @@ class AsyncActions:
         path: str = "/",
         method: str = "GET",
         query_params: dict[str, Any] | None = None,
-        body: Any = None,
+        body: JSONValue = None,
         form_data: dict[str, Any] | None = None,
         raw_body: bytes | str | None = None,
         headers: dict[str, str] | None = None,
-        json: Any = None,
+        json: JSONValue = None,
         connected_account_id: str | None = None,
     ) -> ProxyResponse:
         """Call Attio's REST API as the user: ``body`` or ``json`` is sent as JSON. Attio's
@@ -302,7 +303,7 @@ class AsyncActions:
 
     async def execute_tool(
         self,
-        tool_input: dict[str, Any],
+        tool_input: JSONObject,
         tool_name: str,
         identifier: str | None = None,
         connected_account_id: str | None = None,
@@ -336,7 +337,7 @@ class AsyncActions:
         query: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.ToolListing:
         """The catalog's tools (with ``identifier``: whether the account may use each).
 
         Raises:

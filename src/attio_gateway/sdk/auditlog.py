@@ -34,6 +34,16 @@ from attio_gateway.storage import Database
 from attio_gateway.storage import queries as q
 from attio_gateway.storage.records import AuditEventRow
 
+__all__ = [
+    "CLOSE_TIMEOUT",
+    "LINGER_SECONDS",
+    "MAX_BATCH",
+    "MAX_QUEUED",
+    "RETRY_DELAYS",
+    "Audit",
+    "AuditWriter",
+]
+
 log = logging.getLogger(__name__)
 
 MAX_QUEUED = 10_000

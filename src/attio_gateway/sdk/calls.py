@@ -2,7 +2,8 @@
 
 account (found, must be ACTIVE; cached for a few seconds) → token (from the vault,
 refreshed when due; cached) → rate limiter → retry → Attio → a refused token asks the
-OAuth lifecycle's one revocation path → audit event (queued, never awaited by the call).
+OAuth lifecycle's one revocation path → audit event (a proxied call's only queued; a tool
+call's stored before it returns, as its execution id names it).
 ``execute_tool`` adds the catalog's steps (input, scopes, coercion, output shaping)
 between the token and Attio.
 """
@@ -20,6 +21,7 @@ import httpx
 
 from attio_gateway.clock import Clock
 from attio_gateway.errors import AccountNotActiveError, GatewayError
+from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.oauth.lifecycle import Lifecycle
 from attio_gateway.oauth.provider import PROVIDERS
 from attio_gateway.proxy import AttioClient, RateLimiter, RetryPolicy
@@ -175,8 +177,12 @@ class Calls:
         identifier: str | None,
         connected_account_id: str | None,
         event: dict[str, Any],
+        stored: bool,
     ) -> AsyncIterator[_Call]:
-        """Find the account, give the body its client, and audit what happened."""
+        """Find the account, give the body its client, and audit what happened: with
+        ``stored``, the event is stored before the call returns (a tool call's execution id
+        names a stored event); otherwise it is only queued, so a proxied call never waits
+        for a commit (stored within ~50 ms, see auditlog)."""
         connection, account = await self.account_for_call(
             connection_name=connection_name,
             identifier=identifier,
@@ -193,9 +199,8 @@ class Calls:
             call.error_code = call.error_code or exc.code
             raise
         finally:
-            # Not awaited: the call would otherwise wait for a commit (see auditlog).
             await self._audit.record(
-                wait=False,
+                wait=stored,
                 outcome=call.outcome or "error",
                 connection_name=connection.name,
                 identifier=account.identifier,
@@ -215,7 +220,7 @@ class Calls:
         path: str,
         method: str,
         query_params: dict[str, Any] | None,
-        json: Any,
+        json: JSONValue,
         form_data: dict[str, Any] | None,
         raw_body: bytes | str | None,
         headers: dict[str, str] | None,
@@ -229,6 +234,7 @@ class Calls:
             identifier=identifier,
             connected_account_id=connected_account_id,
             event=event,
+            stored=False,
         ) as call:
             response = await call.client.request(
                 method,
@@ -257,7 +263,7 @@ class Calls:
     async def execute_tool(
         self,
         *,
-        tool_input: dict[str, Any],
+        tool_input: JSONObject,
         tool_name: str,
         identifier: str | None,
         connected_account_id: str | None,
@@ -272,6 +278,7 @@ class Calls:
             identifier=identifier,
             connected_account_id=connected_account_id,
             event={"event_id": execution_id, "kind": "tool", "tool_name": spec.name},
+            stored=True,
         ) as call:
             account = call.account
             try:
@@ -304,7 +311,7 @@ class Calls:
         query: str | None,
         page_size: int | None,
         page_token: str | None,
-    ) -> dict[str, Any]:
+    ) -> models.ToolListing:
         """``{"tools": [{"definition": {...}, "usable": bool, "missing_scopes": [...]}], ...}``."""
         granted: frozenset[str] | None = None
         if identifier:
@@ -315,7 +322,7 @@ class Calls:
         specs = tool_catalog().search(name=tool_name, query=query)
         offset = page_offset(page_token)
         size = min(max(page_size or 100, 1), 500)
-        tools = []
+        tools: list[models.ToolEntry] = []
         for spec in specs[offset : offset + size]:
             missing = spec.missing_scopes(granted) if granted is not None else []
             tools.append(

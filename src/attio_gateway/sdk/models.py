@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +20,8 @@ __all__ = [
     "ConnectionStatus",
     "ExecuteToolResponse",
     "ListConnectedAccountsResponse",
+    "ToolEntry",
+    "ToolListing",
     "VerifyUserResponse",
     "Workspace",
 ]
@@ -124,3 +126,20 @@ class AuditEvent(_Model):
     duration_ms: int | None
     error_code: str | None
     request_id: str | None
+
+
+class ToolEntry(TypedDict):
+    """One tool of ``list_tools``: its definition, and whether the account may use it."""
+
+    #: The tool's definition: name, description, input schema (JSON Schema), annotations.
+    definition: dict[str, Any]
+    usable: bool
+    missing_scopes: list[str]
+
+
+class ToolListing(TypedDict):
+    """What ``list_tools`` returns: a page of tools (the hosted service's shape)."""
+
+    tools: list[ToolEntry]
+    next_page_token: str | None
+    total_size: int

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from attio_gateway import errors
+from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.proxy.httpx_errors import sending
 from attio_gateway.sdk import models
 from attio_gateway.sdk.response import ProxyResponse
@@ -273,11 +274,11 @@ class RemoteActions:
         path: str = "/",
         method: str = "GET",
         query_params: dict[str, Any] | None = None,
-        body: Any = None,
+        body: JSONValue = None,
         form_data: dict[str, Any] | None = None,
         raw_body: bytes | str | None = None,
         headers: dict[str, str] | None = None,
-        json: Any = None,
+        json: JSONValue = None,
         connected_account_id: str | None = None,
     ) -> ProxyResponse:
         """Attio's answer as it came (a 404 from Attio is a 404 here), dict-indexable.
@@ -329,7 +330,7 @@ class RemoteActions:
 
     def execute_tool(
         self,
-        tool_input: dict[str, Any],
+        tool_input: JSONObject,
         tool_name: str,
         identifier: str | None = None,
         connected_account_id: str | None = None,
@@ -359,7 +360,7 @@ class RemoteActions:
         query: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.ToolListing:
         params = _drop_none(
             {
                 "connection_name": connection_name,
@@ -371,5 +372,5 @@ class RemoteActions:
                 "page_token": page_token,
             }
         )
-        tools: dict[str, Any] = self._gw.call("GET", "/tools", params=params)
+        tools: models.ToolListing = self._gw.call("GET", "/tools", params=params)
         return tools

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+__all__ = ["ProxyResponse"]
+
 
 class ProxyResponse:
     def __init__(self, response: httpx.Response) -> None:

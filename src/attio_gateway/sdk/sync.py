@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import SecretStr
 
 from attio_gateway.config import Settings
+from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.sdk import models
 from attio_gateway.sdk.actions import AsyncActions
 from attio_gateway.sdk.gateway import AsyncGateway
@@ -76,10 +77,10 @@ class SyncActions:
         self,
         connection_name: str,
         identifier: str,
-        authorization_details: dict[str, Any] | None = None,
+        authorization_details: JSONObject | None = None,
         organization_id: str | None = None,
         user_id: str | None = None,
-        api_config: dict[str, Any] | None = None,
+        api_config: JSONObject | None = None,
     ) -> models.ConnectedAccountResponse:
         """See ``AsyncActions.create_connected_account`` (same errors)."""
         return self._run(
@@ -97,10 +98,10 @@ class SyncActions:
         self,
         connection_name: str,
         identifier: str,
-        authorization_details: dict[str, Any] | None = None,
+        authorization_details: JSONObject | None = None,
         organization_id: str | None = None,
         user_id: str | None = None,
-        api_config: dict[str, Any] | None = None,
+        api_config: JSONObject | None = None,
     ) -> models.ConnectedAccountResponse:
         """See ``AsyncActions.get_or_create_connected_account`` (same errors)."""
         return self._run(
@@ -120,10 +121,10 @@ class SyncActions:
         self,
         connection_name: str,
         identifier: str,
-        authorization_details: dict[str, Any] | None = None,
+        authorization_details: JSONObject | None = None,
         organization_id: str | None = None,
         user_id: str | None = None,
-        api_config: dict[str, Any] | None = None,
+        api_config: JSONObject | None = None,
     ) -> models.ConnectedAccountResponse:
         """See ``AsyncActions.update_connected_account`` (same errors)."""
         return self._run(
@@ -209,11 +210,11 @@ class SyncActions:
         path: str = "/",
         method: str = "GET",
         query_params: dict[str, Any] | None = None,
-        body: Any = None,
+        body: JSONValue = None,
         form_data: dict[str, Any] | None = None,
         raw_body: bytes | str | None = None,
         headers: dict[str, str] | None = None,
-        json: Any = None,
+        json: JSONValue = None,
         connected_account_id: str | None = None,
     ) -> ProxyResponse:
         """See ``AsyncActions.request`` (same errors)."""
@@ -235,7 +236,7 @@ class SyncActions:
 
     def execute_tool(
         self,
-        tool_input: dict[str, Any],
+        tool_input: JSONObject,
         tool_name: str,
         identifier: str | None = None,
         connected_account_id: str | None = None,
@@ -258,7 +259,7 @@ class SyncActions:
         query: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> models.ToolListing:
         """See ``AsyncActions.list_tools`` (same errors)."""
         return self._run(
             self._actions.list_tools(

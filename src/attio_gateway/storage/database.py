@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from attio_gateway.config import Settings, private_dir, private_file
 from attio_gateway.errors import ConflictError, GatewayError, NotFoundError, StorageError
 
+__all__ = ["Database", "translate_errors"]
+
 #: sqlalchemy exception → (gateway error, message prefix); first match wins.
 _ERROR_MAP: tuple[tuple[type[SQLAlchemyError], type[GatewayError], str], ...] = (
     (IntegrityError, ConflictError, "Already exists or still referenced"),

@@ -19,6 +19,15 @@ from attio_gateway.storage.tables import metadata
 if TYPE_CHECKING:
     from alembic.config import Config
 
+__all__ = [
+    "MIGRATIONS",
+    "MIGRATION_LOCK_KEY",
+    "alembic_config",
+    "current_revision",
+    "schema_drift",
+    "upgrade_database",
+]
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The PostgreSQL advisory lock held while migrating: the bytes of "attiogw!" as a bigint.
 MIGRATION_LOCK_KEY = int.from_bytes(b"attiogw!", "big")

@@ -6,6 +6,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+__all__ = [
+    "AccountRow",
+    "ApiClientRow",
+    "AuditEventRow",
+    "AuthorizationRequestRow",
+    "ConnectionRow",
+    "CredentialRow",
+    "DashboardSessionRow",
+    "SessionTokenRow",
+]
+
 
 @dataclass(frozen=True)
 class ConnectionRow:

@@ -18,6 +18,8 @@ from sqlalchemy import Column, Table, select, update
 from attio_gateway.storage.database import Database
 from attio_gateway.storage.tables import metadata
 
+__all__ = ["SEALED_KEYS", "SEALED_SUFFIX", "SealedLocation", "reseal_all", "sealed_locations"]
+
 SEALED_SUFFIX = "_sealed"
 #: The ``Column.info`` entry of a JSON column: the keys of its object that hold sealed text.
 SEALED_KEYS = "sealed_keys"

@@ -21,6 +21,22 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+__all__ = [
+    "UTCDateTime",
+    "account_secrets",
+    "api_clients",
+    "audit_events",
+    "authorization_requests",
+    "connected_accounts",
+    "connections",
+    "credentials",
+    "dashboard_sessions",
+    "metadata",
+    "operators",
+    "server_secrets",
+    "session_tokens",
+]
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in and out, on SQLite (which keeps no zone) and PostgreSQL."""

@@ -23,6 +23,17 @@ from pydantic import SecretStr
 from attio_gateway.config import Settings, private_dir, private_file
 from attio_gateway.errors import ConfigurationError, DecryptionError, MissingKeyError
 
+__all__ = [
+    "KEY_FILE_NAME",
+    "KeyRing",
+    "Sealed",
+    "key_file",
+    "load_keyring",
+    "new_key_text",
+    "parse_key",
+    "write_key_file",
+]
+
 logger = logging.getLogger(__name__)
 
 KEY_FILE_NAME = "vault.keys"

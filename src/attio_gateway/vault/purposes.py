@@ -5,6 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+__all__ = [
+    "BY_LOCATION",
+    "access_token",
+    "account_secret",
+    "client_secret",
+    "code_verifier",
+    "pending_refresh_token",
+    "pending_token",
+    "refresh_token",
+    "server_secret",
+]
+
 
 def client_secret(connection_id: str) -> str:
     return f"connection:{connection_id}:client_secret"

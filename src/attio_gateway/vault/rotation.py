@@ -12,6 +12,8 @@ from attio_gateway.storage.sealed import SealedLocation, reseal_all, sealed_loca
 from attio_gateway.vault import purposes
 from attio_gateway.vault.keyring import KeyRing, Sealed
 
+__all__ = ["RotationReport", "rotate"]
+
 
 @dataclass(frozen=True)
 class RotationReport:

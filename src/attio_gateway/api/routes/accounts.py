@@ -16,6 +16,8 @@ from attio_gateway.api.deps import AccountsReader, AccountsWriter, GatewayDep
 from attio_gateway.api.errors import ERROR_RESPONSES
 from attio_gateway.sdk import models
 
+__all__ = ["router"]
+
 router = APIRouter(
     prefix="/connected-accounts", tags=["connected accounts"], responses=ERROR_RESPONSES
 )

@@ -14,6 +14,8 @@ from attio_gateway.api.deps import ClientsAdmin, GatewayDep
 from attio_gateway.api.errors import ERROR_RESPONSES
 from attio_gateway.sdk import admin
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/api-clients", tags=["api clients"], responses=ERROR_RESPONSES)
 
 ScopeName = Literal[

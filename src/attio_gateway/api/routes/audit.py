@@ -12,6 +12,8 @@ from attio_gateway.api.deps import AccountsReader, GatewayDep
 from attio_gateway.api.errors import ERROR_RESPONSES
 from attio_gateway.sdk.models import AuditEvent
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/audit-events", tags=["audit"], responses=ERROR_RESPONSES)
 
 Filter = Annotated[str | None, Query(min_length=1, max_length=500)]

@@ -10,6 +10,8 @@ from attio_gateway.api.deps import GatewayDep
 from attio_gateway.api.errors import ERROR_RESPONSES
 from attio_gateway.sdk.admin import AccessToken, issue_access_token
 
+__all__ = ["router"]
+
 router = APIRouter(tags=["auth"], responses=ERROR_RESPONSES)
 
 

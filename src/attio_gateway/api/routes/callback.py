@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from attio_gateway.api.deps import GatewayDep
 from attio_gateway.errors import GatewayError
 
+__all__ = ["router"]
+
 router = APIRouter(tags=["oauth callback"])
 
 

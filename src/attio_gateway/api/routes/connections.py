@@ -13,6 +13,8 @@ from attio_gateway.errors import InsufficientScopeError
 from attio_gateway.sdk.admin import ApiClient
 from attio_gateway.sdk.models import Connection
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/connections", tags=["connections"], responses=ERROR_RESPONSES)
 
 Name = Annotated[str, Path(min_length=1, max_length=200)]

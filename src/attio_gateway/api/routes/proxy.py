@@ -14,6 +14,8 @@ from attio_gateway.api.deps import GatewayDep, MetricsDep, ProxyClient
 from attio_gateway.api.errors import ERROR_RESPONSES
 from attio_gateway.errors import RateLimitedError
 
+__all__ = ["router"]
+
 router = APIRouter(tags=["proxy"], responses=ERROR_RESPONSES)
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]

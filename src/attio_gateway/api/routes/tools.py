@@ -14,6 +14,8 @@ from attio_gateway.api.errors import ERROR_RESPONSES
 from attio_gateway.errors import GatewayError, RateLimitedError
 from attio_gateway.sdk import models
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/tools", tags=["tools"], responses=ERROR_RESPONSES)
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]

@@ -16,6 +16,8 @@ from typing import Any
 from attio_gateway.config import Settings
 from attio_gateway.sdk.sync import Gateway
 
+__all__ = ["ScalekitClient"]
+
 
 class ScalekitClient:
     """``client.actions`` (alias ``client.connect``): the hosted SDK's methods, unchanged."""
