@@ -27,11 +27,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/python scripts/ensure_test_tools.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## lint: the strict gates CI runs besides the tests
+## lint: the strict gates CI runs besides the tests (ruff, format, mypy, import contracts)
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 check: lint test
 
