@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -14,27 +14,34 @@ from tests.emulator.helpers import error
 NEW_PERSON = {"data": {"values": {}}}
 
 
+def _stop_the_clock(state: EmulatorState) -> None:
+    """Every request falls in one instant: the counts are exact however slowly they come."""
+    state.limits.clock = lambda: 1000.0
+
+
 async def test_write_burst_is_limited_with_http_date(
     client: httpx.AsyncClient, emulator_state: EmulatorState
 ) -> None:
+    _stop_the_clock(emulator_state)
     statuses = []
     for i in range(30):
+        sent_at = datetime.now(UTC)
         response = await client.post(
             "/v2/objects/companies/records", json={"data": {"values": {"name": f"Co {i}"}}}
         )
+        answered_at = datetime.now(UTC)
         statuses.append(response.status_code)
-    assert statuses[:25] == [200] * 25
-    assert 429 in statuses[25:]
+    assert statuses == [200] * 25 + [429] * 5
     limited = response  # the 30th request is past the limit
     error(limited, 429, "rate_limit_exceeded")
     assert limited.json()["type"] == "rate_limit_error"
     # A query is a POST that only reads: it counts against the read limit, not the write one.
     assert (await client.post("/v2/objects/people/records/query", json={})).status_code == 200
     retry_at = parsedate_to_datetime(limited.headers["Retry-After"])
-    now = datetime.now(UTC)
-    # An HTTP date, in the future, within the one-second window (plus rounding up).
+    # An HTTP date: the end of the one-second window, rounded up to a whole second — after
+    # the request was sent, at most two seconds after it was answered (however long it took).
     assert retry_at.tzinfo is not None
-    assert 0 <= (retry_at - now).total_seconds() <= 2
+    assert sent_at < retry_at <= answered_at + timedelta(seconds=2)
     assert emulator_state.limits.rejected >= 1
 
 
@@ -42,6 +49,7 @@ async def test_read_limit_is_separate_and_per_token(
     client: httpx.AsyncClient, emulator_state: EmulatorState
 ) -> None:
     emulator_state.limits = Limits(reads_per_second=3, writes_per_second=1)
+    _stop_the_clock(emulator_state)
     codes = [(await client.get("/v2/workspace_members")).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     # Writes have their own budget.
@@ -54,7 +62,10 @@ async def test_read_limit_is_separate_and_per_token(
     assert response.status_code == 200
 
 
-async def test_limits_configurable_and_off_switch(client: httpx.AsyncClient) -> None:
+async def test_limits_configurable_and_off_switch(
+    client: httpx.AsyncClient, emulator_state: EmulatorState
+) -> None:
+    _stop_the_clock(emulator_state)  # kept when /_emulator/limits replaces the limits
     set_to = await client.post("/_emulator/limits", json={"enabled": False})
     assert set_to.status_code == 200
     codes = {(await client.get("/v2/workspace_members")).status_code for _ in range(150)}

@@ -41,6 +41,7 @@ async def reset(state: StateDep) -> dict[str, Any]:
         writes_per_second=limits.writes_per_second,
         enabled=limits.enabled,
         call_recording_creates_per_second=limits.call_recording_creates_per_second,
+        clock=limits.clock,
     )
     return {}
 
@@ -105,7 +106,7 @@ async def set_faults(state: StateDep, body: FaultRequest) -> dict[str, Any]:
 @router.post("/limits")
 async def set_limits(state: StateDep, body: LimitRequest) -> dict[str, Any]:
     """Change (or switch off) the per-token rate limits."""
-    state.limits = Limits(**body.model_dump())
+    state.limits = Limits(**body.model_dump(), clock=state.limits.clock)
     return {**body.model_dump(), "rejected": 0}
 
 
