@@ -216,7 +216,9 @@ async def test_scopes(client: httpx.AsyncClient, emulator_state: EmulatorState) 
 async def test_create_is_limited_to_one_per_second(
     client: httpx.AsyncClient, emulator_state: EmulatorState
 ) -> None:
-    emulator_state.limits = Limits()  # Attio's defaults: 1 create/s on top of 25 writes/s
+    # Attio's defaults: 1 create/s on top of 25 writes/s; the stopped clock keeps both
+    # creates in one window however slowly they are sent.
+    emulator_state.limits = Limits(clock=lambda: 1000.0)
     meeting_id = await new_meeting(client)
     await new_recording(client, meeting_id)
     second = await client.post(

@@ -216,10 +216,10 @@ async def test_retry_budget_setting_reaches_sdk_calls(
     async with AsyncGateway(settings) as gw:
         await create_emulator_connection(gw, emulator.base_url)
         await connect_user(gw, "u")
-        emulator.state.limits = Limits(reads_per_second=1)  # fresh windows, one read a second
-        # Sent together, so all reach the emulator within its one-second window even on a
-        # busy machine: one is answered, the others get 429 and (budget 0) are not retried;
-        # the default budget would wait ~1 s and retry them.
+        # Fresh windows, one read a second, and a stopped clock: all three reads fall in
+        # one window however slowly a busy machine sends them. One is answered, the others
+        # get 429 and (budget 0) are not retried; the default budget would wait and retry.
+        emulator.state.limits = Limits(reads_per_second=1, clock=lambda: 1000.0)
         outcomes = await asyncio.gather(
             *(gw.actions.request(identifier="u", path="/v2/objects") for _ in range(3)),
             return_exceptions=True,
