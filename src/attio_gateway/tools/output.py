@@ -25,8 +25,8 @@ def _simple(value: dict[str, Any]) -> Any:
         return value.get("phone_number")
     if kind == "record-reference":
         return {"object": value.get("target_object"), "record_id": value.get("target_record_id")}
-    if kind == "actor-reference":
-        return value.get("referenced_actor_id")
+    if kind == "actor-reference":  # a member, an API token or Attio itself
+        return {"type": value.get("referenced_actor_type"), "id": value.get("referenced_actor_id")}
     if kind == "currency":
         return {"amount": value.get("currency_value"), "currency": value.get("currency_code")}
     if "value" in value:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from attio_gateway.errors import ToolInputError
+from attio_gateway.errors import GatewayError, ToolInputError
 from attio_gateway.proxy.paths import attio_path
 from attio_gateway.tools.context import ToolContext
 from attio_gateway.tools.filters import check_filter
@@ -109,6 +109,41 @@ def _shape(ctx: ToolContext, record: dict[str, Any], fields: list[str] | None = 
     return compact_record(record, fields) if ctx.output == "compact" else record
 
 
+#: At most this many referenced records are named per result (one query per object).
+NAMED_TARGETS = 100
+
+
+async def _name_targets(ctx: ToolContext, compacted: list[dict[str, Any]]) -> None:
+    """Compact record references gain their target's ``name`` where that is cheap: one query
+    per referenced object for all the targets of this result (up to ``NAMED_TARGETS``). A
+    target without a text name, or a query Attio refuses, leaves the reference as it is."""
+    refs = [
+        ref
+        for record in compacted
+        for value in record["values"].values()
+        for ref in (value if isinstance(value, list) else [value])
+        if isinstance(ref, dict) and set(ref) == {"object", "record_id"}
+    ]
+    by_object: dict[str, set[str]] = {}
+    for ref in refs[:NAMED_TARGETS]:
+        by_object.setdefault(str(ref["object"]), set()).add(str(ref["record_id"]))
+    names: dict[str, str] = {}
+    for obj, ids in by_object.items():
+        path = attio_path("/v2/objects/{object}/records/query", object=obj)
+        query = {"filter": {"record_id": {"$in": sorted(ids)}}, "limit": len(ids)}
+        try:
+            found = await ctx.attio.call("POST", path, json=query)
+        except GatewayError:
+            continue
+        for target in found.get("data", []):
+            name = compact_record(target, ["name"])["values"].get("name")
+            if isinstance(name, str):
+                names[target["id"]["record_id"]] = name
+    for ref in refs:
+        if ref["record_id"] in names:
+            ref["name"] = names[ref["record_id"]]
+
+
 async def _create(ctx: ToolContext, obj: str, values: dict[str, Any]) -> Any:
     path = attio_path("/v2/objects/{object}/records", object=obj)
     coerced = await coerce_values(ctx.schema, obj, values)
@@ -126,13 +161,18 @@ async def _list(ctx: ToolContext, obj: str, args: ListInput) -> Any:
         body["sorts"] = [s.model_dump(exclude_none=True) for s in args.sorts]
     result = await ctx.attio.call("POST", path, json=body)
     records = [_shape(ctx, r, args.fields) for r in result["data"]]
+    if ctx.output == "compact":
+        await _name_targets(ctx, records)
     return page(records, offset=args.offset, limit=args.limit)
 
 
 async def _get(ctx: ToolContext, obj: str, record_id: str) -> Any:
     path = attio_path("/v2/objects/{object}/records/{record_id}", object=obj, record_id=record_id)
     body = await ctx.attio.call("GET", path)
-    return {"data": _shape(ctx, body["data"])}
+    shaped = _shape(ctx, body["data"])
+    if ctx.output == "compact":
+        await _name_targets(ctx, [shaped])
+    return {"data": shaped}
 
 
 async def _delete(ctx: ToolContext, obj: str, record_id: str, dry_run: bool) -> Any:
