@@ -22,9 +22,9 @@ def _mcp_list_bytes(definitions: list[dict[str, Any]]) -> int:
     """The ``tools/list`` result as the MCP SDK puts it on the wire."""
     import mcp_types as types
 
-    from attio_gateway.mcp_server.server import _tool
+    from attio_gateway.mcp_server.definitions import mcp_tool
 
-    result = types.ListToolsResult(tools=[_tool(d) for d in definitions])
+    result = types.ListToolsResult(tools=[mcp_tool(d) for d in definitions])
     wire = result.model_dump(by_alias=True, mode="json", exclude_none=True)
     return len(json.dumps(wire, ensure_ascii=False, separators=(",", ":")))
 

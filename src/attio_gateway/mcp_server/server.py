@@ -9,10 +9,8 @@ over stdio, the session token's account over streamable HTTP (see ``http.py``).
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import mcp_types as types
@@ -27,12 +25,24 @@ from attio_gateway.errors import (
     NotFoundError,
     ToolInputError,
 )
+from attio_gateway.mcp_server.definitions import (
+    ERROR_KEYS,
+    AccountBinding,
+    AccountOf,
+    error_dict,
+    error_result,
+    fixed_account,
+    mcp_tool,
+    offered_tools,
+    owner_of,
+    read_result_tool,
+    to_json,
+)
 from attio_gateway.sdk import AccountStatus, AsyncGateway, attio_path
 from attio_gateway.tools import catalog as tool_catalog
 from attio_gateway.tools.results import (
     DEFAULT_BUDGET_TOKENS,
     READ_RESULT,
-    READ_RESULT_DESCRIPTION,
     ReadResultInput,
     ResultStore,
     dumps,
@@ -47,12 +57,13 @@ from attio_gateway.tools.search import (
     readiness,
     search_mode_definitions,
 )
-from attio_gateway.tools.spec import ToolInput, lean_schema
+from attio_gateway.tools.spec import ToolInput
 
 #: What a call may ask for with an ``output`` argument (``full`` is Attio's own data).
 OUTPUTS = {"compact": "compact", "full": "default", "default": "default"}
 
 __all__ = [
+    "ERROR_KEYS",
     "SERVER_NAME",
     "AccountBinding",
     "AccountOf",
@@ -70,127 +81,6 @@ OBJECT_URI_PREFIX = SCHEMA_URI + "/"
 RESOURCE_NOT_FOUND = -32002
 #: Attribute types whose allowed values live behind their own endpoint.
 OPTION_ENDPOINTS = {"select": "options", "status": "statuses"}
-
-
-@dataclass(frozen=True)
-class AccountBinding:
-    """Whose Attio account a request acts as: an identifier (on a connection) or an account id."""
-
-    identifier: str | None = None
-    connection_name: str | None = None
-    connected_account_id: str | None = None
-
-
-AccountOf = Callable[[ServerRequestContext[Any, Any]], Awaitable[AccountBinding]]
-
-
-def fixed_account(identifier: str, connection_name: str | None = None) -> AccountOf:
-    """Every request acts as the same user (the stdio server: one process per user)."""
-    binding = AccountBinding(identifier=identifier, connection_name=connection_name)
-
-    async def account_of(ctx: ServerRequestContext[Any, Any]) -> AccountBinding:
-        return binding
-
-    return account_of
-
-
-def _tool(definition: dict[str, Any]) -> types.Tool:
-    """An MCP tool. Only the hints that differ from MCP's defaults (not read-only,
-    destructive, not idempotent, open world) are sent: each costs every client's context."""
-    hints = definition.get("annotations") or {}
-    read_only = bool(hints.get("readOnlyHint"))
-    return types.Tool(
-        name=definition["name"],
-        description=definition.get("description"),
-        input_schema=definition["input_schema"],
-        annotations=types.ToolAnnotations(
-            read_only_hint=True if read_only else None,
-            destructive_hint=None if read_only or hints.get("destructiveHint", True) else False,
-            idempotent_hint=True if hints.get("idempotentHint") and not read_only else None,
-            open_world_hint=None if hints.get("openWorldHint", True) else False,
-        ),
-    )
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def error_result(error: dict[str, Any]) -> types.CallToolResult:
-    """A failed call as the model sees it: ``is_error`` plus the structured error."""
-    body = {"error": error}
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=_json(body))],
-        structured_content=body,
-        is_error=True,
-    )
-
-
-#: Every error carries these keys (``None`` when they do not apply), so clients can rely on them.
-ERROR_KEYS = ("code", "message", "field", "hint", "authorization_link")
-
-
-def _error_dict(exc: GatewayError) -> dict[str, Any]:
-    error: dict[str, Any] = dict.fromkeys(ERROR_KEYS) | exc.to_dict()
-    if isinstance(exc, AccountNotActiveError) and exc.authorization_link and not error["hint"]:
-        error["hint"] = (
-            "Ask the user to open authorization_link and connect their Attio account, "
-            "then call the tool again."
-        )
-    return error
-
-
-async def offered_tools(
-    gateway: AsyncGateway, *, read_only: bool = False, only: Sequence[str] | None = None
-) -> dict[str, types.Tool]:
-    """The catalog's tools as MCP tools, narrowed to ``only`` and to read-only ones on request.
-
-    Raises:
-        NotFoundError: a name in ``only`` is not a tool of the catalog.
-    """
-    definitions: list[dict[str, Any]] = []
-    page_token: str | None = None
-    while True:
-        page = await gateway.actions.list_tools(page_size=500, page_token=page_token)
-        definitions.extend(entry["definition"] for entry in page["tools"])
-        page_token = page.get("next_page_token")
-        if not page_token:
-            break
-    tools = {d["name"]: _tool(d) for d in definitions}
-    if only is not None:
-        unknown = sorted(set(only) - set(tools))
-        if unknown:
-            raise NotFoundError(
-                f"No tool named {', '.join(unknown)}; see `attio-gateway tools list`."
-            )
-        tools = {name: tools[name] for name in only}
-    if read_only:
-        tools = {
-            name: tool
-            for name, tool in tools.items()
-            if tool.annotations is not None and tool.annotations.read_only_hint
-        }
-    return tools
-
-
-def read_result_tool() -> types.Tool:
-    return types.Tool(
-        name=READ_RESULT,
-        description=READ_RESULT_DESCRIPTION,
-        input_schema=lean_schema(ReadResultInput.model_json_schema()),
-        annotations=types.ToolAnnotations(read_only_hint=True),
-    )
-
-
-def _owner(binding: AccountBinding) -> str:
-    """Whose stored results a binding may read."""
-    return "|".join(
-        (
-            binding.connected_account_id or "",
-            binding.connection_name or "",
-            binding.identifier or "",
-        )
-    )
 
 
 def build_server(
@@ -227,12 +117,12 @@ def build_server(
     async def not_connected(binding: AccountBinding, exc: NotFoundError) -> dict[str, Any]:
         """A user the gateway has never seen gets a link to connect, like an expired one."""
         if binding.identifier is None:
-            return _error_dict(exc)
+            return error_dict(exc)
         try:
             await gateway.actions.get_connected_account_details(
                 connection_name=binding.connection_name, identifier=binding.identifier
             )
-            return _error_dict(exc)  # the account exists: something else was not found
+            return error_dict(exc)  # the account exists: something else was not found
         except NotFoundError:
             pass
         try:
@@ -240,8 +130,8 @@ def build_server(
                 identifier=binding.identifier, connection_name=binding.connection_name
             )
         except GatewayError:
-            return _error_dict(exc)
-        return _error_dict(
+            return error_dict(exc)
+        return error_dict(
             AccountNotActiveError(
                 f"{binding.identifier!r} has not connected their Attio account yet; send the "
                 "user the authorization link.",
@@ -254,7 +144,7 @@ def build_server(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         if tool_search:
-            meta = [_tool(d) for d in search_mode_definitions()]
+            meta = [mcp_tool(d) for d in search_mode_definitions()]
             return types.ListToolsResult(tools=[*meta, read_result_tool()])
         return types.ListToolsResult(tools=[*(await catalog()).values(), read_result_tool()])
 
@@ -283,7 +173,7 @@ def build_server(
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or None
             return error_result(
-                _error_dict(ToolInputError(f"{name}: '{field}' {first['msg']}", field=field))
+                error_dict(ToolInputError(f"{name}: '{field}' {first['msg']}", field=field))
             )
         ready = await ready_of(ctx)
         specs = [s for s in tool_catalog().search() if s.name in offered]
@@ -297,7 +187,7 @@ def build_server(
         else:
             if args.name not in offered:
                 return error_result(
-                    _error_dict(NotFoundError(f"No tool named {args.name!r}; search first."))
+                    error_dict(NotFoundError(f"No tool named {args.name!r}; search first."))
                 )
             spec = tool_catalog().get(args.name)
             body = {**spec.definition(), **ready(spec.name)}
@@ -314,12 +204,12 @@ def build_server(
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or None
             return error_result(
-                _error_dict(ToolInputError(f"{READ_RESULT}: '{field}' {first['msg']}", field=field))
+                error_dict(ToolInputError(f"{READ_RESULT}: '{field}' {first['msg']}", field=field))
             )
         try:
-            part = store.read(_owner(await account_of(ctx)), args.result_id, args.cursor)
+            part = store.read(owner_of(await account_of(ctx)), args.result_id, args.cursor)
         except GatewayError as exc:
-            return error_result(_error_dict(exc))
+            return error_result(error_dict(exc))
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=dumps(part))], structured_content=part
         )
@@ -336,7 +226,7 @@ def build_server(
             inner = arguments.get("name")
             if not isinstance(inner, str) or not isinstance(arguments.get("arguments"), dict):
                 return error_result(
-                    _error_dict(
+                    error_dict(
                         ToolInputError(
                             f"{CALL_TOOL} takes name (a tool) and arguments (an object).",
                             field="name" if not isinstance(inner, str) else "arguments",
@@ -358,7 +248,7 @@ def build_server(
         wanted = arguments.pop("output", output)
         if wanted not in OUTPUTS:
             return error_result(
-                _error_dict(
+                error_dict(
                     ToolInputError(
                         f"output must be compact or full, got {wanted!r}.", field="output"
                     )
@@ -378,7 +268,7 @@ def build_server(
         except NotFoundError as exc:
             return error_result(await not_connected(binding, exc))
         except GatewayError as exc:
-            return error_result(_error_dict(exc))
+            return error_result(error_dict(exc))
         except Exception:
             # A bug must not end the session; the model gets a plain failure, the log the trace.
             logger.exception("tool %s failed unexpectedly", params.name)
@@ -387,7 +277,7 @@ def build_server(
                 | {"code": "internal_error", "message": f"{params.name} failed unexpectedly."}
             )
         # The tool's own result, not wrapped again; the execution id rides in _meta.
-        fitted = store.fit(_owner(binding), response.data, budget_tokens=budget_tokens)
+        fitted = store.fit(owner_of(binding), response.data, budget_tokens=budget_tokens)
         structured = fitted if isinstance(fitted, dict) else {"result": fitted}
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=dumps(fitted))],
@@ -418,7 +308,7 @@ def build_server(
                 connected_account_id=binding.connected_account_id,
             )
         except GatewayError as exc:
-            raise MCPError(types.INTERNAL_ERROR, exc.message, data=_error_dict(exc)) from exc
+            raise MCPError(types.INTERNAL_ERROR, exc.message, data=error_dict(exc)) from exc
         if response.status_code == 404:
             raise MCPError(RESOURCE_NOT_FOUND, f"Attio has no {path}.", data=response.json())
         if not response.ok:
@@ -434,7 +324,7 @@ def build_server(
         try:  # the slug comes from the resource URI: built, never concatenated
             obj_path = attio_path("/v2/objects/{object}", object=slug)
         except ToolInputError as exc:
-            raise MCPError(RESOURCE_NOT_FOUND, exc.message, data=_error_dict(exc)) from exc
+            raise MCPError(RESOURCE_NOT_FOUND, exc.message, data=error_dict(exc)) from exc
         obj = await attio_get(ctx, obj_path)
         attributes = await attio_get(ctx, obj_path + "/attributes")
         for attribute in attributes:
@@ -514,7 +404,7 @@ def build_server(
         return types.ReadResourceResult(
             contents=[
                 types.TextResourceContents(
-                    uri=uri, mime_type="application/json", text=_json(content)
+                    uri=uri, mime_type="application/json", text=to_json(content)
                 )
             ]
         )
