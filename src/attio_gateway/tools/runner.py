@@ -51,7 +51,6 @@ async def run_tool(
     granted_scopes: frozenset[str] | None,
     output: str = "default",
     schema_cache: dict[str, Any] | None = None,
-    read_only: bool = False,
     on_secret: SecretSink | None = None,
 ) -> Any:
     """Validate, check scopes, coerce/check through the handler, call Attio, shape output.
@@ -59,12 +58,6 @@ async def run_tool(
     ``granted_scopes=None`` skips the scope preflight (the caller does not know them)."""
     if output not in OUTPUTS:
         raise ToolInputError(f"output must be one of {OUTPUTS}, got {output!r}", field="output")
-    if read_only and not spec.read_only:
-        raise ToolInputError(
-            f"{spec.name} writes to Attio, and this gateway is in read-only mode; only read "
-            "tools are available.",
-            field=None,
-        )
     args = validate_input(spec, tool_input)
     missing = spec.missing_scopes(granted_scopes, args)
     if missing:
@@ -96,7 +89,6 @@ async def execute_tool(
     granted_scopes: frozenset[str] | None,
     schema_cache: dict[str, Any] | None = None,
     output: Literal["default", "compact"] = "default",
-    read_only: bool = False,
     on_secret: SecretSink | None = None,
 ) -> Any:
     """The single entry point: look the tool up by name, then ``run_tool``."""
@@ -108,6 +100,5 @@ async def execute_tool(
         granted_scopes=granted_scopes,
         output=output,
         schema_cache=schema_cache,
-        read_only=read_only,
         on_secret=on_secret,
     )

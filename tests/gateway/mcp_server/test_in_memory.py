@@ -50,6 +50,12 @@ async def test_read_only_and_named_tools_narrow_the_list(gateway: AsyncGateway) 
         names = {tool.name for tool in (await client.list_tools()).tools}
     read_only = {spec.name for spec in catalog().search(name=None, query=None) if spec.read_only}
     assert names == read_only | {"attio_read_result"} and "attio_create_company" not in names
+    await connect_user(gateway, "alice")
+    async with client_for(gateway, read_only=True) as client:
+        write = await client.call_tool("attio_create_company", {"values": '{"name": "X"}'})
+        read = await client.call_tool("attio_list_objects", {})
+    assert write.is_error and write.structured_content["error"]["code"] == "unknown_tool"
+    assert not read.is_error
 
     only = ["attio_list_objects", "attio_create_company"]
     async with client_for(gateway, tools=only) as client:

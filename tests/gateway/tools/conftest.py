@@ -99,12 +99,11 @@ def run(attio: AttioClient, member_id: str, gateway: AsyncGateway | None) -> Run
         *,
         output: Any = "default",
         scopes: frozenset[str] | None = None,
-        read_only: bool = False,
         **tool_input: Any,
     ) -> Any:
         if gateway is not None:
-            if scopes is not None or read_only:
-                pytest.skip("scopes and read-only mode are checked in the direct runs")
+            if scopes is not None:
+                pytest.skip("scopes are checked in the direct runs")
             result = await gateway.actions.execute_tool(
                 tool_input=tool_input, tool_name=tool, identifier=USER, output=output
             )
@@ -117,7 +116,6 @@ def run(attio: AttioClient, member_id: str, gateway: AsyncGateway | None) -> Run
             granted_scopes=scopes,
             schema_cache=cache,
             output=output,
-            read_only=read_only,
         )
 
     return _run

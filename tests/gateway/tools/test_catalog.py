@@ -194,10 +194,9 @@ async def test_read_write_grant_satisfies_read(run: Run) -> None:
     assert result == {"data": [], "next_offset": None}
 
 
-async def test_read_only_mode_refuses_writes_and_serves_reads(run: Run) -> None:
-    with pytest.raises(ToolInputError, match="read-only mode"):
-        await run("attio_create_company", values={"name": "X"}, read_only=True)
-    assert (await run("attio_list_objects", read_only=True))["data"]
+def test_the_read_only_selection_holds_only_read_tools() -> None:
+    """Read-only mode itself (what `mcp --read-only` offers and lets call) is tested
+    through the MCP server, where it is enforced: tests/gateway/mcp_server."""
     read_tools = catalog().search(read_only=True)
     assert read_tools and all(t.read_only for t in read_tools)
     assert not any(t.name.startswith(("attio_create", "attio_delete")) for t in read_tools)
