@@ -3,7 +3,7 @@
 The only place in the gateway that catches ``httpx`` exceptions.
 """
 
-from attio_gateway.proxy.client import AttioClient, TokenProvider, UnauthorizedHook, upstream_error
+from attio_gateway.proxy.client import AttioClient, TokenProvider, upstream_error
 from attio_gateway.proxy.ratelimit import (
     InProcessRateLimiter,
     Limits,
@@ -21,7 +21,6 @@ __all__ = [
     "RedisRateLimiter",
     "RetryPolicy",
     "TokenProvider",
-    "UnauthorizedHook",
     "rate_limiter_from_settings",
     "retry_policy_from_settings",
     "upstream_error",

@@ -37,7 +37,6 @@ __all__ = [
     "ATTIO_API_URL",
     "AttioClient",
     "TokenProvider",
-    "UnauthorizedHook",
     "new_http_client",
     "upstream_error",
 ]
@@ -47,7 +46,6 @@ ATTIO_API_URL = "https://api.attio.com"
 TokenProvider = Callable[[], Awaitable[str]]
 #: Called with Attio's 401 answer (the token was revoked or is invalid) before it is
 #: returned or raised, so the auth layer can mark the account EXPIRED.
-UnauthorizedHook = Callable[[httpx.Response], Awaitable[None]]
 
 
 def new_http_client(
@@ -72,7 +70,6 @@ class AttioClient:
         workspace_key: str = "default",
         retry_policy: RetryPolicy | None = None,
         http: httpx.AsyncClient | None = None,
-        on_unauthorized: UnauthorizedHook | None = None,
     ) -> None:
         if (token is None) == (token_provider is None):
             raise ValueError("give exactly one of token or token_provider")
@@ -84,7 +81,6 @@ class AttioClient:
         self.rate_limiter = rate_limiter or InProcessRateLimiter()
         self.workspace_key = workspace_key
         self.retry_policy = retry_policy or RetryPolicy()
-        self.on_unauthorized = on_unauthorized
 
     async def __aenter__(self) -> AttioClient:
         return self
@@ -158,8 +154,8 @@ class AttioClient:
             else:
                 answered = failure_of_status(response.status_code)
                 if answered is None:
-                    if response.status_code == 401 and self.on_unauthorized is not None:
-                        await self.on_unauthorized(response)
+                    # A 401 is the caller's to judge: the one revocation path is
+                    # oauth.lifecycle (Lifecycle.revoked), called by sdk.calls.
                     return response
                 failure = answered
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
