@@ -14,6 +14,7 @@ __all__ = [
     "ConnectionRow",
     "CredentialRow",
     "DashboardSessionRow",
+    "IdempotencyRow",
     "SessionTokenRow",
 ]
 
@@ -124,3 +125,19 @@ class SessionTokenRow:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class IdempotencyRow:
+    """One idempotency key of one account (``state``: in_flight, done or unknown)."""
+
+    account_id: str
+    key: str
+    fingerprint: str
+    request: dict[str, Any]
+    state: str
+    owner: str
+    result: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime

@@ -31,6 +31,7 @@ __all__ = [
     "connections",
     "credentials",
     "dashboard_sessions",
+    "idempotency_keys",
     "metadata",
     "operators",
     "server_secrets",
@@ -263,4 +264,32 @@ dashboard_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Index("ix_dashboard_sessions_username", "username"),
     Index("ix_dashboard_sessions_expires_at", "expires_at"),
+)
+
+#: Idempotency keys, per connected account: a write retried with the same key is answered
+#: from here instead of being sent again. ``fingerprint`` is the SHA-256 of the canonical
+#: request (see ``sdk/idempotency.py``), ``request`` that canonical request itself (what a
+#: retry of an unknown outcome reconciles by), ``result`` the answer returned (status and
+#: body). Both are plain JSON: they hold customer data as Attio returned it, never a token
+#: or secret (those never pass through a request or result body). ``state`` is
+#: ``in_flight`` (claimed by ``owner``, before the request leaves), ``done`` or ``unknown``.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column(
+        "account_id",
+        String(36),
+        ForeignKey("connected_accounts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("owner", String(36), nullable=False),
+    Column("result", JSON, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_idempotency_keys_expires_at", "expires_at"),
 )

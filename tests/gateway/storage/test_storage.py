@@ -43,7 +43,7 @@ async def test_migrations_from_empty_match_the_tables(database_url: str) -> None
         assert await current_revision(db) == "0001"
         await upgrade_database(db)
         await upgrade_database(db)  # idempotent
-        assert await current_revision(db) == "0005"
+        assert await current_revision(db) == "0006"
         assert await schema_drift(db) == []
     finally:
         await db.dispose()
@@ -308,7 +308,7 @@ async def test_upgrade_from_settings_creates_the_default_sqlite_file(tmp_path: P
     assert (tmp_path / "fresh" / "gateway.db").exists()
     db = Database.from_settings(settings)
     try:
-        assert await current_revision(db) == "0005"
+        assert await current_revision(db) == "0006"
     finally:
         await db.dispose()
 
