@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from attio_gateway.errors import NotFoundError, ToolInputError
 from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.oauth.lifecycle import Lifecycle
@@ -18,6 +20,7 @@ from attio_gateway.sdk import models
 from attio_gateway.sdk.accounts import Accounts
 from attio_gateway.sdk.calls import Calls
 from attio_gateway.sdk.response import ProxyResponse
+from attio_gateway.tools.search import SearchToolsInput, catalog_index, readiness
 
 __all__ = ["AsyncActions"]
 
@@ -354,3 +357,63 @@ class AsyncActions:
             page_size=page_size,
             page_token=page_token,
         )
+
+    async def search_tools(
+        self,
+        query: str,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+        limit: int = 5,
+    ) -> models.ToolSearchResult:
+        """The catalog's best tools for a task in the user's words ("move a deal to another
+        stage"), best first, each with the user's readiness: ``ready``, ``needs_connection``
+        (no active account yet: send the authorization link) or ``needs_scopes`` (with the
+        scopes the grant lacks). Without a user, ``status`` is ``None``.
+
+        Raises:
+            ToolInputError: an empty or over-long ``query``, or ``limit`` outside 1 to 20.
+            NotFoundError: no such connection, or no account with ``connected_account_id``.
+        """
+        try:
+            args = SearchToolsInput(query=query, limit=limit)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "query"
+            raise ToolInputError(f"search_tools: '{field}' {first['msg']}", field=field) from None
+        found = catalog_index().search(args.query, limit=args.limit)
+        named = identifier is not None or connected_account_id is not None
+        connected, granted = False, frozenset[str]()
+        if named:
+            try:
+                _, account = await self._accounts.find(
+                    connection_name=connection_name,
+                    identifier=identifier,
+                    connected_account_id=connected_account_id,
+                )
+            except NotFoundError:
+                if connected_account_id is not None:
+                    raise
+                # Only a missing account means "connect first": an unknown connection is an error.
+                await self._accounts.list_page(
+                    connection_name=connection_name,
+                    identifier=identifier,
+                    provider=None,
+                    page_size=1,
+                    page_token=None,
+                )
+            else:
+                connected = account.status == models.AccountStatus.ACTIVE
+                granted = frozenset(account.granted_scopes)
+        hits: list[models.ToolSearchHit] = []
+        for spec in found:
+            ready = readiness(spec.missing_scopes(granted), connected=connected)
+            hits.append(
+                {
+                    "name": spec.name,
+                    "description": spec.description,
+                    "status": ready["status"] if named else None,
+                    "missing_scopes": ready["missing_scopes"] if named else [],
+                }
+            )
+        return {"query": args.query, "tools": hits}

@@ -22,6 +22,8 @@ __all__ = [
     "ListConnectedAccountsResponse",
     "ToolEntry",
     "ToolListing",
+    "ToolSearchHit",
+    "ToolSearchResult",
     "VerifyUserResponse",
     "Workspace",
 ]
@@ -143,3 +145,21 @@ class ToolListing(TypedDict):
     tools: list[ToolEntry]
     next_page_token: str | None
     total_size: int
+
+
+class ToolSearchHit(TypedDict):
+    """One tool found by ``search_tools``, and whether the user can call it now."""
+
+    name: str
+    description: str
+    #: ``ready``, ``needs_connection`` or ``needs_scopes``; ``None`` when no user was named.
+    status: str | None
+    #: The scopes the user's grant lacks for this tool (with ``needs_scopes``).
+    missing_scopes: list[str]
+
+
+class ToolSearchResult(TypedDict):
+    """What ``search_tools`` returns: the best tools for a task, best first."""
+
+    query: str
+    tools: list[ToolSearchHit]

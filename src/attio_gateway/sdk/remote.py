@@ -374,3 +374,23 @@ class RemoteActions:
         )
         tools: models.ToolListing = self._gw.call("GET", "/tools", params=params)
         return tools
+
+    def search_tools(
+        self,
+        query: str,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+        limit: int = 5,
+    ) -> models.ToolSearchResult:
+        params = _drop_none(
+            {
+                "query": query,
+                "connection_name": connection_name,
+                "identifier": identifier,
+                "connected_account_id": connected_account_id,
+                "limit": limit,
+            }
+        )
+        found: models.ToolSearchResult = self._gw.call("GET", "/tools/search", params=params)
+        return found

@@ -267,6 +267,21 @@ class SyncActions:
             )
         )
 
+    def search_tools(
+        self,
+        query: str,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+        limit: int = 5,
+    ) -> models.ToolSearchResult:
+        """See ``AsyncActions.search_tools`` (same errors)."""
+        return self._run(
+            self._actions.search_tools(
+                query, connection_name, identifier, connected_account_id, limit
+            )
+        )
+
 
 class Gateway:
     """``with Gateway() as gw: gw.actions.request(...)`` — the same API as ``AsyncGateway``."""

@@ -8,6 +8,7 @@ assert). ``tests/gateway/tools/tool_search_tasks.json`` holds the task set it is
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -158,6 +159,14 @@ class ToolIndex:
             scores.append((score, -i))
         ranked = sorted(range(len(self._docs)), key=lambda i: scores[i], reverse=True)
         return [self._specs[i] for i in ranked[:limit] if scores[i][0] > 0]
+
+
+@functools.cache
+def catalog_index() -> ToolIndex:
+    """The index over the whole catalog (built once: the catalog is immutable)."""
+    from attio_gateway.tools import catalog
+
+    return ToolIndex(catalog().search())
 
 
 class SearchToolsInput(ToolInput):

@@ -93,6 +93,16 @@ async def test_remote_actions_match_the_embedded_ones(
         assert [a.identifier for a in listed.connected_accounts] == ["user_123"]
         tools = remote.actions.list_tools(identifier="user_123")
         assert tools["tools"]
+        found = remote.actions.search_tools("create a company", identifier="user_123", limit=2)
+        assert found["tools"][0] == {
+            "name": "attio_create_company",
+            "description": found["tools"][0]["description"],
+            "status": "ready",
+            "missing_scopes": [],
+        }
+        assert len(found["tools"]) == 2
+        with pytest.raises(ToolInputError):
+            remote.actions.search_tools("notes", limit=0)
 
         remote.actions.delete_connected_account(identifier="user_123")
         with pytest.raises(NotFoundError):

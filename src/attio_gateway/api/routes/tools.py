@@ -74,6 +74,52 @@ async def list_tools(
     return ToolList.model_validate(result)
 
 
+class ToolSearchHit(BaseModel):
+    name: str
+    description: str
+    status: Literal["ready", "needs_connection", "needs_scopes"] | None = Field(
+        description="Whether the user can call it now (null when no user is named)"
+    )
+    missing_scopes: list[str]
+
+
+class ToolSearchResult(BaseModel):
+    query: str
+    tools: list[ToolSearchHit]
+
+
+@router.get("/search", response_model=ToolSearchResult)
+async def search_tools(
+    gateway: GatewayDep,
+    client: ToolsClient,
+    # query and limit are checked by actions.search_tools, so the remote SDK raises the
+    # embedded one's ToolInputError.
+    query: Annotated[str, Query(max_length=2000)],
+    identifier: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
+    connected_account_id: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
+    connection_name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    limit: int = 5,
+) -> ToolSearchResult:
+    """The best tools for a task in the user's words, best first, with that user's
+    readiness (``ready``, ``needs_connection``, ``needs_scopes``). Scope ``tools:execute``."""
+    if identifier is not None or connected_account_id is not None:
+        connection_name = await connection_of_account(
+            gateway,
+            client,
+            connection_name=connection_name,
+            identifier=identifier,
+            connected_account_id=connected_account_id,
+        )
+    result = await gateway.actions.search_tools(
+        query,
+        connection_name=connection_name,
+        identifier=identifier,
+        connected_account_id=connected_account_id,
+        limit=limit,
+    )
+    return ToolSearchResult.model_validate(result)
+
+
 @router.post("/execute", response_model=models.ExecuteToolResponse)
 async def execute_tool(
     body: ExecuteRequest, gateway: GatewayDep, metrics: MetricsDep, client: ToolsClient
