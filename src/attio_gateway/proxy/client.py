@@ -48,13 +48,25 @@ TokenProvider = Callable[[], Awaitable[str]]
 #: returned or raised, so the auth layer can mark the account EXPIRED.
 
 
+#: The outbound pool: every connection kept alive between calls. httpx keeps only 20 idle
+#: by default, so at 64 calls in flight two thirds of them closed their connection after
+#: the answer and opened a new one for the next call (a TCP handshake each, and the
+#: gateway's p99 at concurrency 64 several times the direct call's). 100 covers Attio's
+#: 100 reads/s plus writes at one call in flight per connection.
+POOL_LIMITS = httpx.Limits(
+    max_connections=100, max_keepalive_connections=100, keepalive_expiry=30.0
+)
+
+
 def new_http_client(
     *, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 30.0
 ) -> httpx.AsyncClient:
     """The outbound client the gateway shares between all its users' calls. It keeps no
     cookies: one user's answer must never change what another user's request sends."""
     no_cookies = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
-    return httpx.AsyncClient(transport=transport, timeout=timeout, cookies=no_cookies)
+    return httpx.AsyncClient(
+        transport=transport, timeout=timeout, cookies=no_cookies, limits=POOL_LIMITS
+    )
 
 
 class AttioClient:
