@@ -69,6 +69,13 @@ def mcp(
     tools: Annotated[
         str | None, typer.Option(help="Offer only these tools, comma-separated.")
     ] = None,
+    tool_search: Annotated[
+        bool,
+        typer.Option(
+            "--tool-search",
+            help="List only three meta-tools (search, describe, call) instead of every tool.",
+        ),
+    ] = False,
     http: Annotated[
         bool,
         typer.Option(
@@ -94,7 +101,9 @@ def mcp(
 
         from attio_gateway.mcp_server.http import standalone_http_app
 
-        app = standalone_http_app(settings, host=host, read_only=read_only, tools=names)
+        app = standalone_http_app(
+            settings, host=host, read_only=read_only, tools=names, tool_search=tool_search
+        )
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return
     if identifier is None:
@@ -108,6 +117,7 @@ def mcp(
             connection_name=connection,
             read_only=read_only,
             tools=names,
+            tool_search=tool_search,
         )
     )
 

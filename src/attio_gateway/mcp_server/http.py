@@ -81,13 +81,20 @@ def create_http_app(
     host: str = "127.0.0.1",
     read_only: bool = False,
     tools: list[str] | None = None,
+    tool_search: bool = False,
 ) -> Starlette:
     """The streamable HTTP app serving MCP at ``path`` for an open ``gateway``.
 
     ``host`` is the address the server listens on: for a loopback address the SDK turns
     on DNS-rebinding protection (only loopback Host/Origin headers are accepted).
     """
-    server = build_server(gateway, account_of=token_account, read_only=read_only, tools=tools)
+    server = build_server(
+        gateway,
+        account_of=token_account,
+        read_only=read_only,
+        tools=tools,
+        tool_search=tool_search,
+    )
     return server.streamable_http_app(
         streamable_http_path=path,
         host=host,
@@ -105,13 +112,16 @@ def mount_mcp(
     host: str = "127.0.0.1",
     read_only: bool = False,
     tools: list[str] | None = None,
+    tool_search: bool = False,
 ) -> None:
     """Serve MCP at ``path`` on ``app`` (FastAPI or Starlette), before its lifespan starts.
 
     Only ``path`` is routed to MCP, so the host's own 404s and error shapes stay its own.
     The gateway may still be closed here; the host's lifespan opens it.
     """
-    mcp_app = create_http_app(gateway, path=path, host=host, read_only=read_only, tools=tools)
+    mcp_app = create_http_app(
+        gateway, path=path, host=host, read_only=read_only, tools=tools, tool_search=tool_search
+    )
     # An ASGI app as a Route endpoint keeps the path, so the MCP app's own route matches.
     app.router.routes.append(Route(path, endpoint=mcp_app))
     host_lifespan = app.router.lifespan_context
@@ -130,6 +140,7 @@ def standalone_http_app(
     host: str = "127.0.0.1",
     read_only: bool = False,
     tools: list[str] | None = None,
+    tool_search: bool = False,
 ) -> Starlette:
     """``attio-gateway mcp --http``: opens the gateway and serves MCP at ``/mcp``."""
     gateway = AsyncGateway(settings)
@@ -140,5 +151,5 @@ def standalone_http_app(
             yield
 
     app = Starlette(lifespan=lifespan)
-    mount_mcp(app, gateway, host=host, read_only=read_only, tools=tools)
+    mount_mcp(app, gateway, host=host, read_only=read_only, tools=tools, tool_search=tool_search)
     return app

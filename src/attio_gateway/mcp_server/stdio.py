@@ -20,14 +20,17 @@ async def serve_stdio(
     connection_name: str | None = None,
     read_only: bool = False,
     tools: Sequence[str] | None = None,
+    tool_search: bool = False,
 ) -> None:
-    """Serve the catalog on stdin/stdout until the client closes the pipe."""
+    """Serve the catalog on stdin/stdout until the client closes the pipe (``tool_search``:
+    only the search, describe and call meta-tools are listed)."""
     async with AsyncGateway(settings) as gateway:
         server = build_server(
             gateway,
             account_of=fixed_account(identifier, connection_name),
             read_only=read_only,
             tools=tools,
+            tool_search=tool_search,
         )
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())
