@@ -3,19 +3,18 @@ the state store, the vault and the API clients."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from attio_gateway.config import Settings
-from attio_gateway.errors import GatewayError
+from attio_gateway.cli.state import load_settings, require_store, run_or_exit, with_gateway
 from attio_gateway.sdk import AsyncGateway, admin, maintenance
+
+__all__ = ["clients_app", "db_app", "load_settings", "run_or_exit", "vault_app"]
 
 db_app = typer.Typer(help="The gateway's database.", no_args_is_help=True)
 vault_app = typer.Typer(help="The token vault's keys.", no_args_is_help=True)
@@ -27,32 +26,40 @@ clients_app = typer.Typer(
 T = TypeVar("T")
 
 
-def load_settings() -> Settings:
-    """Settings from the environment; a bad value exits 1 naming the variable, no traceback."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"])
-            variable = f"ATTIO_GATEWAY_{field.upper()}"
-            typer.secho(f"error: {variable}: {error['msg']}", err=True, fg=typer.colors.RED)
-        raise typer.Exit(1) from None
-
-
-def run_or_exit(work: Coroutine[Any, Any, T]) -> T:
-    """Run ``work``; a ``GatewayError`` exits 1 with its message."""
-    try:
-        return asyncio.run(work)
-    except GatewayError as exc:
-        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
-        raise typer.Exit(1) from None
-
-
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations to the configured database (ATTIO_GATEWAY_DATABASE_URL)."""
     revision = run_or_exit(maintenance.upgrade(load_settings()))
     typer.echo(f"database at revision {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[
+        str,
+        typer.Argument(
+            help="The revision to go back to: an id such as 0004, base for none, or one "
+            "step back with `-- -1`."
+        ),
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask for confirmation (data may be lost).")
+    ] = False,
+) -> None:
+    """Undo migrations down to REVISION (before running an older version of the gateway).
+
+    Tables and columns the undone migrations added are dropped with their data: back up the database first.
+    """  # noqa: E501 - one line, so the help text wraps to the terminal, not to the source
+    settings = load_settings()
+    require_store(settings)
+    if not yes:
+        typer.confirm(
+            f"Downgrade the database at {maintenance.store_location(settings)} to {revision}? "
+            "Data in dropped tables and columns is lost",
+            abort=True,
+        )
+    at = run_or_exit(maintenance.downgrade(settings, revision))
+    typer.echo(f"database at revision {at or 'base (no tables)'}")
 
 
 @vault_app.command("rotate")
@@ -69,7 +76,9 @@ def vault_rotate(
 
     Covers every sealed value the tables hold: connection client secrets, account credentials and secrets, the PKCE verifiers and parked grants of authorization requests, and the server's signing key. Afterwards no row needs an older key. Prints counts only, never secrets. Older keys stay in the key file (or your setting) until you remove them; a running gateway with a key file picks up the new key by itself, with ATTIO_GATEWAY_VAULT_KEYS every process needs the new list (restart) before you rotate.
     """  # noqa: E501 - one line, so the help text wraps to the terminal, not to the source
-    report = run_or_exit(maintenance.rotate_vault(load_settings(), generate=generate))
+    settings = load_settings()
+    require_store(settings)
+    report = run_or_exit(maintenance.rotate_vault(settings, generate=generate))
     tables = ", ".join(f"{table} {count}" for table, count in report.rows.items())
     typer.echo(f"re-sealed {report.total} row(s) under key {report.key_id} ({tables})")
 
@@ -105,20 +114,8 @@ ConnectionOption = Annotated[
 ]
 
 
-def _with_gateway(work: Callable[[AsyncGateway], Awaitable[T]]) -> T:
-    """Run ``work`` on a gateway of the configured settings (which applies pending
-    migrations); a ``GatewayError`` exits 1 with its message."""
-    settings = load_settings()
-
-    async def main() -> T:
-        async with AsyncGateway(settings) as gateway:
-            return await work(gateway)
-
-    try:
-        return asyncio.run(main())
-    except GatewayError as exc:
-        typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
-        raise typer.Exit(1) from None
+def _with_gateway(work: Callable[[AsyncGateway], Awaitable[T]], *, creates: bool = False) -> T:
+    return with_gateway(work, creates=creates)
 
 
 def _scopes(scopes: list[str] | None, all_scopes: bool) -> list[str] | None:
@@ -175,7 +172,7 @@ def clients_create(
             connections=connection or None,
         )
 
-    created = _with_gateway(work)
+    created = _with_gateway(work, creates=True)
     if as_json:
         typer.echo(json.dumps(created.model_dump(mode="json")))
         return

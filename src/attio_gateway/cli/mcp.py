@@ -3,7 +3,6 @@ and the per-user session tokens the HTTP server accepts."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
@@ -11,9 +10,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from attio_gateway.cli.admin import load_settings
+from attio_gateway.cli.state import fail, load_settings, run_or_exit, with_gateway
 from attio_gateway.config import Settings
-from attio_gateway.errors import GatewayError
 from attio_gateway.sdk import AsyncGateway
 
 mcp_app = typer.Typer(
@@ -24,25 +22,26 @@ mcp_app = typer.Typer(
 T = TypeVar("T")
 
 
+#: ``mcp --http``'s port: not ``serve``'s 8000, so both can run side by side.
+MCP_HTTP_PORT = 8100
+
+
 def _fail(message: str) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(1)
+    return fail(message)
 
 
 def _run(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run ``work``; a ``GatewayError`` exits 1 with its message and no traceback."""
-    try:
-        return asyncio.run(work())
-    except GatewayError as exc:
-        raise _fail(exc.message) from None
+    return run_or_exit(work())
 
 
 def _with_gateway(settings: Settings, work: Callable[[AsyncGateway], Awaitable[T]]) -> T:
-    async def main() -> T:
-        async with AsyncGateway(settings) as gateway:
-            return await work(gateway)
+    """``work`` on a gateway, once the store is there (``attio-gateway --init`` creates it)."""
+    return with_gateway(work, settings=settings)
 
-    return _run(main)
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _tool_names(tools: str | None) -> list[str] | None:
@@ -83,7 +82,14 @@ def mcp(
         ),
     ] = False,
     host: Annotated[str, typer.Option(help="--http: address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="--http: port to listen on.")] = 8000,
+    port: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="--http: port to listen on (not serve's 8000, so both can run at once).",
+        ),
+    ] = MCP_HTTP_PORT,
 ) -> None:
     """Serve MCP over stdio for one user (--identifier), or over HTTP for all users (--http)."""
     if ctx.invoked_subcommand is not None:
@@ -103,6 +109,10 @@ def mcp(
 
         app = standalone_http_app(
             settings, host=host, read_only=read_only, tools=names, tool_search=tool_search
+        )
+        typer.echo(
+            f"attio-gateway: MCP (streamable HTTP) at http://{_url_host(host)}:{port}/mcp; "
+            "each client sends a session token (attio-gateway mcp token --identifier ID)"
         )
         uvicorn.run(app, host=host, port=port, log_level="warning")
         return

@@ -10,6 +10,7 @@ import typer
 import uvicorn
 
 from attio_gateway.cli.admin import load_settings
+from attio_gateway.cli.state import require_store
 from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
 from attio_gateway.sdk import AsyncGateway
@@ -96,6 +97,7 @@ def create_admin(
         typer.echo("The password needs at least 8 characters.", err=True)
         raise typer.Exit(2)
     settings = load_settings()
+    require_store(settings, creates=True)
 
     async def save() -> None:
         # Through a gateway: it applies pending migrations and imports operators an older

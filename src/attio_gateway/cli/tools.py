@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from attio_gateway.errors import GatewayError
+from attio_gateway.errors import AccountNotActiveError, GatewayError
 from attio_gateway.tools import catalog
 
 tools_app = typer.Typer(help="The Attio tool catalog: list, describe, call.", no_args_is_help=True)
@@ -82,13 +82,25 @@ def call(
     from attio_gateway.sdk import AsyncGateway
 
     async def work(gateway: AsyncGateway) -> Any:
-        result = await gateway.actions.execute_tool(
-            tool_input=tool_input,
-            tool_name=name,
-            identifier=identifier,
-            connection_name=connection,
-            output="compact" if compact else "default",
-        )
+        try:
+            result = await gateway.actions.execute_tool(
+                tool_input=tool_input,
+                tool_name=name,
+                identifier=identifier,
+                connection_name=connection,
+                output="compact" if compact else "default",
+            )
+        except AccountNotActiveError as exc:
+            link = exc.authorization_link
+            if link is None:
+                made = await gateway.actions.get_authorization_link(
+                    identifier=identifier, connection_name=connection
+                )
+                link = made.link
+            typer.secho(f"error: {exc.message}", err=True, fg=typer.colors.RED)
+            typer.echo(f"Send {identifier} this authorization link (single use, 10 minutes):")
+            typer.echo(link)
+            raise typer.Exit(1) from None
         return result.data
 
     data = _with_gateway(load_settings(), work)

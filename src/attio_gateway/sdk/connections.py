@@ -13,7 +13,7 @@ import httpx
 from pydantic import SecretStr
 
 from attio_gateway.clock import Clock
-from attio_gateway.errors import InvalidInputError, NotFoundError
+from attio_gateway.errors import ConflictError, InvalidInputError, NotFoundError
 from attio_gateway.oauth import flow
 from attio_gateway.oauth.lifecycle import redirect_uri
 from attio_gateway.oauth.provider import PROVIDERS
@@ -158,25 +158,38 @@ class Connections:
         }
         for field, url in urls.items():
             _check_url(field, url)
+        await self._check_name_free(name)  # before the credential check calls the provider
         status, detail = await self._check_credentials(
             urls["token_url"], client_id, secret, validate
         )
-        row = await q.create_connection(
-            self._db,
-            connection_id=connection_id,
-            name=name,
-            provider=provider,
-            client_id=client_id,
-            client_secret_sealed=self._credentials.seal_client_secret(connection_id, secret),
-            scopes=sorted(set(scopes or [])),
-            status=status,
-            status_detail=detail,
-            now=self._clock.now(),
-            **urls,
-        )
+        try:
+            row = await q.create_connection(
+                self._db,
+                connection_id=connection_id,
+                name=name,
+                provider=provider,
+                client_id=client_id,
+                client_secret_sealed=self._credentials.seal_client_secret(connection_id, secret),
+                scopes=sorted(set(scopes or [])),
+                status=status,
+                status_detail=detail,
+                now=self._clock.now(),
+                **urls,
+            )
+        except ConflictError:
+            # Another process created the name between the check and the insert.
+            await self._check_name_free(name)
+            raise
         # "the only connection" may no longer be the only one
         await self._on_change()
         return self.model(row)
+
+    async def _check_name_free(self, name: str) -> None:
+        if await q.get_connection(self._db, name=name) is not None:
+            raise ConflictError(
+                f"A connection named {name!r} already exists: choose another name, or change "
+                "that one (update_connection / `attio-gateway connections update`)."
+            )
 
     async def _check_credentials(
         self, token_url: str, client_id: str, secret: SecretStr, validate: bool

@@ -22,7 +22,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 def run(env: dict[str, str], *args: str) -> str:
     result = runner.invoke(app, ["clients", *args], env=env)
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout
 
 
 def listed(env: dict[str, str]) -> dict[str, dict[str, object]]:
