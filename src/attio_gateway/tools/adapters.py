@@ -13,7 +13,9 @@ import copy
 import functools
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pydantic import ValidationError
 
 from attio_gateway.errors import (
     GatewayError,
@@ -22,7 +24,17 @@ from attio_gateway.errors import (
     ToolInputError,
     UpstreamError,
 )
-from attio_gateway.tools.spec import ToolSpec
+from attio_gateway.jsonvalue import JSONObject
+from attio_gateway.tools.search import (
+    CALL_TOOL,
+    DESCRIBE_TOOL,
+    SEARCH_TOOLS,
+    CallToolInput,
+    DescribeToolInput,
+    SearchToolsInput,
+    search_mode_specs,
+)
+from attio_gateway.tools.spec import ToolInput, ToolSpec
 
 if TYPE_CHECKING:
     from langchain_core.tools import StructuredTool
@@ -359,6 +371,9 @@ async def _call_json(call: ToolCaller, name: str, arguments: dict[str, Any]) -> 
 def _catalog_spec(name: str) -> ToolSpec | None:
     from attio_gateway.tools import catalog
 
+    for meta in search_mode_specs():
+        if meta.name == name:
+            return meta
     try:
         return catalog().get(name)
     except NotFoundError:
@@ -402,3 +417,89 @@ def langchain_tools(specs: Iterable[ToolSpec], call: ToolCaller) -> list[Structu
         )
 
     return [make(spec) for spec in specs]
+
+
+class ToolActions(Protocol):
+    """What ``gateway_caller`` needs of ``gateway.actions`` (``AsyncActions``)."""
+
+    async def execute_tool(
+        self,
+        tool_input: JSONObject,
+        tool_name: str,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+        connection_name: str | None = None,
+        output: str = "default",
+    ) -> Any: ...
+
+    async def search_tools(
+        self,
+        query: str,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+        limit: int = 5,
+    ) -> Any: ...
+
+
+_M = TypeVar("_M", bound=ToolInput)
+
+
+def _meta_input(model: type[_M], name: str, arguments: dict[str, Any]) -> _M:
+    try:
+        return model.model_validate(arguments)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        raise ToolInputError(f"{name}: '{field}' {first['msg']}", field=field) from None
+
+
+def gateway_caller(
+    actions: ToolActions,
+    *,
+    identifier: str | None = None,
+    connected_account_id: str | None = None,
+    connection_name: str | None = None,
+    output: str = "compact",
+) -> ToolCaller:
+    """A ``ToolCaller`` that runs catalog tools as one user through ``gateway.actions``,
+    with **compact** output unless ``output="full"`` (Attio's own data), and answers the
+    tool-search meta-tools (``search_mode_specs``): search with the user's readiness,
+    describe a tool, call a tool."""
+    wanted = {"compact": "compact", "full": "default", "default": "default"}.get(output)
+    if wanted is None:
+        raise ValueError("output must be compact or full")
+
+    async def call(name: str, arguments: dict[str, Any]) -> Any:
+        if name == SEARCH_TOOLS:
+            search = _meta_input(SearchToolsInput, name, arguments)
+            return await actions.search_tools(
+                search.query,
+                connection_name=connection_name,
+                identifier=identifier,
+                connected_account_id=connected_account_id,
+                limit=search.limit,
+            )
+        if name == DESCRIBE_TOOL:
+            described = _meta_input(DescribeToolInput, name, arguments)
+            spec = _catalog_spec(described.name)
+            if spec is None or spec.name in {m.name for m in search_mode_specs()}:
+                raise NotFoundError(f"No tool named {described.name!r}; search first.")
+            return spec.definition()
+        if name == CALL_TOOL:
+            inner = _meta_input(CallToolInput, name, arguments)
+            spec = _catalog_spec(inner.name)
+            name, arguments = inner.name, drop_nulls(inner.arguments)
+            if spec is not None:
+                arguments = decode_arguments(spec, arguments)
+        result = await actions.execute_tool(
+            tool_input=arguments,
+            tool_name=name,
+            identifier=identifier,
+            connected_account_id=connected_account_id,
+            connection_name=connection_name,
+            output=wanted,
+        )
+        return result.data
+
+    return call

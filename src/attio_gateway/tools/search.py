@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import Field
 
-from attio_gateway.tools.spec import ToolInput, ToolSpec, lean_schema
+from attio_gateway.errors import NotFoundError
+from attio_gateway.tools.spec import ToolInput, ToolSpec
 
 SEARCH_TOOLS = "attio_search_tools"
 DESCRIBE_TOOL = "attio_describe_tool"
@@ -206,22 +207,36 @@ META_TOOLS: list[tuple[str, str, type[ToolInput]]] = [
 ]
 
 
+async def _answered_by_the_caller(ctx: Any, args: Any) -> Any:
+    raise NotFoundError(
+        "The tool-search meta-tools are answered by the MCP server or the adapters' "
+        "gateway_caller, not run as catalog tools."
+    )
+
+
+@functools.cache
+def search_mode_specs() -> tuple[ToolSpec, ...]:
+    """The meta-tools as ``ToolSpec``s, for the adapters (``openai_tools``,
+    ``anthropic_tools``, ``gemini_declarations``, ``langchain_tools``). Their calls are
+    answered by ``adapters.gateway_caller`` (or the MCP server), never by the tool runner."""
+    return tuple(
+        ToolSpec(
+            name=name,
+            description=description,
+            input_model=model,
+            scopes=(),
+            handler=_answered_by_the_caller,
+            read_only=name != CALL_TOOL,
+            destructive=name == CALL_TOOL,
+            idempotent=name != CALL_TOOL,
+        )
+        for name, description, model in META_TOOLS
+    )
+
+
 def search_mode_definitions() -> list[dict[str, Any]]:
     """The meta-tools as definitions (``ToolSpec.definition`` shape)."""
-    return [
-        {
-            "name": name,
-            "description": description,
-            "input_schema": lean_schema(model.model_json_schema()),
-            "annotations": {
-                "readOnlyHint": name != CALL_TOOL,
-                "destructiveHint": name == CALL_TOOL,
-                "idempotentHint": name != CALL_TOOL,
-                "openWorldHint": True,
-            },
-        }
-        for name, description, model in META_TOOLS
-    ]
+    return [spec.definition() for spec in search_mode_specs()]
 
 
 def readiness(missing_scopes: list[str] | None, *, connected: bool) -> dict[str, Any]:
