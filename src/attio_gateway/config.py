@@ -55,6 +55,27 @@ class Settings(BaseSettings):
             "larger ones are answered 413 before they are read or forwarded."
         ),
     )
+    idempotency_ttl: float = Field(
+        default=24 * 3600,
+        gt=0,
+        description="Seconds an idempotency key and its stored result are kept (default 24 h).",
+    )
+    idempotency_wait: float = Field(
+        default=30,
+        ge=0,
+        description=(
+            "Longest a request waits for the first request with its idempotency key to "
+            "finish before it is answered 409 idempotency_in_progress."
+        ),
+    )
+    idempotency_lease: float = Field(
+        default=300,
+        gt=0,
+        description=(
+            "Seconds after which a key still in flight is taken for a crashed gateway's: "
+            "the next request with it reconciles, as after an unknown outcome."
+        ),
+    )
     # NoDecode: the environment gives a plain comma-separated string, not JSON.
     vault_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,

@@ -15,6 +15,9 @@
      ├── NotFoundError               a connection, account, tool, ... that does not exist
      ├── RequestTooLargeError        an HTTP request body over the configured limit (413)
      ├── ConflictError               a unique name or identifier already taken
+     │    ├── IdempotencyKeyReusedError       one idempotency key, two different requests
+     │    ├── IdempotencyInProgressError      the first request with this key is still running
+     │    └── IdempotencyOutcomeUnknownError  its outcome is unknown and cannot be reconciled
      ├── OAuthFlowError              RFC 6749 error/error_description of a failed flow
      ├── AccountNotActiveError       the connected account cannot act; carries a fresh link
      ├── ToolError
@@ -40,6 +43,9 @@ __all__ = [
     "ConflictError",
     "DecryptionError",
     "GatewayError",
+    "IdempotencyInProgressError",
+    "IdempotencyKeyReusedError",
+    "IdempotencyOutcomeUnknownError",
     "InsufficientScopeError",
     "InvalidInputError",
     "MissingKeyError",
@@ -145,6 +151,25 @@ class NotFoundError(GatewayError):
 class ConflictError(GatewayError):
     code = "conflict"
     http_status = 409
+
+
+class IdempotencyKeyReusedError(ConflictError):
+    """An idempotency key already used for a different request (both fingerprints named)."""
+
+    code = "idempotency_key_reused"
+
+
+class IdempotencyInProgressError(ConflictError):
+    """The first request with this idempotency key is still running; retry later."""
+
+    code = "idempotency_in_progress"
+
+
+class IdempotencyOutcomeUnknownError(ConflictError):
+    """The first request with this idempotency key may or may not have been applied and no
+    safe lookup can tell; it is resent only with ``force=True``."""
+
+    code = "idempotency_outcome_unknown"
 
 
 class OAuthFlowError(GatewayError):

@@ -275,9 +275,15 @@ class AsyncActions:
         headers: dict[str, str] | None = None,
         json: JSONValue = None,
         connected_account_id: str | None = None,
+        idempotency_key: str | None = None,
+        force: bool = False,
     ) -> ProxyResponse:
         """Call Attio's REST API as the user: ``body`` or ``json`` is sent as JSON. Attio's
         answer comes back as it is (a 404 from Attio is a response, not an error).
+
+        With ``idempotency_key``, a write (any method but GET/HEAD/OPTIONS) is sent at most
+        once per key: a retry gets the stored answer (header ``Idempotent-Replayed: true``);
+        see docs/idempotency.md. ``force`` resends a write whose outcome stayed unknown.
 
         Raises:
             ToolInputError: both ``body`` and ``json``, a path outside ``/v2/``, a header
@@ -288,6 +294,9 @@ class AsyncActions:
             RateLimitedError: Attio's 429s outlasted the retry budget.
             UpstreamUnavailableError: Attio could not be reached or kept failing.
             WriteOutcomeUnknownError: a write was sent but its outcome is unknown.
+            IdempotencyKeyReusedError: the key was used for another request (409).
+            IdempotencyInProgressError: the first request with the key is still running.
+            IdempotencyOutcomeUnknownError: its outcome is unknown and cannot be looked up.
         """
         if body is not None and json is not None:
             raise ToolInputError("give body or json, not both", field="json")
@@ -302,6 +311,8 @@ class AsyncActions:
             raw_body=raw_body,
             headers=headers,
             connected_account_id=connected_account_id,
+            idempotency_key=idempotency_key,
+            force=force,
         )
 
     async def execute_tool(
@@ -312,8 +323,14 @@ class AsyncActions:
         connected_account_id: str | None = None,
         connection_name: str | None = None,
         output: str = "default",
+        idempotency_key: str | None = None,
+        force: bool = False,
     ) -> models.ExecuteToolResponse:
         """Run one catalog tool as the user (``output``: ``"default"`` or ``"compact"``).
+
+        With ``idempotency_key``, a write tool runs at most once per key: a retry gets the
+        stored result and execution id (docs/idempotency.md); ``force`` reruns a write
+        whose outcome stayed unknown and cannot be looked up.
 
         Raises:
             NotFoundError: no such tool, account or connection.
@@ -321,6 +338,8 @@ class AsyncActions:
             MissingScopesError: the account was not granted a scope the tool needs.
             AccountNotActiveError: the account may not act, or Attio revoked its token.
             UpstreamError: Attio refused the call (its status, type, code and message).
+            IdempotencyKeyReusedError, IdempotencyInProgressError,
+                IdempotencyOutcomeUnknownError: see ``request``.
         """
         return await self._calls.execute_tool(
             tool_input=tool_input,
@@ -329,6 +348,8 @@ class AsyncActions:
             connected_account_id=connected_account_id,
             connection_name=connection_name,
             output=output,
+            idempotency_key=idempotency_key,
+            force=force,
         )
 
     async def list_tools(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +30,8 @@ from attio_gateway.sdk import models
 from attio_gateway.sdk.accounts import Accounts, page_offset
 from attio_gateway.sdk.auditlog import Audit
 from attio_gateway.sdk.callcache import Caches
+from attio_gateway.sdk.idempotency import Idempotency, canonical_json, check_key
+from attio_gateway.sdk.reconcile import proxy_reconciler, tool_reconciler
 from attio_gateway.sdk.response import ProxyResponse
 from attio_gateway.storage import Database
 from attio_gateway.storage import queries as q
@@ -78,6 +80,7 @@ class Calls:
         audit: Audit,
         limiter: RateLimiter,
         retry_policy: RetryPolicy,
+        idempotency: Idempotency,
     ) -> None:
         self._db = db
         self._http = http
@@ -88,6 +91,7 @@ class Calls:
         self._audit = audit
         self._limiter = limiter
         self._retry_policy = retry_policy
+        self._idempotency = idempotency
 
     # --- account and token -----------------------------------------------------------------
 
@@ -224,10 +228,14 @@ class Calls:
         form_data: dict[str, Any] | None,
         raw_body: bytes | str | None,
         headers: dict[str, str] | None,
+        idempotency_key: str | None = None,
+        force: bool = False,
     ) -> ProxyResponse:
         """See ``AsyncActions.request``."""
         # Refused before anything is sent: a path outside /v2/, headers the gateway owns.
         method, path, headers = check_outgoing(method=method, path=path, headers=headers, json=json)
+        if idempotency_key is not None:
+            check_key(idempotency_key)
         event: dict[str, Any] = {"kind": "proxy", "method": method.upper(), "path": path}
         async with self._call(
             connection_name=connection_name,
@@ -236,15 +244,39 @@ class Calls:
             event=event,
             stored=False,
         ) as call:
-            response = await call.client.request(
-                method,
-                path,
-                params=query_params,
-                json=json,
-                data=form_data,
-                content=raw_body.encode() if isinstance(raw_body, str) else raw_body,
-                headers=headers,
-            )
+
+            async def send() -> httpx.Response:
+                return await call.client.request(
+                    method,
+                    path,
+                    params=query_params,
+                    json=json,
+                    data=form_data,
+                    content=raw_body.encode() if isinstance(raw_body, str) else raw_body,
+                    headers=headers,
+                )
+
+            if idempotency_key is None or method.upper() in ("GET", "HEAD", "OPTIONS"):
+                response = await send()
+            else:
+                response = await self._idempotent_request(
+                    call,
+                    key=idempotency_key,
+                    force=force,
+                    send=send,
+                    request={
+                        "kind": "proxy",
+                        "method": method.upper(),
+                        "path": path,
+                        "query": query_params,
+                        "json": json,
+                        "form": form_data,
+                        "raw": raw_body.decode(errors="replace")
+                        if isinstance(raw_body, bytes)
+                        else raw_body,
+                        "headers": headers,
+                    },
+                )
             event["http_status"] = response.status_code
             event["request_id"] = response.headers.get("x-request-id")
             refused: AccountNotActiveError | None = None
@@ -258,6 +290,55 @@ class Calls:
             call.outcome = "success" if response.is_success else "error"
             return ProxyResponse(response)
 
+    async def _idempotent_request(
+        self,
+        call: _Call,
+        *,
+        key: str,
+        force: bool,
+        send: Callable[[], Awaitable[httpx.Response]],
+        request: dict[str, Any],
+    ) -> httpx.Response:
+        """A proxied write under its idempotency key: Attio's answer is stored as status,
+        content type and body (JSON when it is JSON), and a replay is rebuilt from that
+        with the header ``Idempotent-Replayed: true``."""
+
+        async def answered() -> dict[str, Any]:
+            response = await send()
+            stored: dict[str, Any] = {
+                "status": response.status_code,
+                "content_type": response.headers.get("content-type"),
+            }
+            try:
+                stored["json"] = response.json()
+            except ValueError:
+                stored["text"] = response.text
+            answers[0] = response
+            return stored
+
+        answers: list[httpx.Response | None] = [None]
+        result, replayed = await self._idempotency.run(
+            account_id=call.account.id,
+            key=key,
+            request=request,
+            send=answered,
+            reconcile=proxy_reconciler(
+                call.client, str(request["method"]), str(request["path"]), request["json"]
+            ),
+            force=force,
+        )
+        first = answers[0]
+        if first is not None and not replayed:
+            return first
+        headers = {"idempotent-replayed": "true"}
+        if result.get("content_type"):
+            headers["content-type"] = str(result["content_type"])
+        if "json" in result:
+            content = canonical_json(result["json"]).encode()
+        else:
+            content = str(result.get("text") or "").encode()
+        return httpx.Response(int(result["status"]), headers=headers, content=content)
+
     # --- the tools -------------------------------------------------------------------------
 
     async def execute_tool(
@@ -269,9 +350,13 @@ class Calls:
         connected_account_id: str | None,
         connection_name: str | None,
         output: str,
+        idempotency_key: str | None = None,
+        force: bool = False,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool``."""
         spec = tool_catalog().get(tool_name)  # unknown tool: fails before touching the account
+        if idempotency_key is not None:
+            check_key(idempotency_key)
         execution_id = secrets.token_hex(12)
         async with self._call(
             connection_name=connection_name,
@@ -281,8 +366,9 @@ class Calls:
             stored=True,
         ) as call:
             account = call.account
-            try:
-                data = await run_tool(
+
+            async def run() -> Any:
+                return await run_tool(
                     spec,
                     tool_input,
                     attio=call.client,
@@ -293,6 +379,30 @@ class Calls:
                         account, name, secret
                     ),
                 )
+
+            try:
+                if idempotency_key is None or spec.read_only:
+                    data = await run()
+                else:
+
+                    async def send() -> dict[str, Any]:
+                        return {"data": await run(), "execution_id": execution_id}
+
+                    result, _ = await self._idempotency.run(
+                        account_id=account.id,
+                        key=idempotency_key,
+                        request={
+                            "kind": "tool",
+                            "tool": spec.name,
+                            "arguments": tool_input,
+                            "output": output,
+                        },
+                        send=send,
+                        reconcile=tool_reconciler(call.client, spec, tool_input, output=output),
+                        force=force,
+                    )
+                    data = result["data"]
+                    execution_id = str(result.get("execution_id") or execution_id)
             except GatewayError as exc:
                 if getattr(exc, "status_code", None) == 401:
                     call.error_code = exc.code

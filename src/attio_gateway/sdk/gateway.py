@@ -38,6 +38,7 @@ from attio_gateway.sdk.auditlog import Audit
 from attio_gateway.sdk.callcache import Caches, CallCache
 from attio_gateway.sdk.calls import Calls
 from attio_gateway.sdk.connections import Connections
+from attio_gateway.sdk.idempotency import Idempotency
 from attio_gateway.sdk.invalidation import CacheInvalidation
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage.records import AccountRow, ConnectionRow
@@ -100,6 +101,13 @@ class Services:
             audit=self.audit,
             limiter=limiter,
             retry_policy=retry_policy_from_settings(settings),
+            idempotency=Idempotency(
+                db=self.db,
+                clock=clock,
+                ttl=settings.idempotency_ttl,
+                wait=settings.idempotency_wait,
+                lease=settings.idempotency_lease,
+            ),
         )
         self.actions = AsyncActions(
             accounts=self.accounts, lifecycle=self.lifecycle, calls=self.calls

@@ -127,11 +127,13 @@ class RemoteGateway:
             self._token_expires = time.monotonic() + float(body.get("expires_in", 300)) - 30
         return self._token
 
-    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def call(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> Any:
         response = self._send(
             method,
             f"{_API}{path}",
-            headers={"Authorization": f"Bearer {self._bearer()}"},
+            headers={**(headers or {}), "Authorization": f"Bearer {self._bearer()}"},
             **kwargs,
         )
         if response.status_code == 204:
@@ -144,6 +146,13 @@ class RemoteGateway:
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
+
+
+def _idempotency_headers(key: str | None, force: bool) -> dict[str, str]:
+    headers = {} if key is None else {"Idempotency-Key": key}
+    if force:
+        headers["Idempotency-Force"] = "true"
+    return headers
 
 
 class RemoteActions:
@@ -280,8 +289,12 @@ class RemoteActions:
         headers: dict[str, str] | None = None,
         json: JSONValue = None,
         connected_account_id: str | None = None,
+        idempotency_key: str | None = None,
+        force: bool = False,
     ) -> ProxyResponse:
         """Attio's answer as it came (a 404 from Attio is a 404 here), dict-indexable.
+        ``idempotency_key`` and ``force`` are sent as the headers ``Idempotency-Key`` and
+        ``Idempotency-Force``.
 
         The server's proxy sends JSON bodies and no headers of the caller's own:
         ``form_data``, ``raw_body`` and ``headers`` are for the embedded gateway.
@@ -314,7 +327,9 @@ class RemoteActions:
                 "body": json if json is not None else body,
             }
         )
-        result = self._gw.call("POST", "/proxy", json=payload)
+        result = self._gw.call(
+            "POST", "/proxy", json=payload, headers=_idempotency_headers(idempotency_key, force)
+        )
         headers = {
             k: v
             for k, v in result["headers"].items()
@@ -336,6 +351,8 @@ class RemoteActions:
         connected_account_id: str | None = None,
         connection_name: str | None = None,
         output: str = "default",
+        idempotency_key: str | None = None,
+        force: bool = False,
     ) -> models.ExecuteToolResponse:
         payload = _drop_none(
             {
@@ -348,7 +365,12 @@ class RemoteActions:
             }
         )
         return models.ExecuteToolResponse.model_validate(
-            self._gw.call("POST", "/tools/execute", json=payload)
+            self._gw.call(
+                "POST",
+                "/tools/execute",
+                json=payload,
+                headers=_idempotency_headers(idempotency_key, force),
+            )
         )
 
     def list_tools(

@@ -216,6 +216,8 @@ class SyncActions:
         headers: dict[str, str] | None = None,
         json: JSONValue = None,
         connected_account_id: str | None = None,
+        idempotency_key: str | None = None,
+        force: bool = False,
     ) -> ProxyResponse:
         """See ``AsyncActions.request`` (same errors)."""
         return self._run(
@@ -231,6 +233,8 @@ class SyncActions:
                 headers,
                 json,
                 connected_account_id,
+                idempotency_key,
+                force,
             )
         )
 
@@ -242,11 +246,20 @@ class SyncActions:
         connected_account_id: str | None = None,
         connection_name: str | None = None,
         output: str = "default",
+        idempotency_key: str | None = None,
+        force: bool = False,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool`` (same errors)."""
         return self._run(
             self._actions.execute_tool(
-                tool_input, tool_name, identifier, connected_account_id, connection_name, output
+                tool_input,
+                tool_name,
+                identifier,
+                connected_account_id,
+                connection_name,
+                output,
+                idempotency_key,
+                force,
             )
         )
 
