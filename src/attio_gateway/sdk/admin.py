@@ -20,7 +20,9 @@ import hmac
 import json
 import secrets
 import time
+import weakref
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -38,6 +40,7 @@ from attio_gateway.storage import queries as q
 from attio_gateway.storage.records import ApiClientRow
 
 if TYPE_CHECKING:
+    from attio_gateway.sdk.callcache import CallCache
     from attio_gateway.sdk.gateway import AsyncGateway
 
 __all__ = [
@@ -410,8 +413,37 @@ async def issue_access_token(
     return AccessToken(access_token=token, expires_in=ttl)
 
 
+@dataclass(frozen=True)
+class _VerifiedToken:
+    row: ApiClientRow
+    client: ApiClient
+    expires_at: float
+
+
+#: Tokens whose signature was checked, per call cache, each with the client row it was
+#: checked against. Bounded: emptied when it holds ``_MAX_VERIFIED`` tokens.
+_verified: weakref.WeakKeyDictionary[CallCache, dict[str, _VerifiedToken]] = (
+    weakref.WeakKeyDictionary()
+)
+_MAX_VERIFIED = 10_000
+
+
 async def verify_access_token(gateway: AsyncGateway, token: str) -> ApiClient:
-    """Raises: AuthenticationError for a malformed, forged, expired or revoked token."""
+    """Raises: AuthenticationError for a malformed, forged, expired or revoked token.
+
+    Every API request is checked. A token seen before skips its signature check, its
+    claims and building its ``ApiClient``, for as long as the client row it was checked
+    against is the per-call cache's (a few seconds; revoking or changing any client drops
+    it, in every process sharing Redis): then it is checked in full again."""
+    cache = gateway.call_cache
+    verified = _verified.get(cache)
+    if verified is None:
+        verified = _verified.setdefault(cache, {})
+    hit = verified.get(token)
+    if hit is not None and cache.api_client(hit.row.client_id) is hit.row:
+        if hit.expires_at < time.time():
+            raise AuthenticationError("The bearer token has expired; request a new one.")
+        return hit.client
     payload = None
     if token.startswith(TOKEN_PREFIX):
         try:
@@ -423,18 +455,22 @@ async def verify_access_token(gateway: AsyncGateway, token: str) -> ApiClient:
     claims = json.loads(payload)
     if claims["exp"] < time.time():
         raise AuthenticationError("The bearer token has expired; request a new one.")
-    # Every API request is checked, so an active client is remembered for a few seconds
-    # (the per-call cache; revoking a client drops it).
-    row = gateway.call_cache.api_client(claims["sub"])
+    # An active client is remembered for a few seconds (the per-call cache; revoking a
+    # client drops it).
+    row = cache.api_client(claims["sub"])
     if row is None:
 
         async def load() -> ApiClientRow:
-            generation = gateway.call_cache.generation
+            generation = cache.generation
             row = await q.get_api_client(gateway.db, client_id=claims["sub"])
             if row is None or row.revoked_at is not None:
                 raise AuthenticationError("The API client of this token was revoked.")
-            gateway.call_cache.put_api_client(row, generation=generation)
+            cache.put_api_client(row, generation=generation)
             return row
 
-        row = await gateway.call_cache.load_once(("api_client", claims["sub"]), load)
-    return _client_model(row)
+        row = await cache.load_once(("api_client", claims["sub"]), load)
+    client = _client_model(row)
+    if len(verified) >= _MAX_VERIFIED:
+        verified.clear()
+    verified[token] = _VerifiedToken(row, client, float(claims["exp"]))
+    return client

@@ -13,6 +13,8 @@ from attio_gateway.sdk.admin import (
     TOKEN_PREFIX,
     create_api_client,
     issue_access_token,
+    revoke_api_client,
+    update_api_client,
     verify_access_token,
 )
 from attio_gateway.sdk.signing import SIGNING_KEY_NAME, server_key, sign
@@ -54,3 +56,38 @@ async def test_a_token_signed_with_another_key_is_refused(server: Server) -> Non
     forged = TOKEN_PREFIX + sign(b"k" * 32, json.dumps(claims).encode())
     with pytest.raises(AuthenticationError):
         await verify_access_token(server.gateway, forged)
+
+
+async def test_a_verified_token_is_remembered_until_its_client_changes(server: Server) -> None:
+    gateway = server.gateway
+    credentials = await create_api_client(gateway, name="cached", scopes=["proxy"])
+    token = await issue_access_token(
+        gateway, client_id=credentials.client_id, client_secret=credentials.client_secret
+    )
+    first = await verify_access_token(gateway, token.access_token)
+    # Seen before: no second signature check, claims or model (the very same client).
+    assert await verify_access_token(gateway, token.access_token) is first
+    updated = await update_api_client(
+        gateway, credentials.client_id, scopes=["proxy", "accounts:read"]
+    )
+    assert updated.scopes == ["proxy", "accounts:read"]
+    # The change dropped it: the token is checked again against the changed client.
+    again = await verify_access_token(gateway, token.access_token)
+    assert again is not first and again.scopes == ["proxy", "accounts:read"]
+    assert await verify_access_token(gateway, token.access_token) is again
+    await revoke_api_client(gateway, credentials.client_id)
+    with pytest.raises(AuthenticationError, match="revoked"):
+        await verify_access_token(gateway, token.access_token)
+
+
+async def test_a_remembered_token_still_needs_its_exact_text(server: Server) -> None:
+    gateway = server.gateway
+    credentials = await create_api_client(gateway, name="exact")
+    token = await issue_access_token(
+        gateway, client_id=credentials.client_id, client_secret=credentials.client_secret
+    )
+    await verify_access_token(gateway, token.access_token)
+    body, _, mac = token.access_token.partition(".")
+    tampered = f"{body}.{'0' if mac[0] != '0' else '1'}{mac[1:]}"
+    with pytest.raises(AuthenticationError, match="not one this gateway issued"):
+        await verify_access_token(gateway, tampered)
