@@ -9,7 +9,10 @@ else (or an item too large alone) is split as JSON text, to be joined in order.
 
 The parts are kept in memory, per process, for ``ttl`` seconds (an in-process store, not the
 database: over several gateway processes a ``read_result`` must reach the process that made
-the call, as MCP sessions over streamable HTTP do)."""
+the call, as MCP sessions over streamable HTTP do). The store is bounded: at most
+``capacity`` results and ``max_chars`` characters of JSON in all, the least recently used
+going first; a result larger than ``max_chars`` alone is not kept, and its first part says
+so (``complete: false``) rather than offering a cursor that could not be read."""
 
 from __future__ import annotations
 
@@ -84,29 +87,46 @@ def split(result: Any, budget_chars: int) -> list[Any]:
     return [{"text": text[i : i + step]} for i in range(0, len(text), step)]
 
 
+#: What the store keeps in all by default: 32 MB of JSON text (about 8M tokens).
+DEFAULT_MAX_CHARS = 32_000_000
+
+
 @dataclass
 class _Stored:
     owner: str
     parts: list[Any]
     expires: float
+    size: int
 
 
 class ResultStore:
-    """The parts of large results, per owner (an account id), expiring after ``ttl``
-    seconds; at most ``capacity`` results are kept (the oldest go first)."""
+    """The parts of large results, per owner (an account), expiring after ``ttl`` seconds;
+    at most ``capacity`` results and ``max_chars`` characters of JSON are kept (the least
+    recently used go first)."""
 
     def __init__(
         self,
         *,
         ttl: float = 1800.0,
         capacity: int = 256,
+        max_chars: int = DEFAULT_MAX_CHARS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._ttl = ttl
         self._capacity = capacity
+        self._max_chars = max_chars
         self._clock = clock
         self._results: OrderedDict[str, _Stored] = OrderedDict()
+        self._chars = 0
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    @property
+    def chars(self) -> int:
+        """Characters of JSON held now."""
+        return self._chars
 
     def fit(self, owner: str, result: Any, *, budget_tokens: int = DEFAULT_BUDGET_TOKENS) -> Any:
         """``result`` itself if it fits the budget; else its first part with a
@@ -115,11 +135,24 @@ class ResultStore:
         if len(parts) == 1:
             return result
         result_id = "res_" + secrets.token_urlsafe(12)
+        size = sum(text_size(part) for part in parts[1:])  # the first part is not kept
+        if size > self._max_chars:
+            first = self._part(result_id, parts, 0)
+            first["result_id"] = first["next_cursor"] = None
+            first["complete"] = False
+            first["note"] = (
+                f"Part 1 of {len(parts)}; the rest is too large to keep for "
+                f"{READ_RESULT}: ask for less (a smaller limit, fewer fields, a filter)."
+            )
+            return first
         with self._lock:
             self._purge()
-            self._results[result_id] = _Stored(owner, parts, self._clock() + self._ttl)
-            while len(self._results) > self._capacity:
-                self._results.popitem(last=False)
+            kept = [{}, *parts[1:]]  # the first part goes to the caller, not the store
+            self._results[result_id] = _Stored(owner, kept, self._clock() + self._ttl, size)
+            self._chars += size
+            while len(self._results) > self._capacity or self._chars > self._max_chars:
+                _, dropped = self._results.popitem(last=False)
+                self._chars -= dropped.size
         return self._part(result_id, parts, 0)
 
     def read(self, owner: str, result_id: str, cursor: str) -> Any:
@@ -132,6 +165,8 @@ class ResultStore:
         with self._lock:
             self._purge()
             stored = self._results.get(result_id)
+            if stored is not None and secrets.compare_digest(stored.owner, owner):
+                self._results.move_to_end(result_id)  # recently used: kept longer
         if stored is None or not secrets.compare_digest(stored.owner, owner):
             raise NotFoundError(
                 f"No result {result_id!r} for this account (results expire after "
@@ -164,4 +199,4 @@ class ResultStore:
     def _purge(self) -> None:
         now = self._clock()
         for key in [k for k, v in self._results.items() if v.expires <= now]:
-            del self._results[key]
+            self._chars -= self._results.pop(key).size

@@ -114,3 +114,45 @@ def test_a_value_too_large_for_one_part_is_split_as_text() -> None:
     parts = split(big, 2_000)
     assert len(parts) > 1 and all(len(json.dumps(p)) <= 2_000 for p in parts)
     assert json.loads("".join(p["text"] for p in parts)) == big
+
+
+def _listing(n: int) -> dict[str, Any]:
+    return {"data": [{"i": i, "pad": "x" * 100} for i in range(n)]}
+
+
+def test_the_store_is_bounded_in_characters_least_recently_used_first() -> None:
+    one = split(_listing(100), 500 * CHARS_PER_TOKEN)
+    rest = sum(len(json.dumps(p, separators=(",", ":"))) for p in one[1:])
+    store = ResultStore(max_chars=rest * 2 + 10)
+    a = store.fit("alice", _listing(100), budget_tokens=500)
+    b = store.fit("alice", _listing(100), budget_tokens=500)
+    assert len(store) == 2 and store.chars <= rest * 2 + 10
+    store.read("alice", a["result_id"], "1")  # a is now the most recently used
+    c = store.fit("bob", _listing(100), budget_tokens=500)
+    assert len(store) == 2 and store.chars <= rest * 2 + 10
+    with pytest.raises(NotFoundError):
+        store.read("alice", b["result_id"], "1")  # b went first
+    assert store.read("alice", a["result_id"], "1")["data"]
+    assert store.read("bob", c["result_id"], "1")["data"]
+
+
+def test_results_are_per_account_and_counted_out_when_they_expire() -> None:
+    now = [0.0]
+    store = ResultStore(ttl=60, clock=lambda: now[0])
+    first = store.fit("alice", _listing(100), budget_tokens=500)
+    with pytest.raises(NotFoundError):
+        store.read("bob", first["result_id"], "1")
+    assert store.chars > 0
+    now[0] = 61
+    store.fit("alice", {"data": []})  # any use purges
+    with pytest.raises(NotFoundError):
+        store.read("alice", first["result_id"], "1")
+    assert len(store) == 0 and store.chars == 0
+
+
+def test_a_result_too_large_to_keep_says_so_instead_of_a_cursor() -> None:
+    store = ResultStore(max_chars=1_000)
+    first = store.fit("alice", _listing(100), budget_tokens=500)
+    assert first["complete"] is False and first["next_cursor"] is None
+    assert first["result_id"] is None and "too large to keep" in first["note"]
+    assert first["data"] and len(store) == 0
