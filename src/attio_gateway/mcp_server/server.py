@@ -218,6 +218,9 @@ def build_server(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult:
         arguments = dict(params.arguments or {})
+        # An idempotency key rides in the call's _meta (docs/idempotency.md).
+        meta = params.meta if isinstance(params.meta, dict) else {}
+        idempotency_key = meta.get("idempotency_key")
         if params.name == READ_RESULT:
             return await read_result(ctx, arguments)
         if tool_search and params.name in (SEARCH_TOOLS, DESCRIBE_TOOL):
@@ -264,6 +267,7 @@ def build_server(
                 connection_name=binding.connection_name,
                 connected_account_id=binding.connected_account_id,
                 output=OUTPUTS[wanted],
+                idempotency_key=None if idempotency_key is None else str(idempotency_key),
             )
         except NotFoundError as exc:
             return error_result(await not_connected(binding, exc))

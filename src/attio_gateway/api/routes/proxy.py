@@ -6,7 +6,7 @@ import json
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field
 
 from attio_gateway.api.access import connection_of_account
@@ -39,9 +39,21 @@ class ProxyResult(BaseModel):
 
 @router.post("/proxy", response_model=ProxyResult)
 async def proxy(
-    request: ProxyRequest, gateway: GatewayDep, metrics: MetricsDep, client: ProxyClient
+    request: ProxyRequest,
+    gateway: GatewayDep,
+    metrics: MetricsDep,
+    client: ProxyClient,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", description="Send this write at most once per key."),
+    ] = None,
+    idempotency_force: Annotated[
+        bool,
+        Header(alias="Idempotency-Force", description="Resend a write whose outcome is unknown."),
+    ] = False,
 ) -> Response:
-    """Scope ``proxy``."""
+    """Scope ``proxy``. With ``Idempotency-Key``, a write is sent at most once per key and
+    a retry gets the stored answer (``idempotent-replayed: true``); docs/idempotency.md."""
     connection_name = await connection_of_account(
         gateway,
         client,
@@ -59,6 +71,8 @@ async def proxy(
             method=request.method,
             query_params=request.query_params,
             json=request.body,
+            idempotency_key=idempotency_key,
+            force=idempotency_force,
         )
     except RateLimitedError:
         metrics.rate_limited.inc()
@@ -71,7 +85,7 @@ async def proxy(
         body: Any = response.json()
     except ValueError:
         body = response.text
-    keep = ("content-type", "x-request-id", "retry-after")
+    keep = ("content-type", "x-request-id", "retry-after", "idempotent-replayed")
     headers = {k: v for k, v in response.headers.items() if k.lower() in keep}
     # Encoded here rather than through the response model: validating Attio's body (any
     # JSON) field by field cost more than the rest of the route. The shape is ProxyResult.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 
 from attio_gateway.api.access import connection_of_account
@@ -122,9 +122,21 @@ async def search_tools(
 
 @router.post("/execute", response_model=models.ExecuteToolResponse)
 async def execute_tool(
-    body: ExecuteRequest, gateway: GatewayDep, metrics: MetricsDep, client: ToolsClient
+    body: ExecuteRequest,
+    gateway: GatewayDep,
+    metrics: MetricsDep,
+    client: ToolsClient,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", description="Run this write at most once per key."),
+    ] = None,
+    idempotency_force: Annotated[
+        bool,
+        Header(alias="Idempotency-Force", description="Rerun a write whose outcome is unknown."),
+    ] = False,
 ) -> models.ExecuteToolResponse:
-    """Scope ``tools:execute``."""
+    """Scope ``tools:execute``. With ``Idempotency-Key``, a write tool runs at most once
+    per key and a retry gets the stored result (docs/idempotency.md)."""
     started = time.perf_counter()
     outcome = "success"
     try:
@@ -142,6 +154,8 @@ async def execute_tool(
             connected_account_id=body.connected_account_id,
             connection_name=connection_name,
             output=body.output,
+            idempotency_key=idempotency_key,
+            force=idempotency_force,
         )
     except GatewayError as exc:
         outcome = exc.code
