@@ -3,7 +3,10 @@ strict), Anthropic, Google Gemini function declarations, and LangChain ``Structu
 (needs the optional ``langchain`` extra). Free-form objects (``values``, ``filter``) are JSON
 text in the OpenAI and Gemini forms; ``call_as_json`` reads them back.
 
-Results go back to the model as JSON text; errors as JSON with code, message and field."""
+Results go back to the model as JSON text; errors as JSON with code, message and field.
+``gateway_caller`` runs the tools through the gateway SDK as one user: compact output, a
+token budget per result (the rest read with ``attio_read_result``), and the tool-search
+meta-tools (``search_mode_specs``) answered."""
 
 from __future__ import annotations
 
@@ -25,6 +28,13 @@ from attio_gateway.errors import (
     UpstreamError,
 )
 from attio_gateway.jsonvalue import JSONObject
+from attio_gateway.tools.results import (
+    DEFAULT_BUDGET_TOKENS,
+    READ_RESULT,
+    ReadResultInput,
+    ResultStore,
+    read_result_spec,
+)
 from attio_gateway.tools.search import (
     CALL_TOOL,
     DESCRIBE_TOOL,
@@ -371,7 +381,7 @@ async def _call_json(call: ToolCaller, name: str, arguments: dict[str, Any]) -> 
 def _catalog_spec(name: str) -> ToolSpec | None:
     from attio_gateway.tools import catalog
 
-    for meta in search_mode_specs():
+    for meta in (*search_mode_specs(), read_result_spec()):
         if meta.name == name:
             return meta
     try:
@@ -461,14 +471,22 @@ def gateway_caller(
     connected_account_id: str | None = None,
     connection_name: str | None = None,
     output: str = "compact",
+    budget_tokens: int | None = DEFAULT_BUDGET_TOKENS,
+    results: ResultStore | None = None,
 ) -> ToolCaller:
-    """A ``ToolCaller`` that runs catalog tools as one user through ``gateway.actions``,
-    with **compact** output unless ``output="full"`` (Attio's own data), and answers the
-    tool-search meta-tools (``search_mode_specs``): search with the user's readiness,
+    """A ``ToolCaller`` that runs catalog tools as one user through ``gateway.actions``.
+
+    Output is **compact** unless ``output="full"`` (Attio's own data), and each result is
+    kept within ``budget_tokens`` (``None``: no budget): a larger one comes back as its
+    first part with a ``result_id`` and ``next_cursor``, the rest kept in ``results`` (this
+    process's memory) for ``attio_read_result`` (``read_result_spec``). It also answers
+    the tool-search meta-tools (``search_mode_specs``): search with the user's readiness,
     describe a tool, call a tool."""
     wanted = {"compact": "compact", "full": "default", "default": "default"}.get(output)
     if wanted is None:
         raise ValueError("output must be compact or full")
+    store = results if results is not None else ResultStore()
+    owner = "|".join((connected_account_id or "", connection_name or "", identifier or ""))
 
     async def call(name: str, arguments: dict[str, Any]) -> Any:
         if name == SEARCH_TOOLS:
@@ -486,6 +504,9 @@ def gateway_caller(
             if spec is None or spec.name in {m.name for m in search_mode_specs()}:
                 raise NotFoundError(f"No tool named {described.name!r}; search first.")
             return spec.definition()
+        if name == READ_RESULT:
+            read = _meta_input(ReadResultInput, name, arguments)
+            return store.read(owner, read.result_id, read.cursor)
         if name == CALL_TOOL:
             inner = _meta_input(CallToolInput, name, arguments)
             spec = _catalog_spec(inner.name)
@@ -500,6 +521,8 @@ def gateway_caller(
             connection_name=connection_name,
             output=wanted,
         )
-        return result.data
+        if budget_tokens is None:
+            return result.data
+        return store.fit(owner, result.data, budget_tokens=budget_tokens)
 
     return call

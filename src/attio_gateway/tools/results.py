@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import Field
 
 from attio_gateway.errors import NotFoundError, ToolInputError
-from attio_gateway.tools.spec import ToolInput
+from attio_gateway.tools.spec import ToolInput, ToolSpec
 
 #: The default budget of one tool result, in tokens (≈ 4 characters of JSON each).
 DEFAULT_BUDGET_TOKENS = 8_000
@@ -46,6 +46,30 @@ READ_RESULT_DESCRIPTION = (
 class ReadResultInput(ToolInput):
     result_id: str = Field(min_length=1, max_length=100, description="result_id of the result")
     cursor: str = Field(min_length=1, max_length=20, description="next_cursor of the last part")
+
+
+async def _answered_by_the_caller(ctx: Any, args: Any) -> Any:
+    raise NotFoundError(
+        f"{READ_RESULT} is answered by the MCP server or the adapters' gateway_caller, not "
+        "run as a catalog tool."
+    )
+
+
+def read_result_spec() -> ToolSpec:
+    """``attio_read_result`` as a ``ToolSpec``, for the adapters (answered by
+    ``adapters.gateway_caller`` from its store, never by the tool runner)."""
+    return _READ_RESULT_SPEC
+
+
+_READ_RESULT_SPEC = ToolSpec(
+    name=READ_RESULT,
+    description=READ_RESULT_DESCRIPTION,
+    input_model=ReadResultInput,
+    scopes=(),
+    handler=_answered_by_the_caller,
+    read_only=True,
+    idempotent=True,
+)
 
 
 def text_size(value: Any) -> int:

@@ -24,6 +24,7 @@ from attio_gateway.tools.adapters import (
     langchain_tools,
     openai_tools,
 )
+from attio_gateway.tools.results import ResultStore, read_result_spec
 from attio_gateway.tools.search import search_mode_specs
 
 META = ["attio_search_tools", "attio_describe_tool", "attio_call_tool"]
@@ -135,3 +136,43 @@ async def test_langchain_meta_tools(gateway: AsyncGateway) -> None:
         )
     )
     assert "Call Bob" in json.dumps(made["data"]), made
+
+
+async def test_a_large_result_comes_in_parts_read_to_the_end(gateway: AsyncGateway) -> None:
+    store = ResultStore()
+    call = gateway_caller(gateway.actions, identifier="alice", budget_tokens=300, results=store)
+    for i in range(12):
+        await call("attio_create_company", {"values": {"name": f"Company {i:02}"}})
+    text = await call_as_json(call, "attio_list_companies", {"limit": None})
+    assert len(text) <= 300 * 4
+    part = json.loads(text)
+    names = [r["values"]["name"] for r in part["data"]]
+    assert part["result_id"] and part["next_cursor"] == "1"
+    other = gateway_caller(gateway.actions, identifier="bob", results=store)
+    refused = json.loads(
+        await call_as_json(
+            other, "attio_read_result", {"result_id": part["result_id"], "cursor": "1"}
+        )
+    )
+    assert refused["error"]["code"] == "not_found"  # another user's result
+    while part["next_cursor"] is not None:
+        text = await call_as_json(
+            call,
+            "attio_read_result",
+            {"result_id": part["result_id"], "cursor": part["next_cursor"]},
+        )
+        assert len(text) <= 300 * 4
+        part = json.loads(text)
+        names += [r["values"]["name"] for r in part["data"]]
+    assert sorted(names) == [f"Company {i:02}" for i in range(12)]
+    assert [t["function"]["name"] for t in openai_tools([read_result_spec()])] == [
+        "attio_read_result"
+    ]
+
+
+async def test_without_a_budget_the_result_is_whole(gateway: AsyncGateway) -> None:
+    call = gateway_caller(gateway.actions, identifier="alice", budget_tokens=None)
+    for i in range(12):
+        await call("attio_create_company", {"values": {"name": f"Company {i:02}"}})
+    listed = await call("attio_list_companies", {})
+    assert len(listed["data"]) == 12 and "result_id" not in listed
