@@ -53,6 +53,15 @@ def _says_inactive(connection: ConnectionRow, path: str, response: httpx.Respons
     return response.is_success and isinstance(body, dict) and body.get("active") is False
 
 
+def _kept(result: dict[str, Any]) -> bool:
+    """Is this proxied answer stored under its idempotency key? Not a 401 (the token was
+    refused: nothing was done, and the account is asked about), a 429 (not processed) or a
+    5xx (a write answered 5xx is raised as unknown before it gets here; anything else
+    answered 5xx changed nothing that sending again would duplicate)."""
+    status = int(result["status"])
+    return status not in (401, 429) and status < 500
+
+
 @dataclass
 class _Call:
     """One call on its way: who it acts as, its client, and what the audit event says."""
@@ -271,9 +280,7 @@ class Calls:
                         "query": query_params,
                         "json": json,
                         "form": form_data,
-                        "raw": raw_body.decode(errors="replace")
-                        if isinstance(raw_body, bytes)
-                        else raw_body,
+                        "raw": raw_body.hex() if isinstance(raw_body, bytes) else raw_body,
                         "headers": headers,
                     },
                 )
@@ -326,6 +333,7 @@ class Calls:
                 call.client, str(request["method"]), str(request["path"]), request["json"]
             ),
             force=force,
+            keep=_kept,
         )
         first = answers[0]
         if first is not None and not replayed:

@@ -112,8 +112,11 @@ class Idempotency:
         send: Callable[[], Awaitable[Result]],
         reconcile: Reconciler | None,
         force: bool = False,
+        keep: Callable[[Result], bool] | None = None,
     ) -> tuple[Result, bool]:
-        """``(result, replayed)``: ``send()``'s result, or the stored one (``replayed``)."""
+        """``(result, replayed)``: ``send()``'s result, or the stored one (``replayed``).
+        A result ``keep`` refuses (an answer saying nothing was done, such as a 429) is
+        returned but not stored: the key is released, and the next attempt sends again."""
         check_key(key)
         await self._purge()
         wanted = fingerprint(request)
@@ -132,7 +135,7 @@ class Idempotency:
                 expires_at=now + self._ttl,
             )
             if claimed:
-                return await self._send(account_id, key, owner, send), False
+                return await self._send(account_id, key, owner, send, keep), False
             if row.fingerprint != wanted:
                 raise IdempotencyKeyReusedError(
                     f"Idempotency key {key!r} was first used for another request "
@@ -152,7 +155,7 @@ class Idempotency:
                     now=now,
                 ):
                     continue  # another attempt took it over first: look again
-                return await self._reconcile(row, owner, send, reconcile, force)
+                return await self._reconcile(row, owner, send, reconcile, force, keep)
             if self._clock.monotonic() >= deadline:
                 raise IdempotencyInProgressError(
                     f"The request with idempotency key {key!r} is still in progress "
@@ -161,7 +164,12 @@ class Idempotency:
             await asyncio.sleep(POLL_SECONDS)
 
     async def _send(
-        self, account_id: str, key: str, owner: str, send: Callable[[], Awaitable[Result]]
+        self,
+        account_id: str,
+        key: str,
+        owner: str,
+        send: Callable[[], Awaitable[Result]],
+        keep: Callable[[Result], bool] | None,
     ) -> Result:
         try:
             result = await send()
@@ -176,7 +184,10 @@ class Idempotency:
             # Cancelled or crashed mid-write: whether it was applied is not known.
             await asyncio.shield(self._finish(account_id, key, owner, "unknown", None))
             raise
-        await self._finish(account_id, key, owner, "done", result)
+        if keep is not None and not keep(result):
+            await q.release_idempotency_key(self._db, account_id=account_id, key=key, owner=owner)
+        else:
+            await self._finish(account_id, key, owner, "done", result)
         return result
 
     async def _finish(
@@ -199,6 +210,7 @@ class Idempotency:
         send: Callable[[], Awaitable[Result]],
         reconcile: Reconciler | None,
         force: bool,
+        keep: Callable[[Result], bool] | None,
     ) -> tuple[Result, bool]:
         if not force:
             if reconcile is None:
@@ -216,4 +228,4 @@ class Idempotency:
             if found is not None:
                 await self._finish(row.account_id, row.key, owner, "done", found)
                 return found, True
-        return await self._send(row.account_id, row.key, owner, send), False
+        return await self._send(row.account_id, row.key, owner, send, keep), False

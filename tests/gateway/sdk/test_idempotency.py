@@ -131,13 +131,18 @@ async def test_tool_creates_retried_with_keys_after_accept_then_fail_write_once(
     assert sorted(companies(emulator)) == ["Co 0", "Co 1", "Co 2"]
 
 
-async def test_sixteen_concurrent_duplicates_write_once(
-    gateway: AsyncGateway, emulator: RunningEmulator
+async def test_sixteen_concurrent_duplicates_across_two_gateways_write_once(
+    gateway: AsyncGateway, emulator: RunningEmulator, tmp_path: Path, database_url: str
 ) -> None:
     # Every create answers slowly, so the sixteen overlap while the first is in flight.
     async with httpx.AsyncClient(base_url=emulator.base_url) as control:
         await control.post("/_emulator/faults", json={"path_prefix": CREATE, "latency_ms": 300})
-    answers = await asyncio.gather(*(create(gateway, "Co once", "one-key") for _ in range(16)))
+    # A second gateway on the same database (and vault key): the key is shared through it.
+    settings = Settings(data_dir=tmp_path, database_url=database_url, idempotency_wait=60)
+    async with AsyncGateway(settings) as other:
+        answers = await asyncio.gather(
+            *(create(gw, "Co once", "one-key") for gw in [gateway, other] * 8)
+        )
     ids = {answer["data"]["id"]["record_id"] for answer in answers}
     assert len(ids) == 1
     assert companies(emulator) == ["Co once"]
@@ -189,6 +194,35 @@ async def test_one_key_for_another_request_is_a_409_naming_both_fingerprints(
     assert fingerprint(request) in str(caught.value)
     other = {**request, "json": {"data": {"values": {"name": "Co b"}}}}
     assert fingerprint(other) in str(caught.value)
+
+
+async def test_an_error_answer_is_stored_too_and_a_refused_call_frees_the_key(
+    gateway: AsyncGateway, emulator: RunningEmulator
+) -> None:
+    async def bad() -> Any:
+        return await gateway.actions.request(
+            identifier="u",
+            path=CREATE,
+            method="POST",
+            json={"data": {"values": {"no_such_attribute": "x"}}},
+            idempotency_key="bad-create",
+        )
+
+    first = await bad()
+    assert 400 <= first.status_code < 500
+    again = await bad()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    # A call the gateway refused before Attio answered (its input) leaves the key unused.
+    with pytest.raises(ToolInputError):
+        await gateway.actions.execute_tool(
+            {"values": "not an object"},
+            "attio_create_company",
+            identifier="u",
+            idempotency_key="refused",
+        )
+    _, account = await gateway.services.accounts.find(identifier="u")
+    assert await q.get_idempotency_key(gateway.db, account_id=account.id, key="refused") is None
 
 
 async def test_a_bad_key_is_refused_naming_the_field(gateway: AsyncGateway) -> None:
