@@ -16,25 +16,26 @@ from anthropic import AsyncAnthropic
 from attio_gateway.errors import GatewayError
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.tools import catalog
-from attio_gateway.tools.adapters import ToolCaller, anthropic_tools, error_json, result_json
+from attio_gateway.tools.adapters import (
+    ToolCaller,
+    anthropic_tools,
+    error_json,
+    gateway_caller,
+    result_json,
+)
+from attio_gateway.tools.results import read_result_spec
 
 MODEL = "claude-sonnet-4-5"
 
 
 def tool_caller(gateway: AsyncGateway, identifier: str) -> ToolCaller:
-    """Run a catalog tool as the user; compact output keeps the model's context small."""
-
-    async def call(name: str, arguments: dict[str, Any]) -> Any:
-        result = await gateway.actions.execute_tool(
-            tool_input=arguments, tool_name=name, identifier=identifier, output="compact"
-        )
-        return result.data
-
-    return call
+    """Run a tool as the user: compact output, each result within 8k tokens (a larger one
+    in parts, read on with attio_read_result)."""
+    return gateway_caller(gateway.actions, identifier=identifier)
 
 
 async def ask(client: AsyncAnthropic, call: ToolCaller, question: str, max_turns: int = 8) -> str:
-    tools: list[Any] = anthropic_tools(catalog().search())
+    tools: list[Any] = anthropic_tools([*catalog().search(), read_result_spec()])
     messages: list[Any] = [{"role": "user", "content": question}]
     for _ in range(max_turns):
         reply = await client.messages.create(

@@ -10,32 +10,34 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from typing import Any
 
 from google import genai
 from google.genai import types
 
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.tools import catalog
-from attio_gateway.tools.adapters import ToolCaller, call_as_json, gemini_declarations
+from attio_gateway.tools.adapters import (
+    ToolCaller,
+    call_as_json,
+    gateway_caller,
+    gemini_declarations,
+)
+from attio_gateway.tools.results import read_result_spec
 
 MODEL = "gemini-2.5-flash"
 
 
 def tool_caller(gateway: AsyncGateway, identifier: str) -> ToolCaller:
-    """Run a catalog tool as the user; compact output keeps the model's context small."""
-
-    async def call(name: str, arguments: dict[str, Any]) -> Any:
-        result = await gateway.actions.execute_tool(
-            tool_input=arguments, tool_name=name, identifier=identifier, output="compact"
-        )
-        return result.data
-
-    return call
+    """Run a tool as the user: compact output, each result within 8k tokens (a larger one
+    in parts, read on with attio_read_result)."""
+    return gateway_caller(gateway.actions, identifier=identifier)
 
 
 async def ask(client: genai.Client, call: ToolCaller, question: str, max_turns: int = 8) -> str:
-    declarations = [types.FunctionDeclaration(**d) for d in gemini_declarations(catalog().search())]
+    declarations = [
+        types.FunctionDeclaration(**d)
+        for d in gemini_declarations([*catalog().search(), read_result_spec()])
+    ]
     config = types.GenerateContentConfig(
         tools=[types.Tool(function_declarations=declarations)],
         automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),

@@ -20,25 +20,20 @@ from langgraph.prebuilt import ToolNode, tools_condition
 
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.tools import catalog
-from attio_gateway.tools.adapters import ToolCaller, langchain_tools
+from attio_gateway.tools.adapters import ToolCaller, gateway_caller, langchain_tools
+from attio_gateway.tools.results import read_result_spec
 
 MODEL = "gpt-4.1-mini"
 
 
 def tool_caller(gateway: AsyncGateway, identifier: str) -> ToolCaller:
-    """Run a catalog tool as the user; compact output keeps the model's context small."""
-
-    async def call(name: str, arguments: dict[str, Any]) -> Any:
-        result = await gateway.actions.execute_tool(
-            tool_input=arguments, tool_name=name, identifier=identifier, output="compact"
-        )
-        return result.data
-
-    return call
+    """Run a tool as the user: compact output, each result within 8k tokens (a larger one
+    in parts, read on with attio_read_result)."""
+    return gateway_caller(gateway.actions, identifier=identifier)
 
 
 def build_graph(model: BaseChatModel, call: ToolCaller) -> Any:
-    tools = langchain_tools(catalog().search(), call)
+    tools = langchain_tools([*catalog().search(), read_result_spec()], call)
     bound = model.bind_tools(tools)
 
     async def agent(state: MessagesState) -> dict[str, Any]:

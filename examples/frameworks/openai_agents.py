@@ -18,22 +18,22 @@ from openai import AsyncOpenAI
 
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.tools import catalog
-from attio_gateway.tools.adapters import ToolCaller, call_as_json, openai_strict_schema
+from attio_gateway.tools.adapters import (
+    ToolCaller,
+    call_as_json,
+    gateway_caller,
+    openai_strict_schema,
+)
+from attio_gateway.tools.results import read_result_spec
 from attio_gateway.tools.spec import ToolSpec
 
 MODEL = "gpt-4.1-mini"
 
 
 def tool_caller(gateway: AsyncGateway, identifier: str) -> ToolCaller:
-    """Run a catalog tool as the user; compact output keeps the model's context small."""
-
-    async def call(name: str, arguments: dict[str, Any]) -> Any:
-        result = await gateway.actions.execute_tool(
-            tool_input=arguments, tool_name=name, identifier=identifier, output="compact"
-        )
-        return result.data
-
-    return call
+    """Run a tool as the user: compact output, each result within 8k tokens (a larger one
+    in parts, read on with attio_read_result)."""
+    return gateway_caller(gateway.actions, identifier=identifier)
 
 
 def function_tool(spec: ToolSpec, call: ToolCaller) -> FunctionTool:
@@ -55,7 +55,7 @@ async def ask(model: Model, call: ToolCaller, question: str, max_turns: int = 8)
         name="Attio assistant",
         instructions="Answer with the user's Attio CRM data; use the tools to read and change it.",
         model=model,
-        tools=[function_tool(spec, call) for spec in catalog().search()],
+        tools=[function_tool(spec, call) for spec in [*catalog().search(), read_result_spec()]],
     )
     result = await Runner.run(agent, question, max_turns=max_turns)
     return str(result.final_output)

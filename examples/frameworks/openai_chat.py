@@ -16,25 +16,20 @@ from openai import AsyncOpenAI
 
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.tools import catalog
-from attio_gateway.tools.adapters import ToolCaller, call_as_json, openai_tools
+from attio_gateway.tools.adapters import ToolCaller, call_as_json, gateway_caller, openai_tools
+from attio_gateway.tools.results import read_result_spec
 
 MODEL = "gpt-4.1-mini"
 
 
 def tool_caller(gateway: AsyncGateway, identifier: str) -> ToolCaller:
-    """Run a catalog tool as the user; compact output keeps the model's context small."""
-
-    async def call(name: str, arguments: dict[str, Any]) -> Any:
-        result = await gateway.actions.execute_tool(
-            tool_input=arguments, tool_name=name, identifier=identifier, output="compact"
-        )
-        return result.data
-
-    return call
+    """Run a tool as the user: compact output, each result within 8k tokens (a larger one
+    in parts, read on with attio_read_result)."""
+    return gateway_caller(gateway.actions, identifier=identifier)
 
 
 async def ask(client: AsyncOpenAI, call: ToolCaller, question: str, max_turns: int = 8) -> str:
-    tools: list[Any] = openai_tools(catalog().search())
+    tools: list[Any] = openai_tools([*catalog().search(), read_result_spec()])
     messages: list[Any] = [{"role": "user", "content": question}]
     for _ in range(max_turns):
         completion = await client.chat.completions.create(

@@ -79,8 +79,16 @@ def render(tools: Catalog | None = None) -> str:
         "a multi-value attribute kept, option and status titles) and honours `fields`. MCP and "
         "the framework adapters answer compact by default and keep each answer within a "
         "token budget (8k by default): a larger result comes back in parts, read on with "
-        "`attio_read_result` (see docs/frameworks.md). Errors carry `code`, `message` and "
-        "`field`.",
+        "`attio_read_result`, for the same user, from this process's memory (expiring after "
+        "30 minutes, at most 256 results and 32 MB; see docs/frameworks.md). Errors carry "
+        "`code`, `message` and `field`.",
+        "",
+        "Tool search offers three meta-tools instead of every definition: "
+        "`attio_search_tools` (the best tools for a task, with the user's readiness: "
+        "`ready`, `needs_connection` or `needs_scopes` with the missing scopes), "
+        "`attio_describe_tool` and `attio_call_tool` — `attio-gateway mcp --tool-search`, "
+        "`search_mode_specs()` for the adapters, `actions.search_tools` in the SDK and "
+        "`GET /api/v1/tools/search` over HTTP.",
         "",
         "| Tool | Kind |",
         "|---|---|",
