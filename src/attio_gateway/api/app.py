@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from attio_gateway.api.apidocs import install_api_docs
 from attio_gateway.api.errors import install_error_handlers
 from attio_gateway.api.limits import BodySizeLimit
 from attio_gateway.api.metrics import Metrics
@@ -90,10 +91,11 @@ def create_app(
         summary="Agent auth gateway for the Attio CRM: connections, connected accounts, "
         "tools, proxy and audit.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served from a package, not a CDN: api/apidocs.py
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
+    install_api_docs(app, openapi_url="/api/v1/openapi.json")
     app.state.gateway = gateway
     app.state.settings = settings
     app.state.metrics = Metrics()
