@@ -62,6 +62,15 @@ def _kept(result: dict[str, Any]) -> bool:
     return status not in (401, 429) and status < 500
 
 
+def _without_secret(body: Any) -> Any:
+    """A stored answer's copy without the secret Attio shows once (a webhook's signing
+    secret, ``data.secret``): the first answer has it, a replay says ``null``."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, dict) and data.get("secret") is not None:
+        return {**body, "data": {**data, "secret": None}}
+    return body
+
+
 @dataclass
 class _Call:
     """One call on its way: who it acts as, its client, and what the audit event says."""
@@ -317,7 +326,7 @@ class Calls:
                 "content_type": response.headers.get("content-type"),
             }
             try:
-                stored["json"] = response.json()
+                stored["json"] = _without_secret(response.json())
             except ValueError:
                 stored["text"] = response.text
             answers[0] = response

@@ -225,6 +225,27 @@ async def test_an_error_answer_is_stored_too_and_a_refused_call_frees_the_key(
     assert await q.get_idempotency_key(gateway.db, account_id=account.id, key="refused") is None
 
 
+async def test_a_webhook_secret_is_not_stored_with_the_answer(gateway: AsyncGateway) -> None:
+    async def subscribe() -> Any:
+        return await gateway.actions.request(
+            identifier="u",
+            path="/v2/webhooks",
+            method="POST",
+            json={"data": {"target_url": "https://hooks.test/a", "subscriptions": []}},
+            idempotency_key="hook",
+        )
+
+    first = await subscribe()
+    assert first.status_code == 200 and first["data"]["secret"]
+    replay = await subscribe()
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay["data"]["secret"] is None
+    assert replay["data"]["id"] == first["data"]["id"]
+    _, account = await gateway.services.accounts.find(identifier="u")
+    row = await q.get_idempotency_key(gateway.db, account_id=account.id, key="hook")
+    assert row is not None and first["data"]["secret"] not in str(row.result)
+
+
 async def test_a_bad_key_is_refused_naming_the_field(gateway: AsyncGateway) -> None:
     with pytest.raises(ToolInputError) as caught:
         await create(gateway, "Co x", "has space")
