@@ -39,6 +39,7 @@ from attio_gateway.mcp_server.definitions import (
     to_json,
 )
 from attio_gateway.sdk import AccountStatus, AsyncGateway, attio_path
+from attio_gateway.sdk.models import ConnectedAccount
 from attio_gateway.tools import catalog as tool_catalog
 from attio_gateway.tools.results import (
     DEFAULT_BUDGET_TOKENS,
@@ -149,18 +150,17 @@ def build_server(
         return types.ListToolsResult(tools=[*(await catalog()).values(), read_result_tool()])
 
     async def ready_of(ctx: ServerRequestContext[Any, Any]) -> Callable[[str], dict[str, Any]]:
-        """This user's readiness per tool name: connected, and the scopes each lacks."""
-        binding = await account_of(ctx)
-        connected = await is_active(binding)
-        missing: dict[str, list[str]] = {}
-        if connected and binding.identifier is not None:
-            page = await gateway.actions.list_tools(
-                identifier=binding.identifier,
-                connection_name=binding.connection_name,
-                page_size=500,
-            )
-            missing = {t["definition"]["name"]: t["missing_scopes"] for t in page["tools"]}
-        return lambda name: readiness(missing.get(name, []), connected=connected)
+        """This user's readiness per tool name: connected, and the scopes each lacks (from
+        the account's granted scopes, whether the binding names it by identifier or id)."""
+        account = await active_account(await account_of(ctx))
+        granted = frozenset(account.granted_scopes) if account is not None else None
+
+        def ready(name: str) -> dict[str, Any]:
+            if granted is None:
+                return readiness([], connected=False)
+            return readiness(tool_catalog().get(name).missing_scopes(granted), connected=True)
+
+        return ready
 
     async def meta_tool(
         ctx: ServerRequestContext[Any, Any], name: str, arguments: dict[str, Any]
@@ -289,7 +289,7 @@ def build_server(
             meta={"execution_id": response.execution_id},
         )
 
-    async def is_active(binding: AccountBinding) -> bool:
+    async def active_account(binding: AccountBinding) -> ConnectedAccount | None:
         try:
             details = await gateway.actions.get_connected_account_details(
                 connection_name=binding.connection_name,
@@ -297,8 +297,12 @@ def build_server(
                 connected_account_id=binding.connected_account_id,
             )
         except GatewayError:
-            return False
-        return details.connected_account.status == AccountStatus.ACTIVE
+            return None
+        account = details.connected_account
+        return account if account.status == AccountStatus.ACTIVE else None
+
+    async def is_active(binding: AccountBinding) -> bool:
+        return await active_account(binding) is not None
 
     async def attio_get(ctx: ServerRequestContext[Any, Any], path: str) -> Any:
         """GET an Attio path as the bound account; failures become MCP errors with our shape."""
