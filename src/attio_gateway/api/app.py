@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -106,10 +106,11 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     _install_request_middleware(app)
 
-    api = APIRouter(prefix="/api/v1")
-    for module in (auth, connections, accounts, tools, proxy, audit, api_clients):
-        api.include_router(module.router)
-    app.include_router(api)
+    # Each module's routes straight into the app (not through one /api/v1 router): this
+    # FastAPI matches a nested router's routes through a wrapper per level, and the proxy
+    # and tool routes, the busiest, come first.
+    for module in (proxy, tools, auth, connections, accounts, audit, api_clients):
+        app.include_router(module.router, prefix="/api/v1")
     app.include_router(callback.router)
     if mcp:
         # MCP over streamable HTTP for every user at /mcp, each session bound to one
