@@ -28,6 +28,7 @@ AUTHENTICATED = [
     ("POST", "/api/v1/connected-accounts/x/disconnect"),
     ("DELETE", "/api/v1/connected-accounts/x"),
     ("GET", "/api/v1/tools"),
+    ("GET", "/api/v1/tools/search"),
     ("POST", "/api/v1/tools/execute"),
     ("POST", "/api/v1/proxy"),
     ("GET", "/api/v1/audit-events"),

@@ -62,6 +62,7 @@ ROUTES = [
         {"tool_name": "attio_list_objects", "identifier": "alice"},
     ),
     ("tools:execute", "GET", "/api/v1/tools", None),
+    ("tools:execute", "GET", "/api/v1/tools/search?query=notes&identifier=alice", None),
     ("accounts:read", "GET", "/api/v1/connected-accounts", None),
     ("accounts:read", "GET", "/api/v1/audit-events", None),
     (
