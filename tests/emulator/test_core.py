@@ -85,6 +85,6 @@ def test_revoked_token_is_no_longer_accepted(emulator_state: EmulatorState) -> N
 
 def test_threaded_server_answers_over_http() -> None:
     with run_in_thread() as running:
-        response = httpx.get(f"{running.base_url}/_emulator/state")
+        response = httpx.get(f"{running.base_url}/_emulator/state", timeout=60)
         assert response.status_code == 200
         assert response.json()["workspace_id"] == running.state.workspace.workspace_id

@@ -76,7 +76,7 @@ def test_connection_reset_over_http() -> None:
     with run_in_thread() as running:
         token = running.state.issue_token()["token"]
         headers = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=running.base_url, headers=headers) as http:
+        with httpx.Client(base_url=running.base_url, headers=headers, timeout=60) as http:
             http.post("/_emulator/faults", json={"reset_rate": 1.0, "remaining": 1})
             with pytest.raises(httpx.TransportError):
                 http.get("/v2/workspace_members")

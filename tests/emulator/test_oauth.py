@@ -61,7 +61,7 @@ def test_full_round_trip_with_pkce_and_revocation(running: RunningEmulator) -> N
     )
     verifier = "v" * 64
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
-    with httpx.Client(base_url=running.base_url) as http:
+    with httpx.Client(base_url=running.base_url, timeout=60) as http:
         query = approve(
             http,
             app["client_id"],
@@ -109,7 +109,7 @@ def test_full_round_trip_with_pkce_and_revocation(running: RunningEmulator) -> N
 
 def test_denied_consent_mismatch_bad_client_and_wrong_verifier(running: RunningEmulator) -> None:
     app = register_app(running.state, name="Gateway", redirect_uris=[REDIRECT])
-    with httpx.Client(base_url=running.base_url) as http:
+    with httpx.Client(base_url=running.base_url, timeout=60) as http:
         assert approve(http, app["client_id"], decision="deny") == {
             "error": ["access_denied"],
             "state": ["s1"],
@@ -150,7 +150,7 @@ def test_pkce_downgrade_is_refused(running: RunningEmulator) -> None:
     """RFC 9700 §2.1.1 (and OAuth 2.1 §4.1.3): a token request carrying a code_verifier is
     accepted only if the authorization request had a code_challenge; otherwise invalid_grant."""
     app = register_app(running.state, name="Gateway", redirect_uris=[REDIRECT])
-    with httpx.Client(base_url=running.base_url) as http:
+    with httpx.Client(base_url=running.base_url, timeout=60) as http:
         code = approve(http, app["client_id"])["code"][0]  # no code_challenge
         body = {
             "grant_type": "authorization_code",
@@ -174,7 +174,7 @@ def test_expiring_tokens_refresh_and_rotate(running: RunningEmulator) -> None:
         expiring_tokens=True,
         token_lifetime_seconds=60,
     )
-    with httpx.Client(base_url=running.base_url) as http:
+    with httpx.Client(base_url=running.base_url, timeout=60) as http:
         code = approve(http, app["client_id"])["code"][0]
         auth = (app["client_id"], app["client_secret"])
         first = http.post(
@@ -230,7 +230,7 @@ def test_expired_code_and_expired_token(running: RunningEmulator) -> None:
     )
     auth = (app["client_id"], app["client_secret"])
     start = datetime.now(UTC)
-    with httpx.Client(base_url=running.base_url) as http:
+    with httpx.Client(base_url=running.base_url, timeout=60) as http:
         running.state.clock.set(start)
         stale = approve(http, app["client_id"])["code"][0]
         running.state.clock.set(start + timedelta(minutes=11))

@@ -186,6 +186,7 @@ def _a_record(emulator: RunningEmulator) -> str:
         f"{emulator.base_url}/v2/objects/companies/records",
         json={"data": {"values": {"name": "Scale Co"}}},
         headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
     )
     assert created.status_code == 200, created.text
     return f"/v2/objects/companies/records/{created.json()['data']['id']['record_id']}"

@@ -130,7 +130,9 @@ async def test_two_workers_share_one_setup_and_serve_proxied_calls(
         token = await token_request(http, credentials.client_id, credentials.client_secret)
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     for _ in range(20):  # a new connection each time: either worker may answer
-        async with httpx.AsyncClient(base_url=served.base_url, headers=headers) as fresh:
+        async with httpx.AsyncClient(
+            base_url=served.base_url, headers=headers, timeout=60
+        ) as fresh:
             answer = await fresh.post(
                 "/api/v1/proxy", json={"identifier": "user_1", "path": "/v2/self"}
             )

@@ -51,6 +51,7 @@ def emulator_app(
     answer = httpx.post(
         f"{emulator.base_url}/_emulator/apps",
         json={"name": "cli test", "redirect_uris": [redirect_uri]},
+        timeout=60,
     )
     answer.raise_for_status()
     created: dict[str, str] = answer.json()

@@ -58,6 +58,7 @@ def test_set_up_flow_in_the_browser(
     app = httpx.post(
         f"{emulator_server.base_url}/_emulator/apps",
         json={"name": "dashboard test", "redirect_uris": [copied]},
+        timeout=60,
     ).json()
     page.fill("input[name=client_id]", app["client_id"])
     page.fill("input[name=client_secret]", "not the secret")

@@ -49,6 +49,6 @@ async def revoke_grant(gateway: AsyncGateway, emulator_url: str, identifier: str
     """The user revokes the app in Attio: the gateway only learns on its next call."""
     account = await gateway.actions.get_connected_account(identifier=identifier)
     token = account.connected_account.authorization_details["oauth_token"]["access_token"]
-    async with httpx.AsyncClient(base_url=emulator_url) as http:
+    async with httpx.AsyncClient(base_url=emulator_url, timeout=60) as http:
         response = await http.post("/oauth/revoke", data={"token": token})
     assert response.status_code == 204

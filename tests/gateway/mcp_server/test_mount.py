@@ -69,7 +69,7 @@ async def test_mcp_mounted_in_a_host_app_serves_tools_and_leaves_other_routes_al
             Client(streamable_http_client(f"{base_url}/mcp", http_client=http)) as client,
         ):
             result = await client.call_tool("attio_list_objects", {})
-        async with httpx.AsyncClient(base_url=base_url) as plain:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as plain:
             health = await plain.get("/healthz")
             missing = await plain.get("/nope")
             refused = await plain.post("/mcp", json={})
@@ -93,7 +93,7 @@ async def test_the_served_gateway_offers_mcp_at_slash_mcp(
         ):
             listed = await client.list_tools()
             result = await client.call_tool("attio_list_objects", {})
-        async with httpx.AsyncClient(base_url=base_url) as plain:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as plain:
             health = await plain.get("/healthz")
             refused = await plain.post("/mcp", json={})
     assert "attio_create_person" in {tool.name for tool in listed.tools}

@@ -171,7 +171,7 @@ async def _expiring_connection(gw: AsyncGateway, emulator: RunningEmulator) -> N
         validate=False,
     )
     connection = await gw.get_connection("attio")
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=60) as http:
         app = (
             await http.post(
                 f"{base}/_emulator/apps",

@@ -60,7 +60,7 @@ def test_each_send_failure_is_classified_by_the_table(
 
 async def test_a_refused_connection_comes_out_as_upstream_unavailable() -> None:
     url = f"http://127.0.0.1:{free_port()}/"
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=60) as http:
         with (
             pytest.raises(UpstreamUnavailableError, match="could not be reached") as caught,
             sending(f"The server at {url}"),

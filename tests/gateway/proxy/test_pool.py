@@ -1,6 +1,7 @@
 """The shared outbound client keeps its connections: 64 calls in flight at once, answered,
-then 64 more, open no new connection. (httpx's default keeps 20 idle connections: the
-second round opened 44 new ones, a TCP handshake each.)"""
+then 64 more, open next to no new connection (at most one per pool: the calls take the
+pools in turn, so a pool may get one call more in the second round). httpx's default
+keeps 20 idle connections: the second round opened 44 new ones, a TCP handshake each."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from attio_emulator.server import free_port
-from attio_gateway.proxy.client import new_http_client
+from attio_gateway.proxy.client import POOL_SHARDS, new_http_client
 
 
 class SlowServer:
@@ -66,6 +67,6 @@ async def test_64_concurrent_calls_reuse_their_connections() -> None:
             first = len(app.connections)
             assert first == 64
             await round_of(64)
-            assert len(app.connections) == first, (
+            assert len(app.connections) - first <= POOL_SHARDS < 44, (
                 f"the second round opened {len(app.connections) - first} new connections"
             )

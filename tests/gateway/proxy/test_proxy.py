@@ -138,7 +138,7 @@ async def test_429_is_retried_after_retry_after_without_duplicating_the_write(
 async def test_accept_then_fail_never_duplicates_a_create(running: RunningEmulator) -> None:
     token = running.state.issue_token()["token"]
     async with AttioClient(token=token, base_url=running.base_url, retry_policy=FAST) as attio:
-        async with httpx.AsyncClient(base_url=running.base_url) as control:
+        async with httpx.AsyncClient(base_url=running.base_url, timeout=60) as control:
             await control.post("/_emulator/faults", json={"accept_then_fail": True, "remaining": 1})
         with pytest.raises(WriteOutcomeUnknownError, match="may or may not have been applied"):
             await attio.request(
@@ -152,7 +152,7 @@ async def test_a_write_answered_5xx_is_reported_with_attios_fields(
     running: RunningEmulator,
 ) -> None:
     token = running.state.issue_token()["token"]
-    async with httpx.AsyncClient(base_url=running.base_url) as control:
+    async with httpx.AsyncClient(base_url=running.base_url, timeout=60) as control:
         await control.post(
             "/_emulator/faults", json={"error_rate": 1.0, "remaining": 1, "error_statuses": [500]}
         )
@@ -169,7 +169,7 @@ async def test_an_idempotent_assert_is_retried_through_accept_then_fail(
     running: RunningEmulator,
 ) -> None:
     token = running.state.issue_token()["token"]
-    async with httpx.AsyncClient(base_url=running.base_url) as control:
+    async with httpx.AsyncClient(base_url=running.base_url, timeout=60) as control:
         await control.post("/_emulator/faults", json={"accept_then_fail": True, "remaining": 2})
     async with AttioClient(token=token, base_url=running.base_url, retry_policy=FAST) as attio:
         record = await attio.call(
@@ -187,7 +187,7 @@ async def test_reads_failing_past_the_budget_raise_upstream_unavailable(
     running: RunningEmulator,
 ) -> None:
     token = running.state.issue_token()["token"]
-    async with httpx.AsyncClient(base_url=running.base_url) as control:
+    async with httpx.AsyncClient(base_url=running.base_url, timeout=60) as control:
         await control.post("/_emulator/faults", json={"error_rate": 1.0, "error_statuses": [503]})
     policy = RetryPolicy(max_attempts=3, base_backoff=0.01, max_backoff=0.02)
     async with AttioClient(token=token, base_url=running.base_url, retry_policy=policy) as attio:
@@ -247,7 +247,7 @@ async def test_rate_limiter_from_settings_picks_redis_only_when_configured(redis
 
 async def test_reads_are_retried_through_5xx(running: RunningEmulator) -> None:
     token = running.state.issue_token()["token"]
-    async with httpx.AsyncClient(base_url=running.base_url) as control:
+    async with httpx.AsyncClient(base_url=running.base_url, timeout=60) as control:
         await control.post(
             "/_emulator/faults", json={"error_rate": 1.0, "remaining": 2, "error_statuses": [503]}
         )
@@ -363,7 +363,7 @@ async def test_an_unreachable_redis_is_a_clear_storage_error() -> None:
 
 async def test_a_records_query_is_a_read_retried_through_5xx(running: RunningEmulator) -> None:
     token = running.state.issue_token()["token"]
-    async with httpx.AsyncClient(base_url=running.base_url) as control:
+    async with httpx.AsyncClient(base_url=running.base_url, timeout=60) as control:
         await control.post(
             "/_emulator/faults", json={"error_rate": 1.0, "remaining": 2, "error_statuses": [502]}
         )

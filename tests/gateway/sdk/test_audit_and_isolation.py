@@ -77,7 +77,7 @@ async def test_a_revoked_user_never_touches_another_users_account(
 ) -> None:
     alice, bob = await _token(gateway, "alice"), await _token(gateway, "bob")
     assert alice != bob
-    async with httpx.AsyncClient(base_url=emulator.base_url) as http:
+    async with httpx.AsyncClient(base_url=emulator.base_url, timeout=60) as http:
         assert (await http.post("/oauth/revoke", data={"token": alice})).status_code == 204
 
     # /v2/self still answers 200, with active false: the account expires at once.

@@ -54,7 +54,7 @@ async def test_revoked_in_attio_after_a_cached_call_fails_and_keeps_failing(
     assert await _get(gateway) == 200  # rows and token now cached
     details = await gateway.actions.get_connected_account(identifier="u")
     access = details.connected_account.authorization_details["oauth_token"]["access_token"]
-    async with httpx.AsyncClient(base_url=emulator.base_url) as http:
+    async with httpx.AsyncClient(base_url=emulator.base_url, timeout=60) as http:
         assert (await http.post("/oauth/revoke", data={"token": access})).status_code == 204
     for _ in range(2):  # the 401 forgets the cache; the second call fails before Attio
         with pytest.raises(AccountNotActiveError) as caught:

@@ -92,7 +92,7 @@ async def test_revoked_token_moves_account_to_expired_with_a_fresh_link(
     await connect_user(gateway, "u")
     token = await gateway.actions.get_connected_account(connection_name="attio", identifier="u")
     access = token.connected_account.authorization_details["oauth_token"]["access_token"]
-    async with httpx.AsyncClient(base_url=emulator.base_url) as http:
+    async with httpx.AsyncClient(base_url=emulator.base_url, timeout=60) as http:
         assert (await http.post("/oauth/revoke", data={"token": access})).status_code == 204
     with pytest.raises(AccountNotActiveError) as caught:
         await gateway.actions.request(connection_name="attio", identifier="u", path="/v2/objects")
