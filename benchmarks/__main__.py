@@ -180,6 +180,11 @@ class GatewayServerProcess:
             base_url=self.base_url, headers={"Authorization": f"Bearer {bearer}"}, timeout=60
         )
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process has used so far (Linux)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
@@ -227,10 +232,16 @@ async def bench_overhead_and_tools(
                             concurrency=concurrency,
                             total=total,
                         )
+                        cpu_before = server.cpu_seconds()
                         rows[f"http_c{concurrency}"] = await measure(
                             lambda: gateway_http.post("/api/v1/proxy", json=proxy_body),
                             concurrency=concurrency,
                             total=total,
+                        )
+                        # The server's own CPU per request: unlike latency, hardly moved
+                        # by what else runs on the machine.
+                        rows[f"http_c{concurrency}"]["server_cpu_ms"] = round(
+                            (server.cpu_seconds() - cpu_before) * 1000 / total, 3
                         )
                     await gateway_http.aclose()
                 finally:
