@@ -72,8 +72,9 @@ class Settings(BaseSettings):
         default=300,
         gt=0,
         description=(
-            "Seconds after which a key still in flight is taken for a crashed gateway's: "
-            "the next request with it reconciles, as after an unknown outcome."
+            "Seconds after which a key still in flight and not renewed (a running write "
+            "renews it every third of this) is taken for a crashed gateway's: the next "
+            "request with it reconciles, as after an unknown outcome."
         ),
     )
     # NoDecode: the environment gives a plain comma-separated string, not JSON.

@@ -8,8 +8,9 @@
 - same key, another request → ``IdempotencyKeyReusedError`` (409) naming both fingerprints;
 - same key still in flight (in any process) → polled until it finishes, for at most
   ``Settings.idempotency_wait``, then ``IdempotencyInProgressError`` (409);
-- the outcome was unknown (``WriteOutcomeUnknownError``), or a claim outlived
-  ``Settings.idempotency_lease`` (its gateway died) → the next attempt takes the key over
+- the outcome was unknown (``WriteOutcomeUnknownError``), or a claim was not renewed for
+  ``Settings.idempotency_lease`` (a running write renews it every third of the lease, so
+  its gateway died) → the next attempt takes the key over
   and *reconciles*: a reconciler looks for what the first attempt wrote (found: that is the
   result, recorded; not found: sent once). Without one the write is refused
   (``IdempotencyOutcomeUnknownError``) unless ``force=True``.
@@ -171,6 +172,7 @@ class Idempotency:
         send: Callable[[], Awaitable[Result]],
         keep: Callable[[Result], bool] | None,
     ) -> Result:
+        heartbeat = asyncio.create_task(self._renew(account_id, key, owner))
         try:
             result = await send()
         except WriteOutcomeUnknownError:
@@ -184,11 +186,26 @@ class Idempotency:
             # Cancelled or crashed mid-write: whether it was applied is not known.
             await asyncio.shield(self._finish(account_id, key, owner, "unknown", None))
             raise
+        finally:
+            heartbeat.cancel()
         if keep is not None and not keep(result):
             await q.release_idempotency_key(self._db, account_id=account_id, key=key, owner=owner)
         else:
             await self._finish(account_id, key, owner, "done", result)
         return result
+
+    async def _renew(self, account_id: str, key: str, owner: str) -> None:
+        """While a write runs, its claim is renewed every third of the lease, so only a
+        claim whose gateway stopped (killed, crashed) outlives the lease."""
+        every = self._lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await q.renew_idempotency_key(
+                    self._db, account_id=account_id, key=key, owner=owner, now=self._clock.now()
+                )
+            except GatewayError:
+                continue  # the database is away a moment: the next renewal tries again
 
     async def _finish(
         self, account_id: str, key: str, owner: str, state: str, result: Result | None

@@ -317,6 +317,34 @@ async def test_a_claim_left_by_a_crashed_gateway_is_reconciled(
     assert companies(emulator) == ["Co crash"]
 
 
+async def test_a_slow_live_write_renews_its_claim_and_is_not_taken_for_a_dead_one(
+    tmp_path: Path, emulator: RunningEmulator, database_url: str
+) -> None:
+    """The create takes longer than the lease; its claim is renewed while it runs, so the
+    duplicate waits for it instead of taking the key over and writing again."""
+    settings = Settings(
+        data_dir=tmp_path, database_url=database_url, idempotency_wait=60, idempotency_lease=1.5
+    )
+    async with AsyncGateway(settings) as gw:
+        await create_emulator_connection(gw, emulator.base_url)
+        await connect_user(gw, "u")
+        _, account = await gw.services.accounts.find(identifier="u")
+        async with httpx.AsyncClient(base_url=emulator.base_url) as control:
+            await control.post(  # only the first create is slow, not what follows
+                "/_emulator/faults",
+                json={"path_prefix": CREATE, "latency_ms": 4000, "remaining": 1},
+            )
+        first = asyncio.create_task(create(gw, "Co long", "long-key"))
+        for _ in range(2000):  # until the first has claimed its key
+            if await q.get_idempotency_key(gw.db, account_id=account.id, key="long-key"):
+                break
+            await asyncio.sleep(0.01)
+        second = await create(gw, "Co long", "long-key")
+        assert second.headers["idempotent-replayed"] == "true"
+        assert (await first).json() == second.json()
+    assert companies(emulator) == ["Co long"]
+
+
 async def test_a_duplicate_waits_then_says_in_progress(
     tmp_path: Path, emulator: RunningEmulator, database_url: str
 ) -> None:

@@ -51,6 +51,7 @@ from attio_gateway.storage.queries.idempotency import (
     finish_idempotency_key,
     get_idempotency_key,
     release_idempotency_key,
+    renew_idempotency_key,
     take_over_idempotency_key,
 )
 from attio_gateway.storage.queries.requests import (
@@ -120,6 +121,7 @@ __all__ = [
     "record_audit_event",
     "record_audit_events",
     "release_idempotency_key",
+    "renew_idempotency_key",
     "revoke_api_client",
     "revoke_session_token",
     "save_authorization_request",

@@ -24,6 +24,7 @@ __all__ = [
     "finish_idempotency_key",
     "get_idempotency_key",
     "release_idempotency_key",
+    "renew_idempotency_key",
     "take_over_idempotency_key",
 ]
 
@@ -117,6 +118,19 @@ async def take_over_idempotency_key(
             update(_t)
             .where(*_this(account_id, key), _t.c.owner == previous_owner, _t.c.state != "done")
             .values(state="in_flight", owner=owner, updated_at=now)
+        )
+    return bool(changed.rowcount)
+
+
+async def renew_idempotency_key(
+    db: Database, *, account_id: str, key: str, owner: str, now: datetime
+) -> bool:
+    """Say that the claim ``owner`` holds in flight is alive (its lease starts again)."""
+    async with db.transaction() as conn:
+        changed = await conn.execute(
+            update(_t)
+            .where(*_this(account_id, key), _t.c.owner == owner, _t.c.state == "in_flight")
+            .values(updated_at=now)
         )
     return bool(changed.rowcount)
 
