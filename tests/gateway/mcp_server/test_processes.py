@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -97,15 +97,14 @@ def test_an_unknown_tool_name_stops_the_command_with_a_clear_error(
 # --- streamable HTTP ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def mcp_url(gateway: AsyncGateway, gateway_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    """``attio-gateway mcp --http`` as a real process on a free port."""
+@contextmanager
+def served_mcp_http(env: dict[str, str], log: Path, *options: str) -> Iterator[str]:
+    """``attio-gateway mcp --http [options]`` as a real process on a free port: its URL."""
     port = free_port()
-    log = tmp_path / "mcp-http.log"
     with log.open("wb") as stderr:
         process = subprocess.Popen(
-            [GATEWAY, "mcp", "--http", "--port", str(port)],
-            env=gateway_env,
+            [GATEWAY, "mcp", "--http", *options, "--port", str(port)],
+            env=env,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
@@ -123,6 +122,13 @@ def mcp_url(gateway: AsyncGateway, gateway_env: dict[str, str], tmp_path: Path) 
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def mcp_url(gateway: AsyncGateway, gateway_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """``attio-gateway mcp --http`` as a real process on a free port."""
+    with served_mcp_http(gateway_env, tmp_path / "mcp-http.log") as url:
+        yield url
 
 
 @asynccontextmanager

@@ -3,21 +3,17 @@ only the meta-tools are listed, and search, describe and call work through them.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from mcp import Client
 
-from attio_emulator.server import free_port
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.sandbox import connect_user
 from attio_gateway.sdk.sessions import create_session_token
 
-from .test_processes import GATEWAY, http_client, stdio_client
+from .test_processes import http_client, served_mcp_http, stdio_client
 
 META = ["attio_search_tools", "attio_describe_tool", "attio_call_tool", "attio_read_result"]
 
@@ -47,29 +43,8 @@ async def test_stdio_tool_search(gateway: AsyncGateway, gateway_env: dict[str, s
 def search_mcp_url(
     gateway: AsyncGateway, gateway_env: dict[str, str], tmp_path: Path
 ) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path / "mcp-http.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [GATEWAY, "mcp", "--http", "--tool-search", "--port", str(port)],
-            env=gateway_env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    try:
-        deadline = time.monotonic() + 120  # generous: a loaded machine starts slowly
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the MCP server did not start: {log.read_text()}") from None
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with served_mcp_http(gateway_env, tmp_path / "mcp-http.log", "--tool-search") as url:
+        yield url
 
 
 async def test_http_tool_search(gateway: AsyncGateway, search_mcp_url: str) -> None:
