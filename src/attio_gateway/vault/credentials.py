@@ -62,16 +62,18 @@ class Credentials:
 
     # --- an account's tokens ---------------------------------------------------------------
 
-    def seal_tokens(self, account_id: str, tokens: Tokens) -> SealedTokens:
+    def _seal_pair(self, tokens: Tokens, access_purpose: str, refresh_purpose: str) -> SealedTokens:
+        refresh = tokens.refresh_token
         return SealedTokens(
-            access_token_sealed=self.keyring.seal_text(
-                tokens.access_token, purpose=purposes.access_token(account_id)
-            ),
-            refresh_token_sealed=self.keyring.seal_text(
-                tokens.refresh_token, purpose=purposes.refresh_token(account_id)
-            )
-            if tokens.refresh_token
+            access_token_sealed=self.keyring.seal_text(tokens.access_token, purpose=access_purpose),
+            refresh_token_sealed=self.keyring.seal_text(refresh, purpose=refresh_purpose)
+            if refresh
             else None,
+        )
+
+    def seal_tokens(self, account_id: str, tokens: Tokens) -> SealedTokens:
+        return self._seal_pair(
+            tokens, purposes.access_token(account_id), purposes.refresh_token(account_id)
         )
 
     def access_token(self, credential: CredentialRow) -> SecretStr:
@@ -104,15 +106,8 @@ class Credentials:
 
     def seal_parked(self, state: str, tokens: Tokens) -> SealedTokens:
         """A grant waiting on its authorization request until the user is verified."""
-        return SealedTokens(
-            access_token_sealed=self.keyring.seal_text(
-                tokens.access_token, purpose=purposes.pending_token(state)
-            ),
-            refresh_token_sealed=self.keyring.seal_text(
-                tokens.refresh_token, purpose=purposes.pending_refresh_token(state)
-            )
-            if tokens.refresh_token
-            else None,
+        return self._seal_pair(
+            tokens, purposes.pending_token(state), purposes.pending_refresh_token(state)
         )
 
     def parked(self, state: str, sealed: SealedTokens) -> Tokens:
