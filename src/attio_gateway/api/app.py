@@ -112,6 +112,14 @@ def create_app(
     for module in (proxy, tools, auth, connections, accounts, audit, api_clients):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(callback.router)
+    # issue 19 (MCP authorization) routes here
+
+    # issue 17 (permissions) routes here
+
+    # issue 26 (triggers) routes here
+
+    # issue 21 (Scalekit wire) routes here
+
     if mcp:
         # MCP over streamable HTTP for every user at /mcp, each session bound to one
         # connected account by its session token (`attio-gateway mcp token --identifier ID`).

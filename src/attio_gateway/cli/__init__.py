@@ -42,6 +42,11 @@ app.add_typer(clients_app, name="clients")
 app.add_typer(tools_app, name="tools")
 app.add_typer(connections_app, name="connections")
 app.add_typer(accounts_app, name="accounts")
+# issue 17 (permissions) commands here
+
+# issue 26 (triggers) commands here
+
+# issue 25 (scale) commands here
 
 
 def main() -> None:

@@ -112,6 +112,11 @@ class Services:
         self.actions = AsyncActions(
             accounts=self.accounts, lifecycle=self.lifecycle, calls=self.calls
         )
+        # issue 19 (MCP authorization) services here
+
+        # issue 26 (triggers and events) services here
+
+        # issue 17 (permissions) services here
 
 
 class AsyncGateway:

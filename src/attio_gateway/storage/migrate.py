@@ -24,6 +24,7 @@ __all__ = [
     "MIGRATION_LOCK_KEY",
     "alembic_config",
     "current_revision",
+    "head_revision",
     "schema_drift",
     "upgrade_database",
 ]
@@ -40,6 +41,15 @@ def alembic_config(connection: Connection | None = None) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
+
+
+def head_revision() -> str:
+    """The newest revision of the migration history (what ``upgrade_database`` reaches)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the migration history is empty"
+    return head
 
 
 async def upgrade_database(target: Database | Settings, revision: str = "head") -> None:

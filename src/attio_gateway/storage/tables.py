@@ -293,3 +293,14 @@ idempotency_keys = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Index("ix_idempotency_keys_expires_at", "expires_at"),
 )
+
+# --- tables of issue 19 (MCP authorization) below this line ---
+
+
+# --- tables of issue 26 (triggers and events) below this line ---
+
+
+# --- tables of issue 17 (permissions) below this line ---
+
+
+# --- tables of issue 25 (scale) below this line ---

@@ -1,0 +1,1 @@
+"""Triggers: Attio webhooks per workspace, verified inbound deliveries, events per user."""
