@@ -3,7 +3,7 @@
 The only place in the gateway that catches ``httpx`` exceptions.
 """
 
-from attio_gateway.proxy.client import AttioClient, TokenProvider, upstream_error
+from attio_gateway.proxy.client import AttioCalls, AttioClient, TokenProvider, upstream_error
 from attio_gateway.proxy.ratelimit import (
     InProcessRateLimiter,
     Limits,
@@ -14,6 +14,7 @@ from attio_gateway.proxy.ratelimit import (
 from attio_gateway.proxy.retry import RetryPolicy, retry_policy_from_settings
 
 __all__ = [
+    "AttioCalls",
     "AttioClient",
     "InProcessRateLimiter",
     "Limits",

@@ -11,7 +11,7 @@ import asyncio
 import itertools
 from collections.abc import Awaitable, Callable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -36,6 +36,7 @@ from attio_gateway.proxy.retry import (
 
 __all__ = [
     "ATTIO_API_URL",
+    "AttioCalls",
     "AttioClient",
     "TokenProvider",
     "new_http_client",
@@ -85,6 +86,20 @@ def new_http_client(
     return httpx.AsyncClient(
         transport=transport or PooledTransport(), timeout=timeout, cookies=no_cookies
     )
+
+
+class AttioCalls(Protocol):
+    """What a tool needs of its Attio client: one call, answered with Attio's JSON body.
+    ``AttioClient`` is one; the reconciler's client (``sdk/reconcile.py``) is another."""
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> Any: ...
 
 
 class AttioClient:

@@ -24,7 +24,7 @@ from attio_gateway.errors import AccountNotActiveError, GatewayError
 from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.oauth.lifecycle import Lifecycle
 from attio_gateway.oauth.provider import PROVIDERS
-from attio_gateway.proxy import AttioClient, RateLimiter, RetryPolicy
+from attio_gateway.proxy import AttioCalls, AttioClient, RateLimiter, RetryPolicy
 from attio_gateway.proxy.outgoing import check_outgoing
 from attio_gateway.sdk import models
 from attio_gateway.sdk.accounts import Accounts, page_offset
@@ -384,11 +384,11 @@ class Calls:
         ) as call:
             account = call.account
 
-            async def run() -> Any:
+            async def run(attio: AttioCalls = call.client) -> Any:
                 return await run_tool(
                     spec,
                     tool_input,
-                    attio=call.client,
+                    attio=attio,
                     granted_scopes=frozenset(account.granted_scopes),
                     output=output,
                     schema_cache=self._caches.schema(account.workspace_id or account.id),
@@ -402,8 +402,8 @@ class Calls:
                     data = await run()
                 else:
 
-                    async def send() -> dict[str, Any]:
-                        return {"data": await run(), "execution_id": execution_id}
+                    async def send(attio: AttioCalls = call.client) -> dict[str, Any]:
+                        return {"data": await run(attio), "execution_id": execution_id}
 
                     result, _ = await self._idempotency.run(
                         account_id=account.id,
@@ -415,7 +415,7 @@ class Calls:
                             "output": output,
                         },
                         send=send,
-                        reconcile=tool_reconciler(call.client, spec, tool_input, output=output),
+                        reconcile=tool_reconciler(call.client, spec, send),
                         force=force,
                     )
                     data = result["data"]

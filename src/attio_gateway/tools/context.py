@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from attio_gateway.proxy import AttioClient
+from attio_gateway.proxy import AttioCalls
 from attio_gateway.tools.schema import WorkspaceSchema
 
 # Called with (name, secret) when Attio hands out a secret once (a webhook's signing secret),
@@ -15,7 +15,7 @@ SecretSink = Callable[[str, str], Awaitable[None]]
 
 @dataclass
 class ToolContext:
-    attio: AttioClient
+    attio: AttioCalls
     schema: WorkspaceSchema
     output: str = "default"
     on_secret: SecretSink | None = None

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import ValidationError
 
 from attio_gateway.errors import MissingScopesError, ToolInputError, UpstreamError
-from attio_gateway.proxy import AttioClient
+from attio_gateway.proxy import AttioCalls
 from attio_gateway.proxy.outgoing import non_json
 from attio_gateway.tools.context import SecretSink, ToolContext
 from attio_gateway.tools.schema import WorkspaceSchema
@@ -47,7 +47,7 @@ async def run_tool(
     spec: ToolSpec,
     tool_input: Any,
     *,
-    attio: AttioClient,
+    attio: AttioCalls,
     granted_scopes: frozenset[str] | None,
     output: str = "default",
     schema_cache: dict[str, Any] | None = None,
@@ -85,7 +85,7 @@ async def execute_tool(
     catalog: Catalog,
     name: str,
     tool_input: Mapping[str, Any],
-    attio: AttioClient,
+    attio: AttioCalls,
     granted_scopes: frozenset[str] | None,
     schema_cache: dict[str, Any] | None = None,
     output: Literal["default", "compact"] = "default",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from attio_gateway.errors import ToolInputError
-from attio_gateway.proxy import AttioClient
+from attio_gateway.proxy import AttioCalls
 from attio_gateway.proxy.paths import attio_path
 
 TTL_SECONDS = 60.0
@@ -51,7 +51,7 @@ def target_path(target: str, template: str = "", **params: str) -> str:
 class WorkspaceSchema:
     """One workspace's schema, read lazily through ``attio`` and kept for a minute."""
 
-    def __init__(self, attio: AttioClient, cache: dict[str, _Entry] | None = None) -> None:
+    def __init__(self, attio: AttioCalls, cache: dict[str, _Entry] | None = None) -> None:
         self.attio = attio
         self._cache = cache if cache is not None else {}
 
