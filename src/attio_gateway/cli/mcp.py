@@ -75,6 +75,13 @@ def mcp(
             help="List only three meta-tools (search, describe, call) instead of every tool.",
         ),
     ] = False,
+    derive_idempotency_keys: Annotated[
+        bool,
+        typer.Option(
+            "--derive-idempotency-keys",
+            help="stdio: a write sent twice with the same arguments by this process is sent once.",
+        ),
+    ] = False,
     http: Annotated[
         bool,
         typer.Option(
@@ -128,6 +135,7 @@ def mcp(
             read_only=read_only,
             tools=names,
             tool_search=tool_search,
+            derive_idempotency_keys=derive_idempotency_keys,
         )
     )
 

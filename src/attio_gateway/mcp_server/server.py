@@ -10,6 +10,7 @@ over stdio, the session token's account over streamable HTTP (see ``http.py``).
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -94,6 +95,7 @@ def build_server(
     budget_tokens: int = DEFAULT_BUDGET_TOKENS,
     results: ResultStore | None = None,
     tool_search: bool = False,
+    derive_idempotency_keys: bool = False,
 ) -> Server[Any]:
     """An MCP server offering the catalog's tools and the workspace schema as resources.
 
@@ -103,11 +105,16 @@ def build_server(
     ``output: "full"``) and at most ``budget_tokens``: a larger one comes in parts, read
     with ``attio_read_result`` from ``results`` (this process's memory). ``tool_search``
     lists only the meta-tools (search, describe, call) instead of every tool.
+    ``derive_idempotency_keys`` (opt-in) treats this server as one run (over stdio: one
+    process, one client): a write sent twice with the same arguments is sent to Attio
+    once (docs/idempotency.md); a ``_meta`` key or run id of the call's own comes first.
     """
     if output not in OUTPUTS:
         raise ValueError(f"output must be one of {sorted(OUTPUTS)}")
     store = results or ResultStore()
     cache: dict[str, dict[str, types.Tool]] = {}
+    # The run of derive_idempotency_keys: this server, i.e. one stdio process and its client.
+    server_run = f"mcp-{uuid.uuid4()}"
 
     async def catalog() -> dict[str, types.Tool]:
         # Fetched on first use: the catalog is fixed for the life of the process.
@@ -221,6 +228,9 @@ def build_server(
         # An idempotency key rides in the call's _meta (docs/idempotency.md).
         meta = params.meta if isinstance(params.meta, dict) else {}
         idempotency_key = meta.get("idempotency_key")
+        run_id = meta.get("run_id")
+        if derive_idempotency_keys and idempotency_key is None and run_id is None:
+            run_id = server_run
         if params.name == READ_RESULT:
             return await read_result(ctx, arguments)
         if tool_search and params.name in (SEARCH_TOOLS, DESCRIBE_TOOL):
@@ -268,6 +278,7 @@ def build_server(
                 connected_account_id=binding.connected_account_id,
                 output=OUTPUTS[wanted],
                 idempotency_key=None if idempotency_key is None else str(idempotency_key),
+                run_id=None if run_id is None else str(run_id),
             )
         except NotFoundError as exc:
             return error_result(await not_connected(binding, exc))

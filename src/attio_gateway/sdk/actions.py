@@ -277,6 +277,7 @@ class AsyncActions:
         connected_account_id: str | None = None,
         idempotency_key: str | None = None,
         force: bool = False,
+        run_id: str | None = None,
     ) -> ProxyResponse:
         """Call Attio's REST API as the user: ``body`` or ``json`` is sent as JSON. Attio's
         answer comes back as it is (a 404 from Attio is a response, not an error).
@@ -284,6 +285,8 @@ class AsyncActions:
         With ``idempotency_key``, a write (any method but GET/HEAD/OPTIONS) is sent at most
         once per key: a retry gets the stored answer (header ``Idempotent-Replayed: true``);
         see docs/idempotency.md. ``force`` resends a write whose outcome stayed unknown.
+        ``run_id`` instead of a key (opt-in): the key is derived from the run and the
+        canonical request, so the same write sent twice in one run is sent once.
 
         Raises:
             ToolInputError: both ``body`` and ``json``, a path outside ``/v2/``, a header
@@ -313,6 +316,7 @@ class AsyncActions:
             connected_account_id=connected_account_id,
             idempotency_key=idempotency_key,
             force=force,
+            run_id=run_id,
         )
 
     async def execute_tool(
@@ -325,12 +329,14 @@ class AsyncActions:
         output: str = "default",
         idempotency_key: str | None = None,
         force: bool = False,
+        run_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """Run one catalog tool as the user (``output``: ``"default"`` or ``"compact"``).
 
         With ``idempotency_key``, a write tool runs at most once per key: a retry gets the
         stored result and execution id (docs/idempotency.md); ``force`` reruns a write
-        whose outcome stayed unknown and cannot be looked up.
+        whose outcome stayed unknown and cannot be looked up. ``run_id`` derives the key
+        from the run, the tool and its canonical arguments (see ``request``).
 
         Raises:
             NotFoundError: no such tool, account or connection.
@@ -350,6 +356,7 @@ class AsyncActions:
             output=output,
             idempotency_key=idempotency_key,
             force=force,
+            run_id=run_id,
         )
 
     async def list_tools(

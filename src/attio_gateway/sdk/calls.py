@@ -30,7 +30,7 @@ from attio_gateway.sdk import models
 from attio_gateway.sdk.accounts import Accounts, page_offset
 from attio_gateway.sdk.auditlog import Audit
 from attio_gateway.sdk.callcache import Caches
-from attio_gateway.sdk.idempotency import Idempotency, canonical_json, check_key
+from attio_gateway.sdk.idempotency import Idempotency, canonical_json, derive_key
 from attio_gateway.sdk.reconcile import proxy_reconciler, tool_reconciler
 from attio_gateway.sdk.response import ProxyResponse
 from attio_gateway.storage import Database
@@ -248,12 +248,22 @@ class Calls:
         headers: dict[str, str] | None,
         idempotency_key: str | None = None,
         force: bool = False,
+        run_id: str | None = None,
     ) -> ProxyResponse:
         """See ``AsyncActions.request``."""
         # Refused before anything is sent: a path outside /v2/, headers the gateway owns.
         method, path, headers = check_outgoing(method=method, path=path, headers=headers, json=json)
-        if idempotency_key is not None:
-            check_key(idempotency_key)
+        request: dict[str, Any] = {
+            "kind": "proxy",
+            "method": method.upper(),
+            "path": path,
+            "query": query_params,
+            "json": json,
+            "form": form_data,
+            "raw": raw_body.hex() if isinstance(raw_body, bytes) else raw_body,
+            "headers": headers,
+        }
+        key = derive_key(idempotency_key, run_id, request)
         event: dict[str, Any] = {"kind": "proxy", "method": method.upper(), "path": path}
         async with self._call(
             connection_name=connection_name,
@@ -274,24 +284,11 @@ class Calls:
                     headers=headers,
                 )
 
-            if idempotency_key is None or method.upper() in ("GET", "HEAD", "OPTIONS"):
+            if key is None or method.upper() in ("GET", "HEAD", "OPTIONS"):
                 response = await send()
             else:
                 response = await self._idempotent_request(
-                    call,
-                    key=idempotency_key,
-                    force=force,
-                    send=send,
-                    request={
-                        "kind": "proxy",
-                        "method": method.upper(),
-                        "path": path,
-                        "query": query_params,
-                        "json": json,
-                        "form": form_data,
-                        "raw": raw_body.hex() if isinstance(raw_body, bytes) else raw_body,
-                        "headers": headers,
-                    },
+                    call, key=key, force=force, send=send, request=request
                 )
             event["http_status"] = response.status_code
             event["request_id"] = response.headers.get("x-request-id")
@@ -369,11 +366,17 @@ class Calls:
         output: str,
         idempotency_key: str | None = None,
         force: bool = False,
+        run_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool``."""
         spec = tool_catalog().get(tool_name)  # unknown tool: fails before touching the account
-        if idempotency_key is not None:
-            check_key(idempotency_key)
+        request: dict[str, Any] = {
+            "kind": "tool",
+            "tool": spec.name,
+            "arguments": tool_input,
+            "output": output,
+        }
+        key = derive_key(idempotency_key, run_id, request)
         execution_id = secrets.token_hex(12)
         async with self._call(
             connection_name=connection_name,
@@ -398,7 +401,7 @@ class Calls:
                 )
 
             try:
-                if idempotency_key is None or spec.read_only:
+                if key is None or spec.read_only:
                     data = await run()
                 else:
 
@@ -407,13 +410,8 @@ class Calls:
 
                     result, _ = await self._idempotency.run(
                         account_id=account.id,
-                        key=idempotency_key,
-                        request={
-                            "kind": "tool",
-                            "tool": spec.name,
-                            "arguments": tool_input,
-                            "output": output,
-                        },
+                        key=key,
+                        request=request,
                         send=send,
                         reconcile=tool_reconciler(call.client, spec, send),
                         force=force,

@@ -45,7 +45,14 @@ from attio_gateway.storage import Database
 from attio_gateway.storage import queries as q
 from attio_gateway.storage.records import IdempotencyRow
 
-__all__ = ["Idempotency", "Reconciler", "canonical_json", "check_key", "fingerprint"]
+__all__ = [
+    "Idempotency",
+    "Reconciler",
+    "canonical_json",
+    "check_key",
+    "derive_key",
+    "fingerprint",
+]
 
 #: What a send and a reconciler give back: a JSON object stored as the key's result.
 Result = dict[str, Any]
@@ -67,6 +74,26 @@ def check_key(key: str) -> str:
             field="idempotency_key",
         )
     return key
+
+
+def derive_key(
+    idempotency_key: str | None, run_id: str | None, request: dict[str, Any]
+) -> str | None:
+    """The key a write runs under: the caller's own, or one derived from its ``run_id``
+    (opt-in): the same write — tool or method and path, with the same canonical
+    arguments — in one run is sent once; another run, or other arguments, is another key."""
+    if idempotency_key is not None:
+        if run_id is not None:
+            raise ToolInputError("give idempotency_key or run_id, not both.", field="run_id")
+        return check_key(idempotency_key)
+    if run_id is None:
+        return None
+    if not isinstance(run_id, str) or not _KEY.fullmatch(run_id):
+        raise ToolInputError(
+            f"run_id must be 1-255 visible ASCII characters (no spaces), got {run_id!r}.",
+            field="run_id",
+        )
+    return "run-" + fingerprint({"run_id": run_id, "request": request})
 
 
 def canonical_json(value: Any) -> str:

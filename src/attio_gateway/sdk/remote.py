@@ -148,8 +148,10 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _idempotency_headers(key: str | None, force: bool) -> dict[str, str]:
+def _idempotency_headers(key: str | None, force: bool, run_id: str | None) -> dict[str, str]:
     headers = {} if key is None else {"Idempotency-Key": key}
+    if run_id is not None:
+        headers["Idempotency-Run"] = run_id
     if force:
         headers["Idempotency-Force"] = "true"
     return headers
@@ -291,10 +293,11 @@ class RemoteActions:
         connected_account_id: str | None = None,
         idempotency_key: str | None = None,
         force: bool = False,
+        run_id: str | None = None,
     ) -> ProxyResponse:
         """Attio's answer as it came (a 404 from Attio is a 404 here), dict-indexable.
-        ``idempotency_key`` and ``force`` are sent as the headers ``Idempotency-Key`` and
-        ``Idempotency-Force``.
+        ``idempotency_key``, ``force`` and ``run_id`` are sent as the headers
+        ``Idempotency-Key``, ``Idempotency-Force`` and ``Idempotency-Run``.
 
         The server's proxy sends JSON bodies and no headers of the caller's own:
         ``form_data``, ``raw_body`` and ``headers`` are for the embedded gateway.
@@ -328,7 +331,10 @@ class RemoteActions:
             }
         )
         result = self._gw.call(
-            "POST", "/proxy", json=payload, headers=_idempotency_headers(idempotency_key, force)
+            "POST",
+            "/proxy",
+            json=payload,
+            headers=_idempotency_headers(idempotency_key, force, run_id),
         )
         headers = {
             k: v
@@ -353,6 +359,7 @@ class RemoteActions:
         output: str = "default",
         idempotency_key: str | None = None,
         force: bool = False,
+        run_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         payload = _drop_none(
             {
@@ -369,7 +376,7 @@ class RemoteActions:
                 "POST",
                 "/tools/execute",
                 json=payload,
-                headers=_idempotency_headers(idempotency_key, force),
+                headers=_idempotency_headers(idempotency_key, force, run_id),
             )
         )
 

@@ -218,6 +218,7 @@ class SyncActions:
         connected_account_id: str | None = None,
         idempotency_key: str | None = None,
         force: bool = False,
+        run_id: str | None = None,
     ) -> ProxyResponse:
         """See ``AsyncActions.request`` (same errors)."""
         return self._run(
@@ -235,6 +236,7 @@ class SyncActions:
                 connected_account_id,
                 idempotency_key,
                 force,
+                run_id,
             )
         )
 
@@ -248,6 +250,7 @@ class SyncActions:
         output: str = "default",
         idempotency_key: str | None = None,
         force: bool = False,
+        run_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool`` (same errors)."""
         return self._run(
@@ -260,6 +263,7 @@ class SyncActions:
                 output,
                 idempotency_key,
                 force,
+                run_id,
             )
         )
 

@@ -85,3 +85,40 @@ async def test_a_bad_key_is_a_400_naming_it(connected: Server) -> None:
     )
     error = assert_error(bad, 400, "tool_input_error")
     assert error["field"] == "idempotency_key"
+
+
+async def test_a_run_id_derives_the_key_from_the_run_and_the_call(
+    connected: Server, emulator: Emulator
+) -> None:
+    """``Idempotency-Run``: the same call twice in one run writes once; other arguments or
+    another run are other keys; with a key too it is a 400 naming ``run_id``."""
+    before = records(emulator)
+    run = {"Idempotency-Run": "agent-run-7"}
+    call = {
+        "tool_name": "attio_create_company",
+        "tool_input": {"values": {"name": "Run Co"}},
+        "identifier": "alice",
+    }
+    first = await connected.client.post("/api/v1/tools/execute", json=call, headers=run)
+    again = await connected.client.post("/api/v1/tools/execute", json=call, headers=run)
+    assert first.status_code == again.status_code == 200, first.text
+    assert again.json() == first.json()
+    proxied = await connected.client.post("/api/v1/proxy", json=proxy_body("Run Co"), headers=run)
+    replayed = await connected.client.post("/api/v1/proxy", json=proxy_body("Run Co"), headers=run)
+    assert replayed.json()["headers"]["idempotent-replayed"] == "true"
+    assert replayed.json()["body"] == proxied.json()["body"]
+    assert records(emulator) == before + 2  # the tool's and the proxy's: two requests
+    other_run = await connected.client.post(
+        "/api/v1/tools/execute", json=call, headers={"Idempotency-Run": "agent-run-8"}
+    )
+    assert other_run.status_code == 200
+    assert other_run.json()["execution_id"] != first.json()["execution_id"]
+    assert records(emulator) == before + 3
+    both = await connected.client.post(
+        "/api/v1/tools/execute", json=call, headers=run | {"Idempotency-Key": "k-1"}
+    )
+    assert assert_error(both, 400, "tool_input_error")["field"] == "run_id"
+    bad = await connected.client.post(
+        "/api/v1/tools/execute", json=call, headers={"Idempotency-Run": "has space"}
+    )
+    assert assert_error(bad, 400, "tool_input_error")["field"] == "run_id"

@@ -35,3 +35,39 @@ async def test_a_key_in_meta_makes_a_retried_create_write_once(
     assert len(running_emulator.state.store.table("records")) == before + 1
     assert other.is_error
     assert other.structured_content["error"]["code"] == "idempotency_key_reused"
+
+
+async def test_a_server_is_one_run_when_keys_are_derived(
+    gateway: AsyncGateway, running_emulator: RunningEmulator
+) -> None:
+    """``derive_idempotency_keys``: a client that sends no key gets the same write sent
+    once by one server (one stdio process), also across reconnects; another server is
+    another run; a ``_meta`` run id of the call's own wins."""
+    await connect_user(gateway, "alice")
+    table = running_emulator.state.store.table
+    before = len(table("records"))
+    arguments = {"values": {"name": "Derived Co"}}
+    server = build_server(gateway, account_of=fixed_account("alice"), derive_idempotency_keys=True)
+    async with Client(server) as client:
+        first = await client.call_tool("attio_create_company", arguments)
+        again = await client.call_tool("attio_create_company", arguments)
+        other = await client.call_tool("attio_create_company", {"values": {"name": "Else"}})
+        own = await client.call_tool("attio_create_company", arguments, meta={"run_id": "mine"})
+    assert not first.is_error and not again.is_error and not other.is_error and not own.is_error
+    assert again.meta == first.meta  # replayed: the first call's execution id
+    assert own.meta != first.meta
+    assert len(table("records")) == before + 3
+    async with Client(server) as client:  # the same server: the same run
+        await client.call_tool("attio_create_company", arguments)
+    assert len(table("records")) == before + 3
+    restarted = build_server(
+        gateway, account_of=fixed_account("alice"), derive_idempotency_keys=True
+    )
+    async with Client(restarted) as client:  # another process: another run
+        await client.call_tool("attio_create_company", arguments)
+    assert len(table("records")) == before + 4
+    plain = build_server(gateway, account_of=fixed_account("alice"))
+    async with Client(plain) as client:  # not opted in: every call is sent
+        await client.call_tool("attio_create_company", arguments)
+        await client.call_tool("attio_create_company", arguments)
+    assert len(table("records")) == before + 6

@@ -51,6 +51,13 @@ async def proxy(
         bool,
         Header(alias="Idempotency-Force", description="Resend a write whose outcome is unknown."),
     ] = False,
+    idempotency_run: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Run",
+            description="Derive the key from this run id and the request (instead of a key).",
+        ),
+    ] = None,
 ) -> Response:
     """Scope ``proxy``. With ``Idempotency-Key``, a write is sent at most once per key and
     a retry gets the stored answer (``idempotent-replayed: true``); docs/idempotency.md."""
@@ -73,6 +80,7 @@ async def proxy(
             json=request.body,
             idempotency_key=idempotency_key,
             force=idempotency_force,
+            run_id=idempotency_run,
         )
     except RateLimitedError:
         metrics.rate_limited.inc()

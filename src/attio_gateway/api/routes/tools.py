@@ -134,6 +134,13 @@ async def execute_tool(
         bool,
         Header(alias="Idempotency-Force", description="Rerun a write whose outcome is unknown."),
     ] = False,
+    idempotency_run: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Run",
+            description="Derive the key from this run id and the call (instead of a key).",
+        ),
+    ] = None,
 ) -> models.ExecuteToolResponse:
     """Scope ``tools:execute``. With ``Idempotency-Key``, a write tool runs at most once
     per key and a retry gets the stored result (docs/idempotency.md)."""
@@ -156,6 +163,7 @@ async def execute_tool(
             output=body.output,
             idempotency_key=idempotency_key,
             force=idempotency_force,
+            run_id=idempotency_run,
         )
     except GatewayError as exc:
         outcome = exc.code
