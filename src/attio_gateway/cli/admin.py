@@ -69,6 +69,38 @@ def db_downgrade(
     typer.echo(f"database at revision {at or 'base (no tables)'}")
 
 
+@db_app.command("prune-audit")
+def db_prune_audit(
+    older_than_days: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Delete audit events older than this many days (default: "
+            "ATTIO_GATEWAY_AUDIT_RETENTION_DAYS).",
+        ),
+    ] = None,
+    export: Annotated[
+        str | None,
+        typer.Option(
+            help="Append each event to this file (- for stdout), one JSON object per line, "
+            "before it is deleted (default: ATTIO_GATEWAY_AUDIT_EXPORT_PATH).",
+        ),
+    ] = None,
+) -> None:
+    """Delete old audit events now, in batches, exporting them first (the retention job of
+    every gateway process does the same by itself)."""
+    import sys
+    from pathlib import Path
+
+    target = None if export is None else sys.stdout if export == "-" else Path(export)
+
+    async def work(gateway: AsyncGateway) -> int:
+        return await gateway.prune_audit_events(older_than_days=older_than_days, export=target)
+
+    deleted = with_gateway(work)
+    typer.echo(f"deleted {deleted} audit events", err=export == "-")
+
+
 @vault_app.command("rotate")
 def vault_rotate(
     generate: bool = typer.Option(
