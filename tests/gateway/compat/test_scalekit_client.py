@@ -1,4 +1,5 @@
-"""The compat client behaves like the hosted SDK: its types, its kwargs, its exceptions."""
+"""The compat client behaves like the hosted SDK: its types, its kwargs, its exceptions
+(on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -47,14 +48,17 @@ def emulator() -> Iterator[RunningEmulator]:
 
 
 @pytest.fixture
-def client(tmp_path: Path, emulator: RunningEmulator) -> Iterator[scalekit.ScalekitClient]:
+def client(
+    tmp_path: Path, emulator: RunningEmulator, database_url: str
+) -> Iterator[scalekit.ScalekitClient]:
+    """On SQLite and on PostgreSQL (``database_url``)."""
     with scalekit.client.ScalekitClient(
         "http://gw.test",
         "client-id",
         "client-secret",
         call_timeout_s=5,
         tool_call_timeout_s=30,
-        settings=Settings(data_dir=tmp_path),
+        settings=Settings(data_dir=tmp_path, database_url=database_url),
     ) as made:
         made.gateway.run(lambda g: create_emulator_connection(g, emulator.base_url))
         yield made
