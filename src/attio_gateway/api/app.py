@@ -33,6 +33,7 @@ from attio_gateway.api.routes import (
     callback,
     connections,
     proxy,
+    scalekit,
     tools,
 )
 from attio_gateway.config import Settings
@@ -119,6 +120,7 @@ def create_app(
     # issue 26 (triggers) routes here
 
     # issue 21 (Scalekit wire) routes here
+    app.include_router(scalekit.router)  # POST /oauth/token, /proxy/{path}: api/routes/scalekit.py
 
     if mcp:
         # MCP over streamable HTTP for every user at /mcp, each session bound to one
