@@ -238,8 +238,14 @@ class Accounts:
             after=account_page_start(page_token),
         )
         accounts = []
+        # One read per connection, not per account: a page of 500 made 500 reads before.
+        connections: dict[str, ConnectionRow] = {}
         for row in rows[:size]:
-            model = await self.model(row, with_tokens=False)
+            connection = connections.get(row.connection_id)
+            if connection is None:
+                connection = await self._connections.row(connection_id=row.connection_id)
+                connections[row.connection_id] = connection
+            model = await self.model(row, connection=connection, with_tokens=False)
             if provider is None or model.provider == provider:
                 accounts.append(model)
         return models.ListConnectedAccountsResponse(
