@@ -151,24 +151,84 @@ async def load(gw: AsyncGateway, account_id: str, connection_id: str) -> dict[st
     }
 
 
+class Store:
+    """One gateway store on its own PostgreSQL database, a connected user ``bench``, an API
+    client, and ``attio-gateway serve`` on it."""
+
+    def __init__(self, tmp: Path, name: str, redis_url: str | None) -> None:
+        self.name = name
+        self.settings = Settings(
+            data_dir=tmp / name,
+            database_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}",
+            redis_url=redis_url,
+            attio_reads_per_second=100_000,
+            attio_writes_per_second=100_000,
+            audit_retention_days=0,  # this run measures growth, not its bound
+        )
+        self.gw = AsyncGateway(self.settings)
+
+    async def open(self, emulator_url: str) -> None:
+        await admin(f'CREATE DATABASE "{self.name}"')
+        await self.gw.open()
+        self.connection = await create_emulator_connection(self.gw, emulator_url)
+        await connect_user(self.gw, "bench")
+        for n in range(99):  # 100 accounts in all before any load
+            await self.gw.actions.get_authorization_link(identifier=f"small-{n}")
+        details = await self.gw.actions.get_connected_account_details(identifier="bench")
+        self.account_id = details.connected_account.id
+        self.credentials = await create_api_client(self.gw, name="bench")
+
+    async def serve(self) -> None:
+        from benchmarks.__main__ import GatewayServerProcess
+
+        self.server = GatewayServerProcess(self.settings)
+        self.http = await self.server.client(self.credentials)
+
+    async def close(self) -> None:
+        if hasattr(self, "server"):
+            await self.http.aclose()
+            self.server.stop()
+        await self.gw.close()
+        await admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
 async def per_call(
-    gw: AsyncGateway, http: httpx.AsyncClient, path: str
-) -> dict[str, dict[str, float]]:
+    stores: dict[str, Store], path: str, redis: aioredis.Redis | None
+) -> dict[str, Any]:
+    """p50/p99 of one proxied GET through each store's SDK and server, in alternating
+    rounds (the stores share the machine's load alike), and Redis commands per call."""
+    samples: dict[str, list[float]] = {f"{s}_{k}": [] for s in stores for k in ("sdk", "http")}
     body = {"identifier": "bench", "path": path}
-    for _ in range(50):  # warm both paths
-        await gw.actions.request(identifier="bench", path=path)
-        await http.post("/api/v1/proxy", json=body)
-    return {
-        "sdk": await timed(lambda: gw.actions.request(identifier="bench", path=path), CALLS),
-        "http": await timed(lambda: http.post("/api/v1/proxy", json=body), CALLS),
+    for store in stores.values():  # warm both paths
+        for _ in range(50):
+            await store.gw.actions.request(identifier="bench", path=path)
+            await store.http.post("/api/v1/proxy", json=body)
+    commands = 0
+    rounds = 6
+    for _ in range(rounds):
+        for label, store in stores.items():
+            before = await redis_stats(redis)
+            for _ in range(CALLS // rounds):
+                started = time.perf_counter()
+                await store.gw.actions.request(identifier="bench", path=path)
+                samples[f"{label}_sdk"].append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                await store.http.post("/api/v1/proxy", json=body)
+                samples[f"{label}_http"].append((time.perf_counter() - started) * 1000)
+            commands += (await redis_stats(redis))["commands"] - before["commands"] - 2
+    result: dict[str, Any] = {
+        key: {"p50_ms": round(statistics.median(values), 3), "p99_ms": p(values, 0.99)}
+        for key, values in samples.items()
     }
+    if redis is not None:
+        result["redis_commands_per_call"] = round(commands / sum(map(len, samples.values())), 2)
+        result["redis_used_memory_bytes"] = (await redis_stats(redis))["memory"]
+    return result
 
 
 async def run() -> dict[str, Any]:
-    from benchmarks.__main__ import EmulatorProcess, GatewayServerProcess, machine
+    from benchmarks.__main__ import EmulatorProcess, machine
 
-    name = f"attio_gateway_scale_{uuid.uuid4().hex[:8]}"
-    await admin(f'CREATE DATABASE "{name}"')
     redis = await redis_or_none()
     if redis is not None:
         await redis.flushdb()
@@ -180,67 +240,44 @@ async def run() -> dict[str, Any]:
         "events": EVENTS,
         "redis": redis is not None,
     }
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
-                data_dir=Path(tmp),
-                database_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}",
-                redis_url=REDIS_URL if redis is not None else None,
-                attio_reads_per_second=100_000,
-                attio_writes_per_second=100_000,
-                audit_retention_days=0,  # this run measures growth, not its bound
-            )
-            async with AsyncGateway(settings) as gw:
-                connection = await create_emulator_connection(gw, emulator.base_url)
-                await connect_user(gw, "bench")
-                for n in range(99):  # 100 accounts in all at the small size
-                    await gw.actions.get_authorization_link(identifier=f"small-{n}")
-                account = (
-                    await gw.actions.get_connected_account_details(identifier="bench")
-                ).connected_account
-                credentials = await create_api_client(gw, name="bench")
-                created = await httpx.AsyncClient(
-                    base_url=emulator.base_url,
-                    headers={"Authorization": f"Bearer {emulator.token}"},
-                ).post("/v2/objects/companies/records", json={"data": {"values": {"name": "S"}}})
-                path = f"/v2/objects/companies/records/{created.json()['data']['id']['record_id']}"
-
-                async def measure_calls() -> dict[str, Any]:
-                    server = GatewayServerProcess(settings)
-                    try:
-                        http = await server.client(credentials)
-                        redis_before = await redis_stats(redis)
-                        measured: dict[str, Any] = await per_call(gw, http, path)
-                        redis_after = await redis_stats(redis)
-                        await http.aclose()
-                    finally:
-                        server.stop()
-                    if redis is not None:
-                        calls = 2 * (CALLS + 50)
-                        measured["redis_commands_per_call"] = round(
-                            (redis_after["commands"] - redis_before["commands"]) / calls, 2
-                        )
-                        measured["redis_used_memory_bytes"] = redis_after["memory"]
-                    return measured
-
-                print("per call at 100 accounts …", flush=True)
-                results["small"] = await measure_calls()
-                print(f"loading {ACCOUNTS} accounts and {EVENTS} events …", flush=True)
-                results["load"] = await load(gw, account.id, connection.id)
-                print("per call at full size …", flush=True)
-                results["full"] = await measure_calls()
-                print("queries …", flush=True)
-                results["queries"] = await queries(gw)
-                results["audit_bytes_per_million_events"] = await audit_size(gw)
-    finally:
-        emulator.stop()
-        if redis is not None:
-            await redis.flushdb()
-            await redis.aclose()
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    suffix = uuid.uuid4().hex[:8]
+    redis_url = REDIS_URL if redis is not None else None
+    with tempfile.TemporaryDirectory() as tmp:
+        stores = {
+            "small": Store(Path(tmp), f"attio_gateway_scale_small_{suffix}", redis_url),
+            "full": Store(Path(tmp), f"attio_gateway_scale_full_{suffix}", redis_url),
+        }
+        try:
+            for store in stores.values():
+                await store.open(emulator.base_url)
+            full = stores["full"]
+            print(f"loading {ACCOUNTS} accounts and {EVENTS} events …", flush=True)
+            results["load"] = await load(full.gw, full.account_id, full.connection.id)
+            for store in stores.values():
+                await store.serve()
+            async with httpx.AsyncClient(
+                base_url=emulator.base_url, headers={"Authorization": f"Bearer {emulator.token}"}
+            ) as direct:
+                created = await direct.post(
+                    "/v2/objects/companies/records", json={"data": {"values": {"name": "S"}}}
+                )
+            path = f"/v2/objects/companies/records/{created.json()['data']['id']['record_id']}"
+            print("per call, 100 accounts and full size in turns …", flush=True)
+            results["per_call"] = await per_call(stores, path, redis)
+            print("queries …", flush=True)
+            results["queries"] = await queries(full.gw)
+            results["audit_bytes_per_million_events"] = await audit_size(full.gw)
+        finally:
+            for store in stores.values():
+                await store.close()
+            emulator.stop()
+            if redis is not None:
+                await redis.flushdb()
+                await redis.aclose()
+    calls = results["per_call"]
     for kind in ("sdk", "http"):
-        small, full = results["small"][kind]["p50_ms"], results["full"][kind]["p50_ms"]
-        results[f"{kind}_p50_growth_percent"] = round((full / small - 1) * 100, 1)
+        small, loaded = calls[f"small_{kind}"]["p50_ms"], calls[f"full_{kind}"]["p50_ms"]
+        results[f"{kind}_p50_growth_percent"] = round((loaded / small - 1) * 100, 1)
     return results
 
 
