@@ -1,0 +1,168 @@
+"""MCP authorization over HTTP: the gateway as the OAuth 2.1 authorization server of its
+``/mcp`` (docs/mcp.md, "Sign in from an MCP client").
+
+The OAuth endpoints are the ``mcp`` package's own (``mcp.server.auth``: ``/authorize``,
+``/token``, ``/register``, ``/revoke``, the metadata documents); this module adds the
+OpenID discovery path, RFC 9207's ``iss`` flag in the metadata, and the two pages between
+``/authorize`` and the code: the consent page and the return from Attio's sign-in.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from mcp.server.auth.handlers.metadata import MetadataHandler
+from mcp.server.auth.routes import (
+    build_metadata,
+    cors_middleware,
+    create_auth_routes,
+    create_protected_resource_routes,
+    validate_issuer_url,
+)
+from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
+from starlette.routing import Route
+
+from attio_gateway.api.deps import GatewayDep
+from attio_gateway.errors import GatewayError
+from attio_gateway.sdk import AsyncGateway
+from attio_gateway.sdk.mcp_authorization import (
+    CONSENT_PATH,
+    RETURN_PATH,
+    GatewayAuthorizationProvider,
+    mcp_authorization,
+    mcp_resource_url,
+)
+
+__all__ = ["install_mcp_authorization", "router"]
+
+logger = logging.getLogger("attio_gateway.server")
+
+router = APIRouter(tags=["mcp authorization"], include_in_schema=False)
+
+#: The consent page may not be framed (clickjacking) nor cached.
+_PAGE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+}
+_AS_METADATA_PATHS = (
+    "/.well-known/oauth-authorization-server",
+    "/.well-known/openid-configuration",
+)
+
+
+def _failure(request: Request, exc: GatewayError) -> Response:
+    page: Response = request.app.state.templates.TemplateResponse(
+        request,
+        "callback_failure.html",
+        {"failure": exc},
+        status_code=exc.http_status if exc.http_status < 500 else 502,
+        headers=_PAGE_HEADERS,
+    )
+    return page
+
+
+@router.get(CONSENT_PATH, response_class=HTMLResponse)
+async def consent_page(
+    request: Request,
+    gateway: GatewayDep,
+    request_id: Annotated[str, Query(alias="request", max_length=100)] = "",
+) -> Response:
+    """Name the MCP client, where it sends the user back, and what it may do."""
+    try:
+        consent = await mcp_authorization(gateway).consent(request_id)
+    except GatewayError as exc:
+        return _failure(request, exc)
+    page: Response = request.app.state.templates.TemplateResponse(
+        request, "mcp_consent.html", {"consent": consent}, headers=_PAGE_HEADERS
+    )
+    return page
+
+
+@router.post(CONSENT_PATH, response_class=HTMLResponse)
+async def consent_answer(
+    request: Request,
+    gateway: GatewayDep,
+    request_id: Annotated[str, Form(alias="request", max_length=100)] = "",
+    decision: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Accept: on to Attio's sign-in. Deny: back to the client with ``access_denied``."""
+    service = mcp_authorization(gateway)
+    try:
+        if decision == "accept":
+            target = await service.accept(request_id)
+        else:
+            target = await service.deny(request_id)
+    except GatewayError as exc:
+        return _failure(request, exc)
+    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+@router.get(RETURN_PATH, response_class=HTMLResponse)
+async def attio_return(
+    request: Request,
+    gateway: GatewayDep,
+    auth_request_id: Annotated[str, Query(max_length=200)] = "",
+    state: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    """Back from Attio's sign-in: the code goes to the MCP client's redirect URI."""
+    try:
+        target = await mcp_authorization(gateway).finish(auth_request_id, state)
+    except GatewayError as exc:
+        return _failure(request, exc)
+    return RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
+
+
+def install_mcp_authorization(app: FastAPI, gateway: AsyncGateway) -> bool:
+    """Serve the authorization server and the protected resource metadata of ``/mcp``.
+
+    Only for a base URL OAuth allows as an issuer (https, or http on loopback); returns
+    whether the routes were added.
+    """
+    # Through AuthSettings: it keeps a path-less URL without a trailing slash, so the
+    # metadata's issuer and the ``iss`` of the redirect compare equal as strings.
+    issuer = AuthSettings(
+        issuer_url=gateway.settings.base_url.rstrip("/"), resource_server_url=None
+    ).issuer_url
+    try:
+        validate_issuer_url(issuer)
+    except ValueError as exc:
+        logger.warning("MCP authorization is off: base_url %s: %s", issuer, exc)
+        return False
+    provider = GatewayAuthorizationProvider(gateway)
+    registration = ClientRegistrationOptions(enabled=True)
+    revocation = RevocationOptions(enabled=True)
+    metadata = build_metadata(issuer, None, registration, revocation)
+    metadata.authorization_response_iss_parameter_supported = True
+    metadata_endpoint = cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"])
+    routes: list[Route] = [
+        Route(path, endpoint=metadata_endpoint, methods=["GET", "OPTIONS"])
+        for path in _AS_METADATA_PATHS
+    ]
+    routes += [
+        route
+        for route in create_auth_routes(
+            provider,
+            issuer,
+            client_registration_options=registration,
+            revocation_options=revocation,
+        )
+        if route.path not in _AS_METADATA_PATHS
+    ]
+    routes += create_protected_resource_routes(
+        AuthSettings(
+            issuer_url=issuer,
+            resource_server_url=mcp_resource_url(gateway),
+            validate_token_resource=True,
+        ).resource_server_url
+        or issuer,
+        [issuer],
+        resource_name="attio-gateway MCP",
+    )
+    app.router.routes.extend(routes)
+    app.include_router(router)
+    return True
