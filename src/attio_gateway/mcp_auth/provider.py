@@ -251,8 +251,20 @@ class McpAuthorization:
             now=now,
             expires_at=now + REQUEST_TTL,
         )
-        await mq.delete_expired_requests(self._db, now=now)
+        await self.purge()
         return f"{self.issuer}{CONSENT_PATH}?request={request_id}"
+
+    async def purge(self) -> None:
+        """Forget requests past their deadline, and the sign-in placeholders of those
+        abandoned on the way (Attio's consent denied or never answered)."""
+        now = self._clock.now()
+        for row in await mq.expired_requests(self._db, now=now):
+            if row.signin_account_id is None:
+                continue
+            account = await q.get_account(self._db, account_id=row.signin_account_id)
+            if account is not None and account.identifier.startswith(SIGNIN_PREFIX):
+                await q.delete_account(self._db, account_id=account.id)
+        await mq.delete_expired_requests(self._db, now=now, used_before=now - REFRESH_TOKEN_TTL)
 
     # --- consent and the Attio sign-in ---------------------------------------------------
 

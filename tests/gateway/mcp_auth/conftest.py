@@ -93,6 +93,9 @@ class Outcome:
     url: str
     query: dict[str, str]
     consent_page: str
+    #: The status of the last page, when the browser stopped on one (a failure page).
+    status: int = 302
+    page: str = ""
 
 
 async def browse_authorization(
@@ -100,6 +103,7 @@ async def browse_authorization(
     *,
     member_email: str | None = None,
     decision: str = "accept",
+    attio_decision: str = "approve",
     stop_at: str,
 ) -> Outcome:
     """Open ``authorization_url`` as a browser would, accept (or deny) on the gateway's
@@ -117,14 +121,21 @@ async def browse_authorization(
                     return Outcome(url=target, query=query, consent_page=consent_page)
                 response = await http.get(target)
                 continue
-            assert response.status_code == 200, response.text
             page = response.text
+            if response.status_code != 200 or "<form" not in page:
+                return Outcome(
+                    url=str(response.url),
+                    query={},
+                    consent_page=consent_page,
+                    status=response.status_code,
+                    page=page,
+                )
             action, fields = form_of(page, str(response.url))
             if "/mcp-auth/consent" in action:
                 consent_page = page
                 response = await http.post(action, data={**fields, "decision": decision})
             else:  # the emulator's Attio consent page
-                data = {**fields, "decision": "approve"}
+                data = {**fields, "decision": attio_decision}
                 if member_email is not None:
                     options = dict(
                         (email, value)

@@ -270,3 +270,45 @@ def serve_another(settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+async def test_denied_consent_goes_back_to_the_client_and_stores_nothing(served: Served) -> None:
+    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as http:
+        client_id = (await register(http)).json()["client_id"]
+    before = await counts(served.settings)
+    _, challenge = pkce()
+    outcome = await browse_authorization(
+        authorize_url(served, client_id, challenge), decision="deny", stop_at=REDIRECT_URI
+    )
+    assert outcome.query["error"] == "access_denied"
+    assert outcome.query["state"] == "st-1" and outcome.query["iss"] == served.base_url
+    assert await counts(served.settings) == before
+
+
+async def test_an_abandoned_attio_sign_in_leaves_nothing_once_expired(served: Served) -> None:
+    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as http:
+        client_id = (await register(http)).json()["client_id"]
+    _, challenge = pkce()
+    outcome = await browse_authorization(
+        authorize_url(served, client_id, challenge), attio_decision="deny", stop_at=REDIRECT_URI
+    )
+    assert outcome.status == 400 and "denied" in outcome.page  # the callback's failure page
+
+    async def accounts_now_and_after_purge() -> tuple[list[str], list[str], int]:
+        clock = FakeClock()
+        async with AsyncGateway(served.settings, clock=clock) as gateway:
+            listed = await gateway.actions.list_connected_accounts()
+            now = [account.identifier for account in listed.connected_accounts]
+            clock.set(clock.now() + timedelta(minutes=16))
+            await mcp_authorization(gateway).purge()
+            listed = await gateway.actions.list_connected_accounts()
+            after = [account.identifier for account in listed.connected_accounts]
+            async with gateway.db.read() as conn:
+                left = (
+                    await conn.execute(select(func.count()).select_from(mcp_auth_requests))
+                ).scalar()
+            return now, after, int(left or 0)
+
+    now, after, left = await asyncio.to_thread(lambda: asyncio.run(accounts_now_and_after_purge()))
+    assert len(now) == 1 and now[0].startswith("mcp-signin:")
+    assert after == [] and left == 0

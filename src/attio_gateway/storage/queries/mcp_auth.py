@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 from attio_gateway.storage.database import Database
 from attio_gateway.storage.tables import mcp_auth_clients, mcp_auth_requests, mcp_auth_tokens
@@ -21,6 +21,7 @@ __all__ = [
     "create_token",
     "delete_expired_requests",
     "delete_request",
+    "expired_requests",
     "get_client",
     "get_request",
     "get_request_by_code",
@@ -205,13 +206,29 @@ async def consume_code(db: Database, *, code_hash: str, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
-async def delete_expired_requests(db: Database, *, now: datetime) -> int:
-    """Requests never consented or never exchanged, past their deadline (a used request
-    is kept while its code's tokens may be revoked as a replay answer)."""
+async def expired_requests(db: Database, *, now: datetime) -> list[McpRequestRow]:
+    """Requests past their deadline whose code was never exchanged."""
+    async with db.read() as conn:
+        rows = (
+            await conn.execute(
+                select(mcp_auth_requests).where(
+                    mcp_auth_requests.c.expires_at <= now, mcp_auth_requests.c.used_at.is_(None)
+                )
+            )
+        ).all()
+    return [McpRequestRow(**row._asdict()) for row in rows]
+
+
+async def delete_expired_requests(db: Database, *, now: datetime, used_before: datetime) -> int:
+    """Requests never exchanged, past their deadline; and exchanged ones whose deadline is
+    before ``used_before`` (kept until then so a replayed code still revokes its tokens)."""
     async with db.transaction() as conn:
         result = await conn.execute(
             delete(mcp_auth_requests).where(
-                mcp_auth_requests.c.expires_at <= now, mcp_auth_requests.c.used_at.is_(None)
+                or_(
+                    (mcp_auth_requests.c.expires_at <= now) & mcp_auth_requests.c.used_at.is_(None),
+                    mcp_auth_requests.c.expires_at <= used_before,
+                )
             )
         )
     return int(result.rowcount)
