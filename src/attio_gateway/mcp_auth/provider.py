@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import httpx
 from mcp.server.auth.provider import (
     AccessToken,
     AuthorizationCode,
@@ -43,6 +44,7 @@ from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
 from attio_gateway.clock import Clock
 from attio_gateway.errors import NotFoundError, OAuthFlowError
+from attio_gateway.mcp_auth.cimd import ClientMetadataDocuments, is_metadata_url
 from attio_gateway.oauth import flow
 from attio_gateway.oauth.lifecycle import Lifecycle
 from attio_gateway.oauth.states import AccountStatus
@@ -144,8 +146,16 @@ class McpAuthorization:
         clock: Clock,
         lifecycle: Lifecycle,
         base_url: str,
+        http: httpx.AsyncClient,
+        metadata_private_networks: bool = False,
     ) -> None:
         self._db = db
+        self._documents = ClientMetadataDocuments(
+            http=http,
+            redirect_allowed=redirect_uri_allowed,
+            allow_private_networks=metadata_private_networks,
+            monotonic=clock.monotonic,
+        )
         self._credentials = credentials
         self._clock = clock
         self._lifecycle = lifecycle
@@ -157,6 +167,10 @@ class McpAuthorization:
     # --- clients -------------------------------------------------------------------------
 
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        """A client registered here (DCR), or the one an https ``client_id`` publishes
+        (its Client ID Metadata Document)."""
+        if is_metadata_url(client_id):
+            return await self._documents.client(client_id)
         if len(client_id) > 255:
             return None
         row = await mq.get_client(self._db, client_id=client_id)
@@ -236,6 +250,14 @@ class McpAuthorization:
             raise AuthorizeError("invalid_request", "state or code_challenge is too long.")
         request_id = secrets.token_urlsafe(32)
         now = self._clock.now()
+        if is_metadata_url(client.client_id):
+            # Known from its document: kept as a row, so its tokens name a known client.
+            await mq.keep_client(
+                self._db,
+                client_id=client.client_id,
+                info=client.model_dump(mode="json", exclude_none=True),
+                now=now,
+            )
         await mq.create_request(
             self._db,
             request_id=request_id,
@@ -316,7 +338,7 @@ class McpAuthorization:
             redirect_host=urlsplit(redirect).netloc,
             loopback_only=bool(uris)
             and all(_is_loopback(urlsplit(uri).hostname or "") for uri in uris),
-            registered_dynamically=True,
+            registered_dynamically=not is_metadata_url(client.client_id),
             connection_name=connection.name,
             scopes=list(connection.scopes),
             resource=str(row.params["resource"]),

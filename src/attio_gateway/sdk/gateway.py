@@ -120,6 +120,8 @@ class Services:
             clock=clock,
             lifecycle=self.lifecycle,
             base_url=settings.base_url,
+            http=http,
+            metadata_private_networks=settings.mcp_client_metadata_private_networks,
         )
 
         # issue 26 (triggers and events) services here

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -54,15 +55,17 @@ async def _with_connection(settings: Settings, emulator_url: str) -> None:
         await create_emulator_connection(gateway, emulator_url)
 
 
-@pytest.fixture
-def served(tmp_path: Path, emulator: RunningEmulator, database_url: str) -> Iterator[Served]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    settings = Settings(data_dir=tmp_path, database_url=database_url, base_url=base_url)
-    asyncio.run(_with_connection(settings, emulator.base_url))
+@contextmanager
+def running_server(
+    settings: Settings, port: int, http: httpx.AsyncClient | None = None
+) -> Iterator[None]:
+    """``create_app(settings, mcp=True)`` (as ``attio-gateway serve``) on ``port``."""
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(settings, mcp=True), host="127.0.0.1", port=port, log_level="warning"
+            create_app(settings, http=http, mcp=True),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)
@@ -72,10 +75,35 @@ def served(tmp_path: Path, emulator: RunningEmulator, database_url: str) -> Iter
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
     try:
-        yield Served(base_url=base_url, emulator_url=emulator.base_url, settings=settings)
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@contextmanager
+def serve_gateway(
+    tmp_path: Path,
+    emulator_url: str,
+    database_url: str,
+    *,
+    http: httpx.AsyncClient | None = None,
+    **overrides: object,
+) -> Iterator[Served]:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    settings = Settings(
+        data_dir=tmp_path, database_url=database_url, base_url=base_url, **overrides
+    )
+    asyncio.run(_with_connection(settings, emulator_url))
+    with running_server(settings, port, http):
+        yield Served(base_url=base_url, emulator_url=emulator_url, settings=settings)
+
+
+@pytest.fixture
+def served(tmp_path: Path, emulator: RunningEmulator, database_url: str) -> Iterator[Served]:
+    with serve_gateway(tmp_path, emulator.base_url, database_url) as running:
+        yield running
 
 
 def form_of(page: str, base: str) -> tuple[str, dict[str, str]]:

@@ -9,26 +9,22 @@ import asyncio
 import base64
 import hashlib
 import secrets
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
-import uvicorn
 from sqlalchemy import func, select
 
 from attio_emulator.server import free_port
-from attio_gateway.api import create_app
 from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.mcp_authorization import mcp_authorization
 from attio_gateway.storage.tables import mcp_auth_clients, mcp_auth_requests, mcp_auth_tokens
 
 from ..conftest import FakeClock
-from .conftest import Served, browse_authorization
+from .conftest import Served, browse_authorization, running_server
 
 REDIRECT_URI = "http://127.0.0.1:33418/callback"
 
@@ -253,62 +249,5 @@ async def test_a_token_for_one_resource_is_refused_at_another(served: Served) ->
 def serve_another(settings: Settings) -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    other = settings.model_copy(update={"base_url": base})
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(other, mcp=True), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
+    with running_server(settings.model_copy(update={"base_url": base}), port):
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-
-
-async def test_denied_consent_goes_back_to_the_client_and_stores_nothing(served: Served) -> None:
-    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as http:
-        client_id = (await register(http)).json()["client_id"]
-    before = await counts(served.settings)
-    _, challenge = pkce()
-    outcome = await browse_authorization(
-        authorize_url(served, client_id, challenge), decision="deny", stop_at=REDIRECT_URI
-    )
-    assert outcome.query["error"] == "access_denied"
-    assert outcome.query["state"] == "st-1" and outcome.query["iss"] == served.base_url
-    assert await counts(served.settings) == before
-
-
-async def test_an_abandoned_attio_sign_in_leaves_nothing_once_expired(served: Served) -> None:
-    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as http:
-        client_id = (await register(http)).json()["client_id"]
-    _, challenge = pkce()
-    outcome = await browse_authorization(
-        authorize_url(served, client_id, challenge), attio_decision="deny", stop_at=REDIRECT_URI
-    )
-    assert outcome.status == 400 and "denied" in outcome.page  # the callback's failure page
-
-    async def accounts_now_and_after_purge() -> tuple[list[str], list[str], int]:
-        clock = FakeClock()
-        async with AsyncGateway(served.settings, clock=clock) as gateway:
-            listed = await gateway.actions.list_connected_accounts()
-            now = [account.identifier for account in listed.connected_accounts]
-            clock.set(clock.now() + timedelta(minutes=16))
-            await mcp_authorization(gateway).purge()
-            listed = await gateway.actions.list_connected_accounts()
-            after = [account.identifier for account in listed.connected_accounts]
-            async with gateway.db.read() as conn:
-                left = (
-                    await conn.execute(select(func.count()).select_from(mcp_auth_requests))
-                ).scalar()
-            return now, after, int(left or 0)
-
-    now, after, left = await asyncio.to_thread(lambda: asyncio.run(accounts_now_and_after_purge()))
-    assert len(now) == 1 and now[0].startswith("mcp-signin:")
-    assert after == [] and left == 0

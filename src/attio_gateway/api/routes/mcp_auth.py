@@ -138,6 +138,7 @@ def install_mcp_authorization(app: FastAPI, gateway: AsyncGateway) -> bool:
     revocation = RevocationOptions(enabled=True)
     metadata = build_metadata(issuer, None, registration, revocation)
     metadata.authorization_response_iss_parameter_supported = True
+    metadata.client_id_metadata_document_supported = True
     metadata_endpoint = cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"])
     routes: list[Route] = [
         Route(path, endpoint=metadata_endpoint, methods=["GET", "OPTIONS"])

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select, update
 
 from attio_gateway.storage.database import Database
+from attio_gateway.storage.queries._shared import _insert
 from attio_gateway.storage.tables import mcp_auth_clients, mcp_auth_requests, mcp_auth_tokens
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "get_request_by_code",
     "get_token",
     "issue_code",
+    "keep_client",
     "list_tokens",
     "mark_consented",
     "put_client",
@@ -92,6 +94,17 @@ async def put_client(
     async with db.transaction() as conn:
         await conn.execute(insert(mcp_auth_clients).values(**values))
     return McpClientRow(**values)
+
+
+async def keep_client(db: Database, *, client_id: str, info: dict[str, Any], now: datetime) -> None:
+    """Record a client known from elsewhere (its metadata document) unless already known."""
+    statement = (
+        _insert(db, mcp_auth_clients)
+        .values(client_id=client_id, info=info, client_secret_sealed=None, created_at=now)
+        .on_conflict_do_nothing(index_elements=["client_id"])
+    )
+    async with db.transaction() as conn:
+        await conn.execute(statement)
 
 
 async def get_client(db: Database, *, client_id: str) -> McpClientRow | None:
