@@ -251,3 +251,37 @@ def serve_another(settings: Settings) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     with running_server(settings.model_copy(update={"base_url": base}), port):
         yield base
+
+
+async def test_a_consent_answer_from_another_site_is_refused(served: Served) -> None:
+    """The consent form's token must match the SameSite=Strict cookie the page set: a
+    form posted from elsewhere (no cookie, or another page's token) presses nothing."""
+    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as http:
+        client_id = (await register(http)).json()["client_id"]
+        _, challenge = pkce()
+        consent_url = (await http.get(authorize_url(served, client_id, challenge))).headers[
+            "location"
+        ]
+        request_id = query_of(consent_url)["request"]
+        page = await http.get(consent_url)
+        assert page.status_code == 200
+        assert page.headers["x-frame-options"] == "DENY"
+        assert "samesite=strict" in page.headers["set-cookie"].lower()
+        token = page.cookies["mcp_consent"]
+        answer = {"request": request_id, "decision": "accept"}
+    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as elsewhere:
+        no_cookie = await elsewhere.post(
+            "/mcp-auth/consent", data={**answer, "consent_token": token}
+        )
+        elsewhere.cookies.set("mcp_consent", "forged", path="/mcp-auth")
+        forged = await elsewhere.post("/mcp-auth/consent", data={**answer, "consent_token": token})
+    assert no_cookie.status_code == 403 and forged.status_code == 403
+    before = await counts(served.settings)
+
+    async def still_waiting() -> bool:
+        async with AsyncGateway(served.settings) as gateway:
+            consent = await mcp_authorization(gateway).consent(request_id)
+            return consent.request_id == request_id
+
+    assert await asyncio.to_thread(lambda: asyncio.run(still_waiting()))
+    assert await counts(served.settings) == before

@@ -241,3 +241,27 @@ async def test_refresh_rotates_and_revocation_ends_the_grant(served: Served) -> 
             },
         )
         assert refresh_refused.json()["error"] == "invalid_grant"
+
+
+async def test_when_the_attio_grant_is_revoked_the_tool_result_carries_a_fresh_link(
+    served: Served,
+) -> None:
+    """The user revokes the app in Attio mid-session: the MCP token still authenticates,
+    and the tool result tells the client how to re-authorize (the link in its text)."""
+    user, storage = BrowserUser(), MemoryStorage()
+    auth = oauth_client(served, user, storage)
+    me = await whoami(served, auth)
+    identifier = f"attio:{me['workspace']['id']}:{me['actor']['id']}"
+    async with AsyncGateway(served.settings) as gateway:
+        account = await gateway.actions.get_connected_account(identifier=identifier)
+    attio_token = account.connected_account.authorization_details["oauth_token"]["access_token"]
+    async with httpx.AsyncClient(base_url=served.emulator_url, timeout=60) as http:
+        assert (await http.post("/oauth/revoke", data={"token": attio_token})).status_code == 204
+    async with (
+        httpx2.AsyncClient(auth=auth, timeout=60) as http,
+        Client(streamable_http_client(served.mcp_url, http_client=http)) as client,
+    ):
+        result = await client.call_tool("attio_list_objects", {})
+    assert result.is_error
+    text = " ".join(getattr(block, "text", "") for block in result.content)
+    assert f"{served.emulator_url}/authorize?" in text, text

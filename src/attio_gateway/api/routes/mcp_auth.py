@@ -9,7 +9,9 @@ OpenID discovery path, RFC 9207's ``iss`` flag in the metadata, and the two page
 
 from __future__ import annotations
 
+import hmac
 import logging
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
@@ -26,7 +28,7 @@ from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, Re
 from starlette.routing import Route
 
 from attio_gateway.api.deps import GatewayDep
-from attio_gateway.errors import GatewayError
+from attio_gateway.errors import GatewayError, PermissionDeniedError
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.mcp_authorization import (
     CONSENT_PATH,
@@ -49,6 +51,7 @@ _PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
 }
+_CSRF_COOKIE = "mcp_consent"
 _AS_METADATA_PATHS = (
     "/.well-known/oauth-authorization-server",
     "/.well-known/openid-configuration",
@@ -77,8 +80,23 @@ async def consent_page(
         consent = await mcp_authorization(gateway).consent(request_id)
     except GatewayError as exc:
         return _failure(request, exc)
+    # Double-submit: the form's token must match a SameSite=Strict cookie only this
+    # page sets, so a cross-site form cannot press "Continue" for the user.
+    csrf_token = secrets.token_urlsafe(32)
     page: Response = request.app.state.templates.TemplateResponse(
-        request, "mcp_consent.html", {"consent": consent}, headers=_PAGE_HEADERS
+        request,
+        "mcp_consent.html",
+        {"consent": consent, "consent_token": csrf_token},
+        headers=_PAGE_HEADERS,
+    )
+    page.set_cookie(
+        _CSRF_COOKIE,
+        csrf_token,
+        max_age=15 * 60,
+        path="/mcp-auth",
+        secure=gateway.settings.base_url.startswith("https://"),
+        httponly=True,
+        samesite="strict",
     )
     return page
 
@@ -89,9 +107,19 @@ async def consent_answer(
     gateway: GatewayDep,
     request_id: Annotated[str, Form(alias="request", max_length=100)] = "",
     decision: Annotated[str, Form(max_length=10)] = "",
+    consent_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Accept: on to Attio's sign-in. Deny: back to the client with ``access_denied``."""
     service = mcp_authorization(gateway)
+    cookie = request.cookies.get(_CSRF_COOKIE, "")
+    if not consent_token or not hmac.compare_digest(cookie.encode(), consent_token.encode()):
+        return _failure(
+            request,
+            PermissionDeniedError(
+                "This answer did not come from the consent page shown in this browser; "
+                "start again from the MCP client."
+            ),
+        )
     try:
         if decision == "accept":
             target = await service.accept(request_id)
