@@ -134,6 +134,7 @@ async def test_authorize_refuses_unknown_clients_other_redirects_pkce_and_resour
             assert location.startswith(REDIRECT_URI)
             assert query_of(location)["error"] == error, overrides
             assert query_of(location)["state"] == "st-1"
+            assert query_of(location)["iss"] == served.base_url  # RFC 9207, errors too
     assert await counts(served.settings) == before
 
 

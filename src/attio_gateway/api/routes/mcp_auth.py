@@ -13,11 +13,14 @@ import hmac
 import logging
 import secrets
 from typing import Annotated
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mcp.server.auth.handlers.metadata import MetadataHandler
+from mcp.server.auth.provider import construct_redirect_uri
 from mcp.server.auth.routes import (
+    AUTHORIZATION_PATH,
     build_metadata,
     cors_middleware,
     create_auth_routes,
@@ -25,7 +28,9 @@ from mcp.server.auth.routes import (
     validate_issuer_url,
 )
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
+from starlette.datastructures import MutableHeaders
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from attio_gateway.api.deps import GatewayDep
 from attio_gateway.errors import GatewayError, PermissionDeniedError
@@ -145,6 +150,28 @@ async def attio_return(
     return RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
 
 
+class _IssOnErrorRedirects:
+    """RFC 9207 wants ``iss`` in every authorization response the client gets, errors
+    included; the SDK's ``/authorize`` adds none to the error redirects it sends back to
+    the client (success goes on to the consent page, whose redirect carries it)."""
+
+    def __init__(self, app: ASGIApp, issuer: str) -> None:
+        self.app = app
+        self.issuer = issuer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_iss(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (302, 303):
+                headers = MutableHeaders(scope=message)
+                location = headers.get("location", "")
+                query = parse_qs(urlsplit(location).query)
+                if location and not location.startswith(self.issuer + "/") and "iss" not in query:
+                    headers["location"] = construct_redirect_uri(location, iss=self.issuer)
+            await send(message)
+
+        await self.app(scope, receive, send_with_iss)
+
+
 def install_mcp_authorization(app: FastAPI, gateway: AsyncGateway) -> bool:
     """Serve the authorization server and the protected resource metadata of ``/mcp``.
 
@@ -172,16 +199,18 @@ def install_mcp_authorization(app: FastAPI, gateway: AsyncGateway) -> bool:
         Route(path, endpoint=metadata_endpoint, methods=["GET", "OPTIONS"])
         for path in _AS_METADATA_PATHS
     ]
-    routes += [
-        route
-        for route in create_auth_routes(
-            provider,
-            issuer,
-            client_registration_options=registration,
-            revocation_options=revocation,
-        )
-        if route.path not in _AS_METADATA_PATHS
-    ]
+    for route in create_auth_routes(
+        provider, issuer, client_registration_options=registration, revocation_options=revocation
+    ):
+        if route.path in _AS_METADATA_PATHS:
+            continue
+        if route.path == AUTHORIZATION_PATH:
+            route = Route(
+                route.path,
+                endpoint=_IssOnErrorRedirects(route.app, str(issuer)),
+                methods=["GET", "POST"],
+            )
+        routes.append(route)
     routes += create_protected_resource_routes(
         AuthSettings(
             issuer_url=issuer,
