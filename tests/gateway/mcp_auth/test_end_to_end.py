@@ -7,10 +7,12 @@ account and token; refresh rotates; revocation ends the grant. SQLite and Postgr
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import httpx
 import httpx2
+import pytest
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
@@ -22,10 +24,12 @@ from mcp.shared.auth import (
 )
 from pydantic import AnyUrl
 
+from attio_emulator.server import free_port
+from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.storage.queries import mcp_auth as mq
 
-from .conftest import Outcome, Served, browse_authorization
+from .conftest import Outcome, Served, browse_authorization, running_server
 
 REDIRECT_URI = "http://127.0.0.1:33418/callback"
 
@@ -265,3 +269,32 @@ async def test_when_the_attio_grant_is_revoked_the_tool_result_carries_a_fresh_l
     assert result.is_error
     text = " ".join(getattr(block, "text", "") for block in result.content)
     assert f"{served.emulator_url}/authorize?" in text, text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_behind_a_proxy_at_a_path_the_documents_name_the_public_urls(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Base URL ``…/gw`` (a reverse proxy forwarding ``/gw/*`` and ``/.well-known/*``):
+    the metadata is found at RFC 8414's and OpenID's paths for that issuer, and every URL
+    in it is public."""
+    port = free_port()
+    public = f"http://127.0.0.1:{port}/gw"
+    settings = Settings(data_dir=tmp_path, database_url=database_url, base_url=public)
+    with running_server(settings, port):
+        origin = f"http://127.0.0.1:{port}"
+        prm = httpx.get(f"{origin}/.well-known/oauth-protected-resource/gw/mcp", timeout=60)
+        documents = [
+            httpx.get(f"{origin}{path}", timeout=60).json()
+            for path in (
+                "/.well-known/oauth-authorization-server/gw",
+                "/.well-known/openid-configuration/gw",
+                "/gw/.well-known/openid-configuration",
+            )
+        ]
+    assert prm.json()["resource"] == f"{public}/mcp"
+    assert prm.json()["authorization_servers"] == [public]
+    for document in documents:
+        assert document["issuer"] == public
+        assert document["authorization_endpoint"] == f"{public}/authorize"
+        assert document["token_endpoint"] == f"{public}/token"

@@ -195,9 +195,16 @@ def install_mcp_authorization(app: FastAPI, gateway: AsyncGateway) -> bool:
     metadata.authorization_response_iss_parameter_supported = True
     metadata.client_id_metadata_document_supported = True
     metadata_endpoint = cors_middleware(MetadataHandler(metadata).handle, ["GET", "OPTIONS"])
+    # An issuer with a path (a base URL like https://host/gateway) is looked up with the
+    # path after the well-known part (RFC 8414 §3.1) or, by OpenID clients, before it.
+    issuer_path = urlsplit(str(issuer)).path.rstrip("/")
+    metadata_paths = {path + issuer_path for path in _AS_METADATA_PATHS}
+    metadata_paths |= set(_AS_METADATA_PATHS)
+    if issuer_path:
+        metadata_paths.add(f"{issuer_path}/.well-known/openid-configuration")
     routes: list[Route] = [
         Route(path, endpoint=metadata_endpoint, methods=["GET", "OPTIONS"])
-        for path in _AS_METADATA_PATHS
+        for path in sorted(metadata_paths)
     ]
     for route in create_auth_routes(
         provider, issuer, client_registration_options=registration, revocation_options=revocation
