@@ -74,6 +74,8 @@ REFRESH_PREFIX = "agmr_"
 CODE_PREFIX = "agmc_"
 #: The placeholder account a sign-in uses until Attio says who signed in.
 SIGNIN_PREFIX = "mcp-signin:"
+#: The identifiers of accounts an MCP sign-in binds (``attio:<workspace>:<member>``).
+ACCOUNT_PREFIX = "attio:"
 #: Where Attio's callback sends the user back to (the app's "verification page").
 RETURN_PATH = "/mcp-auth/attio-return"
 CONSENT_PATH = "/mcp-auth/consent"
@@ -116,7 +118,7 @@ def account_identifier(info: flow.Introspection) -> str:
         raise OAuthFlowError(
             "invalid_grant", "Attio did not say which workspace and member signed in."
         )
-    return f"attio:{info.workspace_id}:{info.member_id}"
+    return f"{ACCOUNT_PREFIX}{info.workspace_id}:{info.member_id}"
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,10 @@ class Consent:
     connection_name: str
     scopes: list[str]
     resource: str
+    #: The account this browser signed in as before, while it is ACTIVE: the user may
+    #: continue as it without Attio's consent page.
+    known_account_id: str | None = None
+    known_workspace: str | None = None
 
 
 class McpAuthorization:
@@ -314,8 +320,24 @@ class McpAuthorization:
             "(`attio-gateway connections create`)."
         )
 
-    async def consent(self, request_id: str) -> Consent:
-        """What the consent page names.
+    async def known_account(self, account_id: str | None) -> AccountRow | None:
+        """The account an earlier MCP sign-in in this browser bound, if it may still act
+        (ACTIVE, on the sign-in connection); ``None`` otherwise."""
+        if not account_id:
+            return None
+        account = await q.get_account(self._db, account_id=account_id[:36])
+        if (
+            account is None
+            or account.status != AccountStatus.ACTIVE
+            or not account.identifier.startswith(ACCOUNT_PREFIX)
+        ):
+            return None
+        connection = await self._connection()
+        return account if account.connection_id == connection.id else None
+
+    async def consent(self, request_id: str, *, known_account_id: str | None = None) -> Consent:
+        """What the consent page names (with the account this browser signed in as
+        before, ``known_account_id``, when it may still act).
 
         Raises:
             OAuthFlowError: unknown, expired or already answered request.
@@ -328,6 +350,7 @@ class McpAuthorization:
         if client is None:
             raise OAuthFlowError("invalid_request", "The client of this request is gone.")
         connection = await self._connection()
+        known = await self.known_account(known_account_id)
         uris = [str(uri) for uri in client.redirect_uris or []]
         redirect = str(row.params["redirect_uri"])
         return Consent(
@@ -342,6 +365,8 @@ class McpAuthorization:
             connection_name=connection.name,
             scopes=list(connection.scopes),
             resource=str(row.params["resource"]),
+            known_account_id=known.id if known else None,
+            known_workspace=(known.workspace_name or known.workspace_id) if known else None,
         )
 
     async def accept(self, request_id: str) -> str:
@@ -373,6 +398,26 @@ class McpAuthorization:
         )
         return link.url
 
+    async def accept_as(self, request_id: str, account_id: str) -> str:
+        """The user accepted as the account they signed in as before in this browser
+        (still ACTIVE): the code is issued at once, without Attio's consent page.
+
+        Raises:
+            OAuthFlowError: unknown, expired or answered request; an account that may no
+                longer act (sign in with Attio again).
+        """
+        row = await self._open_request(request_id)
+        account = await self.known_account(account_id)
+        if account is None:
+            raise OAuthFlowError(
+                "login_required", "That Attio account must sign in again; start over."
+            )
+        if not await mq.mark_consented(
+            self._db, request_id=row.id, signin_account_id=None, now=self._clock.now()
+        ):
+            raise OAuthFlowError("invalid_request", "This request was already answered.")
+        return await self._code_for(row, account)
+
     async def deny(self, request_id: str) -> str:
         """The user refused: where to send them (the client's redirect URI with
         ``error=access_denied``). The request is forgotten.
@@ -392,11 +437,11 @@ class McpAuthorization:
             iss=self.issuer,
         )
 
-    async def finish(self, auth_request_id: str, request_id: str) -> str:
+    async def finish(self, auth_request_id: str, request_id: str) -> tuple[str, str]:
         """Back from Attio: the grant parked under ``auth_request_id`` activates the
         account of the workspace and member who signed in, and a code bound to that
         account is issued. Returns the client's redirect URI with ``code``, ``state`` and
-        ``iss``.
+        ``iss``, and the account's id.
 
         Raises:
             OAuthFlowError: the request or the grant is unknown, used or expired, or Attio
@@ -425,6 +470,11 @@ class McpAuthorization:
             )
         finally:
             await q.delete_account(self._db, account_id=placeholder.id)
+        return await self._code_for(row, account), account.id
+
+    async def _code_for(self, row: mq.McpRequestRow, account: AccountRow) -> str:
+        """Issue the request's code, bound to ``account``; the client's redirect URI with
+        ``code``, ``state`` and ``iss``."""
         code = CODE_PREFIX + secrets.token_urlsafe(32)
         if not await mq.issue_code(
             self._db,

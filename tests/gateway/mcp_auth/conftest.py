@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -124,6 +124,8 @@ class Outcome:
     #: The status of the last page, when the browser stopped on one (a failure page).
     status: int = 302
     page: str = ""
+    #: Whether the browser went through Attio's (the emulator's) consent page.
+    visited_attio: bool = False
 
 
 async def browse_authorization(
@@ -133,20 +135,28 @@ async def browse_authorization(
     decision: str = "accept",
     attio_decision: str = "approve",
     stop_at: str,
+    browser: httpx.AsyncClient | None = None,
 ) -> Outcome:
     """Open ``authorization_url`` as a browser would, accept (or deny) on the gateway's
     consent page, approve on the emulator's Attio page (signed in as ``member_email``,
     the first admin by default), and follow redirects until one leaves for ``stop_at``
     (the MCP client's redirect URI)."""
     consent_page = ""
-    async with httpx.AsyncClient(timeout=60) as http:
+    visited_attio = False
+    async with AsyncExitStack() as stack:
+        http = browser or await stack.enter_async_context(httpx.AsyncClient(timeout=60))
         response = await http.get(authorization_url)
         while True:
             if response.is_redirect:
                 target = urljoin(str(response.url), response.headers["location"])
                 if target.startswith(stop_at):
                     query = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
-                    return Outcome(url=target, query=query, consent_page=consent_page)
+                    return Outcome(
+                        url=target,
+                        query=query,
+                        consent_page=consent_page,
+                        visited_attio=visited_attio,
+                    )
                 response = await http.get(target)
                 continue
             page = response.text
@@ -157,12 +167,14 @@ async def browse_authorization(
                     consent_page=consent_page,
                     status=response.status_code,
                     page=page,
+                    visited_attio=visited_attio,
                 )
             action, fields = form_of(page, str(response.url))
             if "/mcp-auth/consent" in action:
                 consent_page = page
                 response = await http.post(action, data={**fields, "decision": decision})
             else:  # the emulator's Attio consent page
+                visited_attio = True
                 data = {**fields, "decision": attio_decision}
                 if member_email is not None:
                     options = dict(

@@ -298,3 +298,51 @@ def test_behind_a_proxy_at_a_path_the_documents_name_the_public_urls(
         assert document["issuer"] == public
         assert document["authorization_endpoint"] == f"{public}/authorize"
         assert document["token_endpoint"] == f"{public}/token"
+
+
+async def test_a_returning_browser_continues_as_its_account_while_it_is_active(
+    served: Served,
+) -> None:
+    """The second MCP client in the same browser: the consent page offers the account
+    signed in before, and continuing issues the code without Attio's consent page. Once
+    that account may no longer act, the browser goes through Attio again."""
+    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as browser:
+        ids = []
+        for name in ("First client", "Second client"):
+            registered = await browser.post(
+                "/register",
+                json={
+                    "client_name": name,
+                    "redirect_uris": [REDIRECT_URI],
+                    "token_endpoint_auth_method": "none",
+                },
+            )
+            ids.append(registered.json()["client_id"])
+
+        def authorize(client_id: str) -> str:
+            return (
+                f"{served.base_url}/authorize?response_type=code&client_id={client_id}"
+                f"&redirect_uri={REDIRECT_URI}&code_challenge={'a' * 43}"
+                f"&code_challenge_method=S256&state=s&resource={served.mcp_url}"
+            )
+
+        first = await browse_authorization(authorize(ids[0]), stop_at=REDIRECT_URI, browser=browser)
+        assert first.visited_attio and "code" in first.query
+        second = await browse_authorization(
+            authorize(ids[1]), stop_at=REDIRECT_URI, browser=browser, decision="continue"
+        )
+        assert not second.visited_attio and second.query["code"].startswith("agmc_")
+        assert 'id="known-account"' in second.consent_page
+
+        async with AsyncGateway(served.settings) as gateway:
+            accounts = (await gateway.actions.list_connected_accounts()).connected_accounts
+            assert len(accounts) == 1
+            await gateway.actions.delete_connected_account(connected_account_id=accounts[0].id)
+        # The remembered account is gone: not offered, "continue" refused, Attio again.
+        refused = await browse_authorization(
+            authorize(ids[1]), stop_at=REDIRECT_URI, browser=browser, decision="continue"
+        )
+        assert refused.status == 400 and "sign in again" in refused.page
+        assert 'id="known-account"' not in refused.consent_page
+        third = await browse_authorization(authorize(ids[1]), stop_at=REDIRECT_URI, browser=browser)
+        assert third.visited_attio and third.query["code"].startswith("agmc_")

@@ -10,8 +10,10 @@ OpenID discovery path, RFC 9207's ``iss`` flag in the metadata, and the two page
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import secrets
+import time
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
@@ -42,6 +44,7 @@ from attio_gateway.sdk.mcp_authorization import (
     mcp_authorization,
     mcp_resource_url,
 )
+from attio_gateway.sdk.signing import server_key, sign, unsign
 
 __all__ = ["install_mcp_authorization", "router"]
 
@@ -57,6 +60,9 @@ _PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 _CSRF_COOKIE = "mcp_consent"
+_SIGNED_IN_COOKIE = "mcp_signed_in"
+_SIGNED_IN_PURPOSE = "mcp-signed-in"
+_SIGNED_IN_DAYS = 30
 _AS_METADATA_PATHS = (
     "/.well-known/oauth-authorization-server",
     "/.well-known/openid-configuration",
@@ -81,8 +87,9 @@ async def consent_page(
     request_id: Annotated[str, Query(alias="request", max_length=100)] = "",
 ) -> Response:
     """Name the MCP client, where it sends the user back, and what it may do."""
+    known = await _known_account_id(request, gateway)
     try:
-        consent = await mcp_authorization(gateway).consent(request_id)
+        consent = await mcp_authorization(gateway).consent(request_id, known_account_id=known)
     except GatewayError as exc:
         return _failure(request, exc)
     # Double-submit: the form's token must match a SameSite=Strict cookie only this
@@ -128,6 +135,9 @@ async def consent_answer(
     try:
         if decision == "accept":
             target = await service.accept(request_id)
+        elif decision == "continue":
+            known = await _known_account_id(request, gateway)
+            target = await service.accept_as(request_id, known or "")
         else:
             target = await service.deny(request_id)
     except GatewayError as exc:
@@ -144,10 +154,46 @@ async def attio_return(
 ) -> Response:
     """Back from Attio's sign-in: the code goes to the MCP client's redirect URI."""
     try:
-        target = await mcp_authorization(gateway).finish(auth_request_id, state)
+        target, account_id = await mcp_authorization(gateway).finish(auth_request_id, state)
     except GatewayError as exc:
         return _failure(request, exc)
-    return RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
+    response = RedirectResponse(target, status_code=302, headers={"Cache-Control": "no-store"})
+    # Remembered in this browser: the next MCP client may continue as this account
+    # while it is ACTIVE, without Attio's consent page (the gateway's own still shows).
+    expires = int(time.time()) + _SIGNED_IN_DAYS * 86400
+    payload = json.dumps({"p": _SIGNED_IN_PURPOSE, "a": account_id, "e": expires}).encode()
+    response.set_cookie(
+        _SIGNED_IN_COOKIE,
+        sign(await server_key(gateway), payload),
+        max_age=_SIGNED_IN_DAYS * 86400,
+        path="/mcp-auth",
+        secure=gateway.settings.base_url.startswith("https://"),
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+async def _known_account_id(request: Request, gateway: AsyncGateway) -> str | None:
+    """The account an earlier MCP sign-in in this browser bound (its signed cookie)."""
+    cookie = request.cookies.get(_SIGNED_IN_COOKIE)
+    if not cookie or len(cookie) > 1000:
+        return None
+    payload = unsign(await server_key(gateway), cookie)
+    try:
+        data = json.loads(payload) if payload is not None else None
+    except ValueError:
+        return None
+    if (
+        not isinstance(data, dict)
+        or data.get("p") != _SIGNED_IN_PURPOSE
+        or not isinstance(data.get("a"), str)
+        or not isinstance(data.get("e"), int)
+        or data["e"] < time.time()
+    ):
+        return None
+    account_id: str = data["a"]
+    return account_id
 
 
 class _IssOnErrorRedirects:

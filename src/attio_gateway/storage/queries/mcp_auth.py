@@ -158,7 +158,7 @@ async def get_request(db: Database, *, request_id: str) -> McpRequestRow | None:
 
 
 async def mark_consented(
-    db: Database, *, request_id: str, signin_account_id: str, now: datetime
+    db: Database, *, request_id: str, signin_account_id: str | None, now: datetime
 ) -> bool:
     """The user accepted; once only, and only before the request expires."""
     async with db.transaction() as conn:
