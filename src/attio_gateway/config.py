@@ -110,6 +110,14 @@ class Settings(BaseSettings):
         description="The gateway's public base URL; redirect URIs are built from it.",
     )
 
+    mcp_client_metadata_private_networks: bool = Field(
+        default=False,
+        description=(
+            "Fetch MCP Client ID Metadata Documents from private, loopback or link-local "
+            "addresses too (an intranet, tests); off: only public addresses."
+        ),
+    )
+
     @field_validator("vault_keys", mode="before")
     @classmethod
     def _split_vault_keys(cls, value: object) -> object:

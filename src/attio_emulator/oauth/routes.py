@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from attio_emulator.core.auth import bearer_token, get_state
 from attio_emulator.core.state import EmulatorState
 from attio_emulator.oauth import models
-from attio_emulator.services.members.models import default_admin, self_body
+from attio_emulator.services.members.models import default_admin, list_members, self_body
 
 router = APIRouter(tags=["oauth"])
 StateDep = Annotated[EmulatorState, Depends(get_state)]
@@ -103,12 +103,22 @@ async def authorize(state: StateDep, request: Request) -> Response:
         )
     )
     scopes = "".join(f"<li><code>{html.escape(s)}</code></li>" for s in app["scopes"])
+    # Who is signed in to Attio: the first admin unless the tester picks another member.
+    admin_id = default_admin(state)["id"]["workspace_member_id"]
+    members = "".join(
+        f'<option value="{html.escape(m["id"]["workspace_member_id"])}"'
+        f"{' selected' if m['id']['workspace_member_id'] == admin_id else ''}>"
+        f"{html.escape(m['email_address'])}</option>"
+        for m in list_members(state)
+    )
     body = (
         '<span class="badge">Attio emulator</span>'
         f"<h1>{html.escape(app['name'])} wants to access your workspace</h1>"
         f'<p class="muted">Workspace: <strong>{html.escape(workspace.name)}</strong></p>'
         f"<p>It will be able to:</p><ul>{scopes}</ul>"
-        f'<form method="post" action="/authorize">{hidden}<div class="actions">'
+        f'<form method="post" action="/authorize">{hidden}'
+        f'<label class="muted">Signed in as <select name="member_id">{members}</select></label>'
+        '<div class="actions">'
         '<button type="submit" name="decision" value="deny">Deny</button>'
         '<button class="approve" type="submit" name="decision" value="approve">Approve</button>'
         "</div></form>"
@@ -126,7 +136,9 @@ async def decide(state: StateDep, request: Request) -> Response:
     app, redirect_uri = checked["app"], checked["redirect_uri"]
     if params.get("decision") != "approve":
         return _redirect(redirect_uri, {"error": "access_denied", "state": params.get("state")})
-    member = default_admin(state)
+    chosen = params.get("member_id")
+    by_id = {m["id"]["workspace_member_id"]: m for m in list_members(state)}
+    member = by_id[chosen] if chosen in by_id else default_admin(state)
     code = models.issue_code(
         state,
         app=app,

@@ -36,9 +36,11 @@ from attio_gateway.api.routes import (
     scalekit,
     tools,
 )
+from attio_gateway.api.routes.mcp_auth import install_mcp_authorization
 from attio_gateway.config import Settings
 from attio_gateway.mcp_server import mount_mcp
 from attio_gateway.sdk import AccountStatus, AsyncGateway
+from attio_gateway.sdk.mcp_authorization import mcp_resource_url
 from attio_gateway.sdk.operators import ensure_operator
 from attio_gateway.sdk.sandbox import Sandbox
 from attio_gateway.sdk.signing import server_key
@@ -114,6 +116,7 @@ def create_app(
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(callback.router)
     # issue 19 (MCP authorization) routes here
+    mcp_oauth = mcp and install_mcp_authorization(app, gateway)
 
     # issue 17 (permissions) routes here
 
@@ -125,7 +128,9 @@ def create_app(
     if mcp:
         # MCP over streamable HTTP for every user at /mcp, each session bound to one
         # connected account by its session token (`attio-gateway mcp token --identifier ID`).
-        mount_mcp(app, gateway, path="/mcp")
+        # With MCP authorization, MCP clients also sign in themselves (docs/mcp.md).
+        resource = mcp_resource_url(gateway) if mcp_oauth else None
+        mount_mcp(app, gateway, path="/mcp", resource_url=resource)
 
     from attio_gateway.dashboard.routes import install_dashboard
 

@@ -1,11 +1,14 @@
 """MCP over streamable HTTP: one server for every user, each session bound to one account.
 
-A client sends ``Authorization: Bearer <session token>`` (issued by
-``attio_gateway.sdk.sessions.create_session_token``). The token is checked on every HTTP
-request, so a revoked or expired token stops working at once. The SDK's session manager
-binds each MCP session to the principal that opened it — the connected account — and
-answers a request for that session with any other account's token as if the session did
-not exist; tool calls act as the account of the token on the request itself.
+A client sends ``Authorization: Bearer <token>``: a session token (issued by
+``attio_gateway.sdk.sessions.create_session_token``) or, when the gateway's server is the
+MCP client's OAuth authorization server (``resource_url`` given, docs/mcp.md "Sign in from
+an MCP client"), an access token it issued for exactly that resource. The token is
+checked on every HTTP request, so a revoked or expired token stops working at once. The
+SDK's session manager binds each MCP session to the principal that opened it — the
+connected account — and answers a request for that session with any other account's
+token as if the session did not exist; tool calls act as the account of the token on
+the request itself.
 
 Serving it from a host app (the gateway server): ``mount_mcp(app, gateway)`` adds the
 route and runs the MCP session manager inside the host's lifespan, which it needs.
@@ -28,6 +31,7 @@ from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
 from attio_gateway.mcp_server.server import AccountBinding, build_server
 from attio_gateway.sdk import AsyncGateway
+from attio_gateway.sdk.mcp_authorization import mcp_authorization
 from attio_gateway.sdk.sessions import verify_session_token
 
 __all__ = [
@@ -42,22 +46,30 @@ MCP_PATH = "/mcp"
 
 
 class SessionTokenVerifier:
-    """The SDK's ``TokenVerifier``: a gateway session token → its connected account."""
+    """The SDK's ``TokenVerifier``: a gateway session token → its connected account; with
+    ``resource_url``, also an MCP OAuth access token (its ``resource`` is checked by the
+    SDK's bearer backend against ``resource_url``)."""
 
-    def __init__(self, gateway: AsyncGateway) -> None:
+    def __init__(self, gateway: AsyncGateway, *, resource_url: str | None = None) -> None:
         self._gateway = gateway
+        self._resource_url = resource_url
 
     async def verify_token(self, token: str) -> AccessToken | None:
         session = await verify_session_token(self._gateway, token)
         if session is None:
-            return None
-        # client_id and subject are what the SDK compares to bind a session to its opener.
+            if self._resource_url is None:
+                return None
+            # subject: the connected account the token acts as.
+            return await mcp_authorization(self._gateway).load_access_token(token)
+        # client_id, subject (and issuer) are what the SDK compares to bind a session to
+        # its opener; subject is the connected account.
         return AccessToken(
             token=token,
             client_id=session.connected_account_id,
             subject=session.connected_account_id,
             scopes=[],
             expires_at=int(session.expires_at.timestamp()),
+            resource=self._resource_url,
         )
 
 
@@ -69,9 +81,9 @@ async def token_account(ctx: ServerRequestContext[Any, Any]) -> AccountBinding:
     """
     request = ctx.request
     user = request.scope.get("user") if request is not None else None
-    if not isinstance(user, AuthenticatedUser):
+    if not isinstance(user, AuthenticatedUser) or user.access_token.subject is None:
         raise GatewayError("This request carries no verified session token.")
-    return AccountBinding(connected_account_id=user.access_token.client_id)
+    return AccountBinding(connected_account_id=user.access_token.subject)
 
 
 def create_http_app(
@@ -82,11 +94,14 @@ def create_http_app(
     read_only: bool = False,
     tools: list[str] | None = None,
     tool_search: bool = False,
+    resource_url: str | None = None,
 ) -> Starlette:
     """The streamable HTTP app serving MCP at ``path`` for an open ``gateway``.
 
     ``host`` is the address the server listens on: for a loopback address the SDK turns
     on DNS-rebinding protection (only loopback Host/Origin headers are accepted).
+    ``resource_url`` (the exact public URL of ``path``): MCP OAuth access tokens issued
+    for it are accepted too, and a 401 names its protected resource metadata.
     """
     server = build_server(
         gateway,
@@ -95,12 +110,20 @@ def create_http_app(
         tools=tools,
         tool_search=tool_search,
     )
+    if resource_url is None:
+        # No OAuth server here: the gateway issues the tokens itself, so no metadata routes.
+        auth = AuthSettings(issuer_url=gateway.settings.base_url, resource_server_url=None)
+    else:
+        auth = AuthSettings(
+            issuer_url=gateway.settings.base_url,
+            resource_server_url=resource_url,
+            validate_token_resource=True,
+        )
     return server.streamable_http_app(
         streamable_http_path=path,
         host=host,
-        # No OAuth server here: the gateway issues the tokens itself, so no metadata routes.
-        auth=AuthSettings(issuer_url=gateway.settings.base_url, resource_server_url=None),
-        token_verifier=SessionTokenVerifier(gateway),
+        auth=auth,
+        token_verifier=SessionTokenVerifier(gateway, resource_url=resource_url),
     )
 
 
@@ -113,6 +136,7 @@ def mount_mcp(
     read_only: bool = False,
     tools: list[str] | None = None,
     tool_search: bool = False,
+    resource_url: str | None = None,
 ) -> None:
     """Serve MCP at ``path`` on ``app`` (FastAPI or Starlette), before its lifespan starts.
 
@@ -120,7 +144,13 @@ def mount_mcp(
     The gateway may still be closed here; the host's lifespan opens it.
     """
     mcp_app = create_http_app(
-        gateway, path=path, host=host, read_only=read_only, tools=tools, tool_search=tool_search
+        gateway,
+        path=path,
+        host=host,
+        read_only=read_only,
+        tools=tools,
+        tool_search=tool_search,
+        resource_url=resource_url,
     )
     # An ASGI app as a Route endpoint keeps the path, so the MCP app's own route matches.
     app.router.routes.append(Route(path, endpoint=mcp_app))

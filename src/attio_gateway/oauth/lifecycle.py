@@ -49,6 +49,8 @@ REFRESH_MARGIN = timedelta(minutes=2)
 
 #: Called after this process changed an account or its tokens (drop the caches).
 OnChange = Callable[[], Awaitable[None]]
+#: Picks the account a parked grant activates, from what the provider said of it.
+AccountFor = Callable[[ConnectionRow, "flow.Introspection"], Awaitable[AccountRow | None]]
 
 _WHY_NOT_ACTIVE = {
     AccountStatus.PENDING_AUTH: "has not authorized yet",
@@ -249,6 +251,24 @@ class Lifecycle:
             OAuthFlowError: nothing waits for verification under this id, the user is not
                 the one the link was sent to, or the deadline passed.
         """
+        await self.activate_parked(auth_request_id, identifier)
+        return f"{self._base_url}/sso/v1/oauth/done"
+
+    async def activate_parked(
+        self,
+        auth_request_id: str,
+        identifier: str,
+        *,
+        account_for: AccountFor | None = None,
+    ) -> AccountRow:
+        """Claim the grant parked under ``auth_request_id`` (the checks of ``verify_user``)
+        and activate the account of the link, or the one ``account_for`` picks from what
+        the provider said of the grant (its workspace and member). Returns that account.
+
+        Raises:
+            NotFoundError: no such authorization request, or its account was deleted.
+            OAuthFlowError: as ``verify_user``.
+        """
         request = await q.get_authorization_request(self._db, state=auth_request_id)
         if request is None:
             raise NotFoundError(f"No authorization request {auth_request_id!r}.")
@@ -274,14 +294,20 @@ class Lifecycle:
                 "the grant was revoked. Ask the user to authorize again.",
             )
         grant = await self.grants.open_claimed(claimed)
-        account = await q.get_account(self._db, account_id=request.account_id)
+        info = flow.Introspection(**claimed.pending_grant["info"])
+        if account_for is not None:
+            account: AccountRow | None = await account_for(
+                await self._connection(request.connection_id), info
+            )
+        else:
+            account = await q.get_account(self._db, account_id=request.account_id)
         if account is None:
             await self.grants.burn(claimed)
             raise NotFoundError("The account of this authorization was deleted.")
-        await self._activate(account, grant, flow.Introspection(**claimed.pending_grant["info"]))
+        activated = await self._activate(account, grant, info)
         # The tokens now live in the account's credentials; the parked copy goes.
         await q.discard_pending_grant(self._db, state=auth_request_id)
-        return f"{self._base_url}/sso/v1/oauth/done"
+        return activated
 
     # --- activation ------------------------------------------------------------------------
 

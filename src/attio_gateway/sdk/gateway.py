@@ -28,6 +28,7 @@ from pydantic import SecretStr
 from attio_gateway.clock import SYSTEM_CLOCK, Clock
 from attio_gateway.config import Settings
 from attio_gateway.errors import ConfigurationError
+from attio_gateway.mcp_auth.provider import McpAuthorization
 from attio_gateway.oauth.lifecycle import Lifecycle
 from attio_gateway.proxy.client import new_http_client
 from attio_gateway.proxy.ratelimit import RedisRateLimiter, rate_limiter_from_settings
@@ -122,6 +123,15 @@ class Services:
             accounts=self.accounts, lifecycle=self.lifecycle, calls=self.calls
         )
         # issue 19 (MCP authorization) services here
+        self.mcp_auth = McpAuthorization(
+            db=self.db,
+            credentials=self.credentials,
+            clock=clock,
+            lifecycle=self.lifecycle,
+            base_url=settings.base_url,
+            http=http,
+            metadata_private_networks=settings.mcp_client_metadata_private_networks,
+        )
 
         # issue 26 (triggers and events) services here
 

@@ -299,6 +299,71 @@ idempotency_keys = Table(
 
 # --- tables of issue 19 (MCP authorization) below this line ---
 
+#: OAuth clients of MCP clients (Dynamic Client Registration), as registered; a client
+#: secret only sealed (``client_secret_sealed``), never in ``info``.
+mcp_auth_clients = Table(
+    "mcp_auth_clients",
+    metadata,
+    Column("client_id", String(255), primary_key=True),
+    Column("info", JSON, nullable=False),
+    Column("client_secret_sealed", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: One authorization request of an MCP client, from /authorize through consent and the
+#: Attio sign-in to its authorization code (only the code's SHA-256 is kept).
+mcp_auth_requests = Table(
+    "mcp_auth_requests",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column(
+        "client_id",
+        String(255),
+        ForeignKey("mcp_auth_clients.client_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("params", JSON, nullable=False),
+    Column("signin_account_id", String(36), nullable=True),
+    Column("account_id", String(36), nullable=True),
+    Column("code_hash", String(64), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("consented_at", UTCDateTime, nullable=True),
+    Column("code_expires_at", UTCDateTime, nullable=True),
+    Column("used_at", UTCDateTime, nullable=True),
+    Index("ix_mcp_auth_requests_code_hash", "code_hash", unique=True),
+    Index("ix_mcp_auth_requests_expires_at", "expires_at"),
+)
+
+#: Access and refresh tokens issued to MCP clients (SHA-256 only), each acting as one
+#: connected account, audience-bound to ``resource``; one ``grant_id`` per authorization.
+mcp_auth_tokens = Table(
+    "mcp_auth_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("grant_id", String(64), nullable=False),
+    Column(
+        "client_id",
+        String(255),
+        ForeignKey("mcp_auth_clients.client_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "account_id",
+        String(36),
+        ForeignKey("connected_accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("scopes", JSON, nullable=False),
+    Column("resource", String(2000), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index("ix_mcp_auth_tokens_grant_id", "grant_id"),
+    Index("ix_mcp_auth_tokens_account_id", "account_id"),
+)
+
 
 # --- tables of issue 26 (triggers and events) below this line ---
 

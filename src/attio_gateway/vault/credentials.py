@@ -134,6 +134,12 @@ class Credentials:
             sealed, purpose=purposes.account_secret(f"{account_id}|{name}")
         )
 
+    def seal_mcp_client_secret(self, client_id: str, secret: SecretStr | str) -> str:
+        return self.keyring.seal_text(secret, purpose=purposes.mcp_client_secret(client_id))
+
+    def mcp_client_secret(self, client_id: str, sealed: str) -> SecretStr:
+        return self.keyring.unseal_text(sealed, purpose=purposes.mcp_client_secret(client_id))
+
     def seal_server_secret(self, name: str, value: SecretStr | str) -> str:
         return self.keyring.seal_text(value, purpose=purposes.server_secret(name))
 

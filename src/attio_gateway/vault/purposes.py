@@ -11,6 +11,7 @@ __all__ = [
     "account_secret",
     "client_secret",
     "code_verifier",
+    "mcp_client_secret",
     "pending_refresh_token",
     "pending_token",
     "refresh_token",
@@ -58,6 +59,11 @@ def server_secret(name: str) -> str:
 #: ``*_sealed`` column, and the JSON keys a column declares), by ``table.column[.key]``,
 #: with the associated data it is sealed with, computed from its row. Vault rotation
 #: refuses to start when a location has no entry here.
+def mcp_client_secret(client_id: str) -> str:
+    """The secret of an MCP client registered with the gateway's authorization server."""
+    return f"mcp_client:{client_id}:client_secret"
+
+
 BY_LOCATION: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "connections.client_secret_sealed": lambda row: client_secret(row["id"]),
     "authorization_requests.code_verifier_sealed": lambda row: code_verifier(row["state"]),
@@ -71,4 +77,5 @@ BY_LOCATION: dict[str, Callable[[Mapping[str, Any]], str]] = {
         lambda row: account_secret(f"{row['account_id']}|{row['name']}")
     ),
     "server_secrets.value_sealed": lambda row: server_secret(row["name"]),
+    "mcp_auth_clients.client_secret_sealed": lambda row: mcp_client_secret(row["client_id"]),
 }

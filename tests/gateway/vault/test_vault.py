@@ -21,6 +21,7 @@ from attio_gateway.config import Settings
 from attio_gateway.errors import ConfigurationError, DecryptionError, MissingKeyError
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage import queries as q
+from attio_gateway.storage.queries import mcp_auth as mcp_auth_queries
 from attio_gateway.storage.tables import metadata
 from attio_gateway.vault import KeyRing, Sealed, load_keyring, purposes
 from attio_gateway.vault.keyring import key_file, new_key_text, parse_key, write_key_file
@@ -143,6 +144,9 @@ async def _plant_a_row_in_every_table_with_secrets(db: Database, keys: KeyRing) 
                 pending_grant={"refresh_token_sealed": "placeholder", "info": {}},
             )
     await q.add_server_secret(db, name="signing_key", value_sealed="placeholder", now=NOW)
+    await mcp_auth_queries.put_client(
+        db, client_id="mcp-client", info={}, client_secret_sealed="placeholder", now=NOW
+    )
 
 
 def _metadata_locations() -> list[tuple[Table, str, str | None]]:
@@ -227,6 +231,7 @@ async def test_rotation_reseals_every_sealed_value_the_tables_define(db: Databas
         "credentials": 2,
         "account_secrets": 2,
         "server_secrets": 1,
+        "mcp_auth_clients": 1,
     }
     only_new = KeyRing([parse_key(new_text)])
     assert await _open_every_location(db, only_new) == planted
