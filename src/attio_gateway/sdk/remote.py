@@ -294,10 +294,12 @@ class RemoteActions:
         idempotency_key: str | None = None,
         force: bool = False,
         run_id: str | None = None,
+        agent_run_id: str | None = None,
     ) -> ProxyResponse:
         """Attio's answer as it came (a 404 from Attio is a 404 here), dict-indexable.
         ``idempotency_key``, ``force`` and ``run_id`` are sent as the headers
-        ``Idempotency-Key``, ``Idempotency-Force`` and ``Idempotency-Run``.
+        ``Idempotency-Key``, ``Idempotency-Force`` and ``Idempotency-Run``;
+        ``agent_run_id`` in the body.
 
         The server's proxy sends JSON bodies and no headers of the caller's own:
         ``form_data``, ``raw_body`` and ``headers`` are for the embedded gateway.
@@ -328,6 +330,7 @@ class RemoteActions:
                 "method": method.upper(),
                 "query_params": {k: str(v) for k, v in (query_params or {}).items()} or None,
                 "body": json if json is not None else body,
+                "agent_run_id": agent_run_id,
             }
         )
         result = self._gw.call(
@@ -360,6 +363,7 @@ class RemoteActions:
         idempotency_key: str | None = None,
         force: bool = False,
         run_id: str | None = None,
+        agent_run_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         payload = _drop_none(
             {
@@ -369,6 +373,7 @@ class RemoteActions:
                 "connected_account_id": connected_account_id,
                 "connection_name": connection_name,
                 "output": output,
+                "agent_run_id": agent_run_id,
             }
         )
         return models.ExecuteToolResponse.model_validate(

@@ -29,6 +29,9 @@ class ProxyRequest(BaseModel):
     connection_name: Text | None = None
     query_params: dict[str, str] | None = None
     body: Any = Field(default=None, description="Sent as JSON.")
+    agent_run_id: str | None = Field(
+        default=None, description="Your agent run's id, kept in the call's log entry."
+    )
 
 
 class ProxyResult(BaseModel):
@@ -81,6 +84,7 @@ async def proxy(
             idempotency_key=idempotency_key,
             force=idempotency_force,
             run_id=idempotency_run,
+            agent_run_id=request.agent_run_id,
         )
     except RateLimitedError:
         metrics.rate_limited.inc()

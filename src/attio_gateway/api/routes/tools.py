@@ -40,6 +40,9 @@ class ExecuteRequest(BaseModel):
     connected_account_id: Text | None = None
     connection_name: Text | None = None
     output: Literal["default", "compact"] = "default"
+    agent_run_id: str | None = Field(
+        default=None, description="Your agent run's id, kept in the call's log entry."
+    )
 
 
 @router.get("", response_model=ToolList)
@@ -164,6 +167,7 @@ async def execute_tool(
             idempotency_key=idempotency_key,
             force=idempotency_force,
             run_id=idempotency_run,
+            agent_run_id=body.agent_run_id,
         )
     except GatewayError as exc:
         outcome = exc.code
