@@ -32,6 +32,7 @@ from attio_gateway.api.routes import (
     auth,
     callback,
     connections,
+    logs,
     proxy,
     tools,
 )
@@ -119,6 +120,9 @@ def create_app(
     # issue 26 (triggers) routes here
 
     # issue 21 (Scalekit wire) routes here
+
+    # issue 22 (operations) routes here
+    app.include_router(logs.router, prefix="/api/v1")
 
     if mcp:
         # MCP over streamable HTTP for every user at /mcp, each session bound to one
