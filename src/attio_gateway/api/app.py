@@ -100,6 +100,8 @@ def create_app(
     app.state.gateway = gateway
     app.state.settings = settings
     app.state.metrics = Metrics()
+    # Every call counted once, on whichever path it came (API, /mcp, dashboard).
+    gateway.call_observers.append(app.state.metrics.observe_call)
     app.state.sandbox = sandbox
     app.state.templates = Jinja2Templates(directory=DASHBOARD_DIR / "templates")
     install_error_handlers(app)
