@@ -38,7 +38,7 @@ from attio_gateway.api.routes import (
 )
 from attio_gateway.config import Settings
 from attio_gateway.mcp_server import mount_mcp
-from attio_gateway.sdk import AccountStatus, AsyncGateway
+from attio_gateway.sdk import AccountStatus, AsyncGateway, logcontext
 from attio_gateway.sdk.operators import ensure_operator
 from attio_gateway.sdk.sandbox import Sandbox
 from attio_gateway.sdk.signing import server_key
@@ -182,6 +182,7 @@ def _install_request_middleware(app: FastAPI) -> None:
             given = Headers(scope=scope).get("x-request-id", "")[:100]
             request_id = given or secrets.token_hex(8)
             scope.setdefault("state", {})["request_id"] = request_id
+            context = logcontext.REQUEST_ID.set(request_id)  # on this request's log lines
             status = 500
 
             async def send_with_id(message: Message) -> None:
@@ -199,6 +200,7 @@ def _install_request_middleware(app: FastAPI) -> None:
                     route=_route_template(Request(scope)),
                     status=str(status),
                 ).inc()
+                logcontext.REQUEST_ID.reset(context)
 
     app.add_middleware(RequestIdAndMetrics)
 

@@ -300,6 +300,14 @@ class Calls:
                     **event,
                 )
             finally:
+                log.info(
+                    "%s %s: %s%s in %d ms",
+                    event["kind"],
+                    event.get("tool_name") or f"{event.get('method')} {event.get('path')}",
+                    outcome,
+                    f" ({tier}/{code})" if code else "",
+                    int(duration * 1000),
+                )
                 self._observe(
                     CallRecord(
                         kind=event["kind"],
