@@ -11,6 +11,7 @@ server come out of ``proxy.httpx_errors.sending`` as a ``ConfigurationError``.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -19,9 +20,10 @@ from attio_gateway import errors
 from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.proxy.httpx_errors import sending
 from attio_gateway.sdk import models
+from attio_gateway.sdk.logs import LogOverview, LogPage
 from attio_gateway.sdk.response import ProxyResponse
 
-__all__ = ["RemoteActions", "RemoteGateway", "error_from_body"]
+__all__ = ["RemoteActions", "RemoteGateway", "RemoteLogs", "error_from_body"]
 
 _API = "/api/v1"
 
@@ -92,6 +94,7 @@ class RemoteGateway:
         self._token_expires = 0.0
         self.actions = RemoteActions(self)
         self.connect = self.actions
+        self.logs = RemoteLogs(self)
 
     def close(self) -> None:
         self._http.close()
@@ -428,3 +431,69 @@ class RemoteActions:
         )
         found: models.ToolSearchResult = self._gw.call("GET", "/tools/search", params=params)
         return found
+
+
+def _time(value: str | datetime | None) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+class RemoteLogs:
+    """``AsyncGateway.logs`` over ``GET /api/v1/logs`` and ``/logs/overview`` (scope
+    ``accounts:read``); the same parameters and errors."""
+
+    def __init__(self, gateway: RemoteGateway) -> None:
+        self._gw = gateway
+
+    def query(
+        self,
+        *,
+        kind: str | None = None,
+        identifier: str | None = None,
+        connection_name: str | None = None,
+        tool_name: str | None = None,
+        outcome: str | None = None,
+        error_tier: str | None = None,
+        error_code: str | None = None,
+        agent_run_id: str | None = None,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> LogPage:
+        params = _drop_none(
+            {
+                "kind": kind,
+                "identifier": identifier,
+                "connection_name": connection_name,
+                "tool_name": tool_name,
+                "outcome": outcome,
+                "error_tier": error_tier,
+                "error_code": error_code,
+                "agent_run_id": agent_run_id,
+                "since": _time(since),
+                "until": _time(until),
+                "limit": limit,
+                "cursor": cursor,
+            }
+        )
+        return LogPage.model_validate(self._gw.call("GET", "/logs", params=params))
+
+    def overview(
+        self,
+        *,
+        since: str | datetime | None = "24h",
+        until: str | datetime | None = None,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        agent_run_id: str | None = None,
+    ) -> LogOverview:
+        params = _drop_none(
+            {
+                "since": _time(since),
+                "until": _time(until),
+                "connection_name": connection_name,
+                "identifier": identifier,
+                "agent_run_id": agent_run_id,
+            }
+        )
+        return LogOverview.model_validate(self._gw.call("GET", "/logs/overview", params=params))
