@@ -264,12 +264,14 @@ class Calls:
             outcome, code, tier = call.outcome, call.error_code, call.error_tier
             await self.touch_last_used(account.id)
         except GatewayError as exc:
+            outcome = "error"
             code = (call.error_code if call is not None else None) or exc.code
             tier = (call.error_tier if call is not None else None) or error_tier(exc)
             if call is not None:
                 call.outcome, call.error_code = "error", code
             raise
         except BaseException as exc:
+            outcome = "error"
             code = "cancelled" if isinstance(exc, asyncio.CancelledError) else "internal_error"
             tier = error_tier(exc)
             raise
@@ -300,14 +302,15 @@ class Calls:
                     **event,
                 )
             finally:
-                log.info(
-                    "%s %s: %s%s in %d ms",
-                    event["kind"],
-                    event.get("tool_name") or f"{event.get('method')} {event.get('path')}",
-                    outcome,
-                    f" ({tier}/{code})" if code else "",
-                    int(duration * 1000),
-                )
+                if log.isEnabledFor(logging.INFO):
+                    log.info(
+                        "%s %s: %s%s in %d ms",
+                        event["kind"],
+                        event.get("tool_name") or f"{event.get('method')} {event.get('path')}",
+                        outcome,
+                        f" ({tier}/{code})" if code else "",
+                        int(duration * 1000),
+                    )
                 self._observe(
                     CallRecord(
                         kind=event["kind"],
@@ -532,7 +535,8 @@ class Calls:
                     execution_id = str(result.get("execution_id") or execution_id)
             except GatewayError as exc:
                 if getattr(exc, "status_code", None) == 401:
-                    call.error_code = exc.code
+                    # Attio refused the token: its error, even when it becomes "not active".
+                    call.error_code, call.error_tier = exc.code, "attio"
                     refused = await self._revoked(call)
                     if refused is not None:
                         raise refused from exc

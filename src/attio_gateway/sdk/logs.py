@@ -308,7 +308,8 @@ class Logs:
         by_code = await q.count_call_logs(self._db, where=failed, by=("error_tier", "error_code"))
         tiers: dict[str, int] = dict.fromkeys(ERROR_TIERS, 0)
         for tier, _, count, _ in by_code:
-            tiers[tier or "gateway"] = tiers.get(tier or "gateway", 0) + int(count)
+            # "unknown": errors logged before tiers were (migration 0011).
+            tiers[tier or "unknown"] = tiers.get(tier or "unknown", 0) + int(count)
         per_tool = await q.count_call_logs(
             self._db, where=where, by=("kind", "tool_name", "outcome")
         )

@@ -261,3 +261,25 @@ async def test_the_overview_sums_a_window(gateway: AsyncGateway, clock: FakeCloc
     with pytest.raises(InvalidInputError) as caught:
         await gateway.logs.overview(since=T0, until=T0)
     assert caught.value.field == "since"
+
+
+async def test_a_token_attio_refused_is_an_attio_error(gateway: AsyncGateway) -> None:
+    account = await gateway.actions.get_connected_account(identifier="alice")
+    token = account.connected_account.authorization_details["oauth_token"]["access_token"]
+    revoked = await gateway.http.post(f"{ATTIO}/oauth/revoke", data={"token": token})
+    assert revoked.status_code == 204
+    with pytest.raises(AccountNotActiveError):
+        await gateway.actions.execute_tool({}, "attio_list_objects", identifier="alice")
+    with pytest.raises(AccountNotActiveError):  # fails fast now: the account is EXPIRED
+        await gateway.actions.request(identifier="alice", path="/v2/objects")
+    tool, later = reversed((await gateway.logs.query()).logs)
+    assert (tool.kind, tool.error_tier, tool.error_code) == (
+        "tool",
+        "attio",
+        "upstream_unauthorized",
+    )
+    assert (later.kind, later.error_tier, later.error_code) == (
+        "proxy",
+        "policy",
+        "account_not_active",
+    )
