@@ -140,7 +140,9 @@ class AsyncGateway:
       send the user to the app's verification page);
     - ``actions`` (alias ``connect``): the hosted SDK's methods — links, user verification,
       connected accounts, ``request`` (the proxy), ``execute_tool``, ``list_tools``;
-    - ``audit_events(**filters)``.
+    - ``audit_events(**filters)``;
+    - ``logs``: the call logs (``query`` by filters with a cursor, ``overview`` of a
+      window), and ``call_observers``, told of every finished call (docs/operations.md).
 
     Errors are ``attio_gateway.errors.GatewayError`` subclasses; an account that may not act
     raises ``AccountNotActiveError`` carrying ``status`` and a fresh ``authorization_link``.
