@@ -58,6 +58,8 @@ _RUN_ID = re.compile(r"[\x21-\x7e]{1,255}")
 _RELATIVE = re.compile(r"(\d{1,6})([smhd])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 MAX_PAGE = 1000
+#: The largest row id an audit event can have (a 32-bit integer column).
+_MAX_ROW_ID = 2**31 - 1
 
 
 def error_tier(exc: BaseException) -> ErrorTier:
@@ -89,23 +91,25 @@ def parse_time(value: str | datetime | None, *, now: datetime, field: str) -> da
     from ``now`` (``30m``, ``24h``, ``7d``, ``90s``).
 
     Raises: InvalidInputError naming ``field``."""
-    if value is None or isinstance(value, datetime):
-        if isinstance(value, datetime) and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-    relative = _RELATIVE.fullmatch(value.strip())
-    if relative:
-        amount, unit = relative.groups()
-        return now - timedelta(**{_UNITS[unit]: int(amount)})
+    if value is None:
+        return None
     try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if isinstance(value, datetime):
+            parsed = value
+        elif relative := _RELATIVE.fullmatch(value.strip()):
+            amount, unit = relative.groups()
+            parsed = now - timedelta(**{_UNITS[unit]: int(amount)})
+        else:
+            parsed = datetime.fromisoformat(value.strip())
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)  # a time UTC cannot hold is refused here, not stored
+    except (ValueError, OverflowError):
         raise InvalidInputError(
             f"{field} must be an ISO 8601 time (2026-12-07T16:00:00Z) or a span back from "
             f"now (30m, 24h, 7d), got {value!r}.",
             field=field,
         ) from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,7 @@ def _cursor(row_id: int) -> str:
 def _before_id(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not re.fullmatch(r"c\d{1,18}", cursor):
+    if not re.fullmatch(r"c\d{1,10}", cursor) or int(cursor[1:]) > _MAX_ROW_ID:
         raise InvalidInputError(
             f"cursor {cursor!r} is not one this API returned (next_cursor).", field="cursor"
         )

@@ -180,6 +180,10 @@ async def test_every_filter_and_the_cursor(gateway: AsyncGateway, clock: FakeClo
         ({"since": "yesterday"}, "since"),
         ({"until": "12 o'clock"}, "until"),
         ({"cursor": "42"}, "cursor"),
+        ({"cursor": "c99999999999"}, "cursor"),
+        ({"since": "999999d"}, "since"),
+        ({"since": "0001-01-01T00:00:00+01:00"}, "since"),
+        ({"until": "2026-12-07T16:00:00+25:00"}, "until"),
         ({"limit": 0}, "limit"),
     ],
 )
