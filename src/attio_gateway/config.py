@@ -11,7 +11,7 @@ import logging
 import os
 import stat
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         default=30,
         ge=0,
         description="Longest a proxied call waits in retries before its error is raised.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="The server's log lines: uvicorn's text, or one JSON object per line "
+        "with request id, identifier and execution id (docs/operations.md).",
     )
     max_request_body_bytes: int = Field(
         default=4 * 1024 * 1024,

@@ -32,6 +32,7 @@ from attio_gateway.api.routes import (
     auth,
     callback,
     connections,
+    logs,
     proxy,
     scalekit,
     tools,
@@ -39,7 +40,7 @@ from attio_gateway.api.routes import (
 from attio_gateway.api.routes.mcp_auth import install_mcp_authorization
 from attio_gateway.config import Settings
 from attio_gateway.mcp_server import mount_mcp
-from attio_gateway.sdk import AccountStatus, AsyncGateway
+from attio_gateway.sdk import AccountStatus, AsyncGateway, logcontext
 from attio_gateway.sdk.mcp_authorization import mcp_resource_url
 from attio_gateway.sdk.operators import ensure_operator
 from attio_gateway.sdk.sandbox import Sandbox
@@ -102,6 +103,8 @@ def create_app(
     app.state.gateway = gateway
     app.state.settings = settings
     app.state.metrics = Metrics()
+    # Every call counted once, on whichever path it came (API, /mcp, dashboard).
+    gateway.call_observers.append(app.state.metrics.observe_call)
     app.state.sandbox = sandbox
     app.state.templates = Jinja2Templates(directory=DASHBOARD_DIR / "templates")
     install_error_handlers(app)
@@ -124,6 +127,9 @@ def create_app(
 
     # issue 21 (Scalekit wire) routes here
     app.include_router(scalekit.router)  # POST /oauth/token, /proxy/{path}: api/routes/scalekit.py
+
+    # issue 22 (operations) routes here
+    app.include_router(logs.router, prefix="/api/v1")
 
     if mcp:
         # MCP over streamable HTTP for every user at /mcp, each session bound to one
@@ -183,6 +189,7 @@ def _install_request_middleware(app: FastAPI) -> None:
             given = Headers(scope=scope).get("x-request-id", "")[:100]
             request_id = given or secrets.token_hex(8)
             scope.setdefault("state", {})["request_id"] = request_id
+            context = logcontext.REQUEST_ID.set(request_id)  # on this request's log lines
             status = 500
 
             async def send_with_id(message: Message) -> None:
@@ -200,6 +207,7 @@ def _install_request_middleware(app: FastAPI) -> None:
                     route=_route_template(Request(scope)),
                     status=str(status),
                 ).inc()
+                logcontext.REQUEST_ID.reset(context)
 
     app.add_middleware(RequestIdAndMetrics)
 

@@ -7,6 +7,7 @@ import typer
 from attio_gateway.cli.accounts import accounts_app
 from attio_gateway.cli.admin import clients_app, db_app, vault_app
 from attio_gateway.cli.connections import connections_app
+from attio_gateway.cli.logs import logs_app
 from attio_gateway.cli.mcp import mcp_app
 from attio_gateway.cli.quickstart import quickstart
 from attio_gateway.cli.sandbox import sandbox
@@ -49,6 +50,9 @@ app.add_typer(accounts_app, name="accounts")
 # issue 26 (triggers) commands here
 
 # issue 25 (scale) commands here
+
+# issue 22 (operations) commands here
+app.add_typer(logs_app, name="logs")
 
 
 def main() -> None:

@@ -35,11 +35,25 @@ def serve(
         "--workers > 1) before it is killed and replaced. A new worker answers only once "
         "it has imported the gateway, which takes several seconds on a loaded machine.",
     ),
+    log_format: str | None = typer.Option(
+        None,
+        help="text (uvicorn's lines) or json (one JSON object per line on stderr, with "
+        "request id, identifier and execution id). Default: ATTIO_GATEWAY_LOG_FORMAT, else text.",
+    ),
 ) -> None:
     """Run the gateway's server: JSON API (/api/v1, docs at /api/docs), OAuth callback,
     dashboard, MCP (/mcp), /healthz and /metrics."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
+    from attio_gateway.sdk.logcontext import LOG_FORMATS, log_config
+
+    if log_format is not None:
+        if log_format not in LOG_FORMATS:
+            raise typer.BadParameter(
+                f"{log_format!r} is not one of {', '.join(LOG_FORMATS)}", param_hint="--log-format"
+            )
+        os.environ["ATTIO_GATEWAY_LOG_FORMAT"] = log_format  # the workers read it too
     settings = load_settings()
     if workers > 1 and not settings.redis_url:
         raise typer.BadParameter(
@@ -61,6 +75,7 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        log_config=LOGGING_CONFIG if settings.log_format == "text" else log_config("json"),
         # uvicorn's default of 5 s killed workers that were still importing on a busy
         # 2-CPU machine ("Child process died"), over and over.
         timeout_worker_healthcheck=worker_healthcheck_timeout,

@@ -229,6 +229,7 @@ def build_server(
         meta = params.meta if isinstance(params.meta, dict) else {}
         idempotency_key = meta.get("idempotency_key")
         run_id = meta.get("run_id")
+        agent_run_id = meta.get("agent_run_id")
         if derive_idempotency_keys and idempotency_key is None and run_id is None:
             run_id = server_run
         if params.name == READ_RESULT:
@@ -279,6 +280,7 @@ def build_server(
                 output=OUTPUTS[wanted],
                 idempotency_key=None if idempotency_key is None else str(idempotency_key),
                 run_id=None if run_id is None else str(run_id),
+                agent_run_id=None if agent_run_id is None else str(agent_run_id),
             )
         except NotFoundError as exc:
             return error_result(await not_connected(binding, exc))

@@ -278,6 +278,7 @@ class AsyncActions:
         idempotency_key: str | None = None,
         force: bool = False,
         run_id: str | None = None,
+        agent_run_id: str | None = None,
     ) -> ProxyResponse:
         """Call Attio's REST API as the user: ``body`` or ``json`` is sent as JSON. Attio's
         answer comes back as it is (a 404 from Attio is a response, not an error).
@@ -287,6 +288,9 @@ class AsyncActions:
         see docs/idempotency.md. ``force`` resends a write whose outcome stayed unknown.
         ``run_id`` instead of a key (opt-in): the key is derived from the run and the
         canonical request, so the same write sent twice in one run is sent once.
+        ``agent_run_id``: the caller's own id of the agent run this call is part of, kept in
+        the call's log entry (``gateway.logs.query(agent_run_id=...)``); it changes nothing
+        else (docs/operations.md).
 
         Raises:
             ToolInputError: both ``body`` and ``json``, a path outside ``/v2/``, a header
@@ -317,6 +321,7 @@ class AsyncActions:
             idempotency_key=idempotency_key,
             force=force,
             run_id=run_id,
+            agent_run_id=agent_run_id,
         )
 
     async def execute_tool(
@@ -330,13 +335,15 @@ class AsyncActions:
         idempotency_key: str | None = None,
         force: bool = False,
         run_id: str | None = None,
+        agent_run_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """Run one catalog tool as the user (``output``: ``"default"`` or ``"compact"``).
 
         With ``idempotency_key``, a write tool runs at most once per key: a retry gets the
         stored result and execution id (docs/idempotency.md); ``force`` reruns a write
         whose outcome stayed unknown and cannot be looked up. ``run_id`` derives the key
-        from the run, the tool and its canonical arguments (see ``request``).
+        from the run, the tool and its canonical arguments (see ``request``);
+        ``agent_run_id`` is kept in the call's log entry (see ``request``).
 
         Raises:
             NotFoundError: no such tool, account or connection.
@@ -357,6 +364,7 @@ class AsyncActions:
             idempotency_key=idempotency_key,
             force=force,
             run_id=run_id,
+            agent_run_id=agent_run_id,
         )
 
     async def list_tools(

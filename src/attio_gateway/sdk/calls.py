@@ -3,13 +3,18 @@
 account (found, must be ACTIVE; cached for a few seconds) → token (from the vault,
 refreshed when due; cached) → rate limiter → retry → Attio → a refused token asks the
 OAuth lifecycle's one revocation path → audit event (a proxied call's only queued; a tool
-call's stored before it returns, as its execution id names it).
+call's stored before it returns, as its execution id names it) → the call observers
+(``CallRecord``: the server's metrics count every call here, whichever front end made it).
 ``execute_tool`` adds the catalog's steps (input, scopes, coercion, output shaping)
-between the token and Attio.
+between the token and Attio. A call refused before the account is found (an unknown tool,
+no such account, an account that is not active) is audited and observed too, under the
+names the caller gave.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,11 +31,12 @@ from attio_gateway.oauth.lifecycle import Lifecycle
 from attio_gateway.oauth.provider import PROVIDERS
 from attio_gateway.proxy import AttioCalls, AttioClient, RateLimiter, RetryPolicy
 from attio_gateway.proxy.outgoing import check_outgoing
-from attio_gateway.sdk import models
+from attio_gateway.sdk import logcontext, models
 from attio_gateway.sdk.accounts import Accounts, page_offset
 from attio_gateway.sdk.auditlog import Audit
 from attio_gateway.sdk.callcache import Caches
 from attio_gateway.sdk.idempotency import Idempotency, canonical_json, derive_key
+from attio_gateway.sdk.logs import CallRecord, ErrorTier, check_agent_run_id, error_tier
 from attio_gateway.sdk.reconcile import proxy_reconciler, tool_reconciler
 from attio_gateway.sdk.response import ProxyResponse
 from attio_gateway.storage import Database
@@ -39,7 +45,12 @@ from attio_gateway.storage.records import AccountRow, ConnectionRow
 from attio_gateway.tools import catalog as tool_catalog
 from attio_gateway.tools.runner import run_tool
 
-__all__ = ["Calls"]
+__all__ = ["CallObserver", "Calls"]
+
+log = logging.getLogger(__name__)
+
+#: Told of every finished call (after its audit event); must not block or raise.
+CallObserver = Callable[[CallRecord], None]
 
 
 def _says_inactive(connection: ConnectionRow, path: str, response: httpx.Response) -> bool:
@@ -71,6 +82,24 @@ def _without_secret(body: Any) -> Any:
     return body
 
 
+def _attio_error_code(response: httpx.Response) -> str:
+    """The ``code`` of Attio's error body when it has a short one, else ``http_<status>``."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    code = body.get("code") if isinstance(body, dict) else None
+    if isinstance(code, str) and 0 < len(code) <= 100:
+        return code
+    return f"http_{response.status_code}"
+
+
+def _clip(value: str | None, size: int) -> str | None:
+    """A caller's text cut to its audit column (a call refused before the account is found
+    is audited under the names it gave, which nothing has checked yet)."""
+    return None if value is None else value[:size]
+
+
 @dataclass
 class _Call:
     """One call on its way: who it acts as, its client, and what the audit event says."""
@@ -81,6 +110,8 @@ class _Call:
     #: ``None`` until decided: "success" when the body returns, "error" when it raises.
     outcome: str | None = None
     error_code: str | None = None
+    #: Set when the body knows better than the exception (a token Attio refused).
+    error_tier: ErrorTier | None = None
 
 
 class Calls:
@@ -99,7 +130,10 @@ class Calls:
         limiter: RateLimiter,
         retry_policy: RetryPolicy,
         idempotency: Idempotency,
+        observers: list[CallObserver] | None = None,
     ) -> None:
+        #: Shared with the gateway, which may add observers before or after it opens.
+        self.observers: list[CallObserver] = observers if observers is not None else []
         self._db = db
         self._http = http
         self._clock = clock
@@ -200,36 +234,106 @@ class Calls:
         connected_account_id: str | None,
         event: dict[str, Any],
         stored: bool,
+        agent_run_id: str | None,
+        before: Callable[[], object] | None = None,
     ) -> AsyncIterator[_Call]:
-        """Find the account, give the body its client, and audit what happened: with
-        ``stored``, the event is stored before the call returns (a tool call's execution id
-        names a stored event); otherwise it is only queued, so a proxied call never waits
-        for a commit (stored within ~50 ms, see auditlog)."""
-        connection, account = await self.account_for_call(
-            connection_name=connection_name,
-            identifier=identifier,
-            connected_account_id=connected_account_id,
-        )
+        """Run ``before`` (a check that needs no account), find the account, give the body
+        its client, and audit what happened: with ``stored``, the event is stored before
+        the call returns (a tool call's execution id names a stored event); otherwise it
+        is only queued, so a proxied call never waits for a commit (stored within ~50 ms,
+        see auditlog). Then the observers are told."""
         started = time.perf_counter()
-        call = _Call(connection, account, self.attio_client(connection, account))
+        context = [
+            logcontext.IDENTIFIER.set(identifier),
+            logcontext.EXECUTION_ID.set(event.get("event_id")),
+        ]
+        call: _Call | None = None
+        outcome, code, tier = "error", None, None
         try:
+            if before is not None:
+                before()
+            connection, account = await self.account_for_call(
+                connection_name=connection_name,
+                identifier=identifier,
+                connected_account_id=connected_account_id,
+            )
+            logcontext.IDENTIFIER.set(account.identifier)
+            call = _Call(connection, account, self.attio_client(connection, account))
             yield call
             call.outcome = call.outcome or "success"
+            outcome, code, tier = call.outcome, call.error_code, call.error_tier
             await self.touch_last_used(account.id)
         except GatewayError as exc:
-            call.outcome = "error"
-            call.error_code = call.error_code or exc.code
+            outcome = "error"
+            code = (call.error_code if call is not None else None) or exc.code
+            tier = (call.error_tier if call is not None else None) or error_tier(exc)
+            if call is not None:
+                call.outcome, call.error_code = "error", code
+            raise
+        except BaseException as exc:
+            outcome = "error"
+            code = "cancelled" if isinstance(exc, asyncio.CancelledError) else "internal_error"
+            tier = error_tier(exc)
             raise
         finally:
-            await self._audit.record(
-                wait=stored,
-                outcome=call.outcome or "error",
-                connection_name=connection.name,
-                identifier=account.identifier,
-                duration_ms=int((time.perf_counter() - started) * 1000),
-                error_code=call.error_code,
-                **event,
-            )
+            duration = time.perf_counter() - started
+            if outcome == "success":
+                code, tier = None, None
+            names: dict[str, str | None]
+            if call is not None:
+                names = {
+                    "connection_name": call.connection.name,
+                    "identifier": call.account.identifier,
+                }
+            else:
+                names = {
+                    "connection_name": _clip(connection_name, 200),
+                    "identifier": _clip(identifier, 500),
+                }
+            try:
+                await self._audit.record(
+                    wait=stored,
+                    outcome=outcome,
+                    duration_ms=int(duration * 1000),
+                    error_code=code,
+                    error_tier=tier,
+                    agent_run_id=agent_run_id,
+                    **names,
+                    **event,
+                )
+            finally:
+                if log.isEnabledFor(logging.INFO):
+                    log.info(
+                        "%s %s: %s%s in %d ms",
+                        event["kind"],
+                        event.get("tool_name") or f"{event.get('method')} {event.get('path')}",
+                        outcome,
+                        f" ({tier}/{code})" if code else "",
+                        int(duration * 1000),
+                    )
+                self._observe(
+                    CallRecord(
+                        kind=event["kind"],
+                        tool_name=event.get("tool_name"),
+                        outcome=outcome,
+                        error_code=code,
+                        error_tier=tier,
+                        http_status=event.get("http_status"),
+                        duration_seconds=duration,
+                        agent_run_id=agent_run_id,
+                    )
+                )
+                for variable, token in zip(
+                    (logcontext.IDENTIFIER, logcontext.EXECUTION_ID), context, strict=True
+                ):
+                    variable.reset(token)
+
+    def _observe(self, record: CallRecord) -> None:
+        for observer in self.observers:
+            try:
+                observer(record)
+            except Exception:  # an observer's bug never fails the call
+                log.exception("call observer %r failed", observer)
 
     # --- the proxy -------------------------------------------------------------------------
 
@@ -249,8 +353,10 @@ class Calls:
         idempotency_key: str | None = None,
         force: bool = False,
         run_id: str | None = None,
+        agent_run_id: str | None = None,
     ) -> ProxyResponse:
         """See ``AsyncActions.request``."""
+        agent_run_id = check_agent_run_id(agent_run_id)
         # Refused before anything is sent: a path outside /v2/, headers the gateway owns.
         method, path, headers = check_outgoing(method=method, path=path, headers=headers, json=json)
         request: dict[str, Any] = {
@@ -271,6 +377,7 @@ class Calls:
             connected_account_id=connected_account_id,
             event=event,
             stored=False,
+            agent_run_id=agent_run_id,
         ) as call:
 
             async def send() -> httpx.Response:
@@ -298,9 +405,11 @@ class Calls:
             elif _says_inactive(call.connection, path, response):
                 refused = await self._revoked(call, said_inactive=True)
             if refused is not None:
-                call.error_code = "account_expired"
+                call.error_code, call.error_tier = "account_expired", "attio"
                 raise refused
             call.outcome = "success" if response.is_success else "error"
+            if not response.is_success:
+                call.error_code, call.error_tier = _attio_error_code(response), "attio"
             return ProxyResponse(response)
 
     async def _idempotent_request(
@@ -367,24 +476,30 @@ class Calls:
         idempotency_key: str | None = None,
         force: bool = False,
         run_id: str | None = None,
+        agent_run_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool``."""
-        spec = tool_catalog().get(tool_name)  # unknown tool: fails before touching the account
+        agent_run_id = check_agent_run_id(agent_run_id)
         request: dict[str, Any] = {
             "kind": "tool",
-            "tool": spec.name,
+            "tool": tool_name,
             "arguments": tool_input,
             "output": output,
         }
         key = derive_key(idempotency_key, run_id, request)
         execution_id = secrets.token_hex(12)
+        found = []
         async with self._call(
             connection_name=connection_name,
             identifier=identifier,
             connected_account_id=connected_account_id,
-            event={"event_id": execution_id, "kind": "tool", "tool_name": spec.name},
+            event={"event_id": execution_id, "kind": "tool", "tool_name": _clip(tool_name, 200)},
             stored=True,
+            agent_run_id=agent_run_id,
+            # An unknown tool fails before the account is touched.
+            before=lambda: found.append(tool_catalog().get(tool_name)),
         ) as call:
+            spec = found[0]
             account = call.account
 
             async def run(attio: AttioCalls = call.client) -> Any:
@@ -420,7 +535,8 @@ class Calls:
                     execution_id = str(result.get("execution_id") or execution_id)
             except GatewayError as exc:
                 if getattr(exc, "status_code", None) == 401:
-                    call.error_code = exc.code
+                    # Attio refused the token: its error, even when it becomes "not active".
+                    call.error_code, call.error_tier = exc.code, "attio"
                     refused = await self._revoked(call)
                     if refused is not None:
                         raise refused from exc

@@ -38,10 +38,11 @@ from attio_gateway.sdk.accounts import Accounts
 from attio_gateway.sdk.actions import AsyncActions
 from attio_gateway.sdk.auditlog import Audit
 from attio_gateway.sdk.callcache import Caches, CallCache
-from attio_gateway.sdk.calls import Calls
+from attio_gateway.sdk.calls import CallObserver, Calls
 from attio_gateway.sdk.connections import Connections
 from attio_gateway.sdk.idempotency import Idempotency
 from attio_gateway.sdk.invalidation import CacheInvalidation
+from attio_gateway.sdk.logs import Logs
 from attio_gateway.sdk.retention import AuditRetention
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage.records import AccountRow, ConnectionRow
@@ -57,7 +58,12 @@ class Services:
     """What an open gateway is made of; built by ``AsyncGateway.open``."""
 
     def __init__(
-        self, settings: Settings, clock: Clock, caches: Caches, http: httpx.AsyncClient
+        self,
+        settings: Settings,
+        clock: Clock,
+        caches: Caches,
+        http: httpx.AsyncClient,
+        observers: list[CallObserver] | None = None,
     ) -> None:
         self.credentials = Credentials(load_keyring(settings))
         self.db = Database.from_settings(settings)
@@ -118,10 +124,13 @@ class Services:
                 wait=settings.idempotency_wait,
                 lease=settings.idempotency_lease,
             ),
+            observers=observers,
         )
         self.actions = AsyncActions(
             accounts=self.accounts, lifecycle=self.lifecycle, calls=self.calls
         )
+        #: The call logs (issue 22): tool calls and proxied requests read from the audit log.
+        self.logs = Logs(self.db, clock, self.audit)
         # issue 19 (MCP authorization) services here
         self.mcp_auth = McpAuthorization(
             db=self.db,
@@ -150,7 +159,9 @@ class AsyncGateway:
       send the user to the app's verification page);
     - ``actions`` (alias ``connect``): the hosted SDK's methods — links, user verification,
       connected accounts, ``request`` (the proxy), ``execute_tool``, ``list_tools``;
-    - ``audit_events(**filters)``.
+    - ``audit_events(**filters)``;
+    - ``logs``: the call logs (``query`` by filters with a cursor, ``overview`` of a
+      window), and ``call_observers``, told of every finished call (docs/operations.md).
 
     Errors are ``attio_gateway.errors.GatewayError`` subclasses; an account that may not act
     raises ``AccountNotActiveError`` carrying ``status`` and a fresh ``authorization_link``.
@@ -169,6 +180,9 @@ class AsyncGateway:
         self._http_given = http
         self._services: Services | None = None
         self.caches = Caches()
+        #: Told of every finished tool call and proxied request (``sdk.logs.CallRecord``),
+        #: whichever front end made it; the server's metrics are one.
+        self.call_observers: list[CallObserver] = []
         #: The key that signs API bearer tokens and dashboard cookies, kept once read from
         #: the database (it never changes); see ``sdk.signing.server_key``.
         self.signing_key: bytes | None = None
@@ -185,7 +199,11 @@ class AsyncGateway:
         if self._services is not None:
             return self
         services = Services(
-            self.settings, self.clock, self.caches, self._http_given or new_http_client()
+            self.settings,
+            self.clock,
+            self.caches,
+            self._http_given or new_http_client(),
+            self.call_observers,
         )
         try:
             await upgrade_database(services.db)
@@ -255,6 +273,11 @@ class AsyncGateway:
     @property
     def actions(self) -> AsyncActions:
         return self.services.actions
+
+    @property
+    def logs(self) -> Logs:
+        """The call logs: ``query(...)`` by filters with a cursor, ``overview(since=...)``."""
+        return self.services.logs
 
     @property
     def connect(self) -> AsyncActions:

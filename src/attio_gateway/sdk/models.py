@@ -128,6 +128,10 @@ class AuditEvent(_Model):
     duration_ms: int | None
     error_code: str | None
     request_id: str | None
+    #: ``gateway``, ``attio`` or ``policy`` when the call failed (docs/operations.md).
+    error_tier: str | None = None
+    #: The caller's agent run id, when it gave one.
+    agent_run_id: str | None = None
 
 
 class ToolEntry(TypedDict):

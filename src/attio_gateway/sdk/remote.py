@@ -11,6 +11,7 @@ server come out of ``proxy.httpx_errors.sending`` as a ``ConfigurationError``.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -19,9 +20,10 @@ from attio_gateway import errors
 from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.proxy.httpx_errors import sending
 from attio_gateway.sdk import models
+from attio_gateway.sdk.logs import LogOverview, LogPage
 from attio_gateway.sdk.response import ProxyResponse
 
-__all__ = ["RemoteActions", "RemoteGateway", "error_from_body"]
+__all__ = ["RemoteActions", "RemoteGateway", "RemoteLogs", "error_from_body"]
 
 _API = "/api/v1"
 
@@ -92,6 +94,7 @@ class RemoteGateway:
         self._token_expires = 0.0
         self.actions = RemoteActions(self)
         self.connect = self.actions
+        self.logs = RemoteLogs(self)
 
     def close(self) -> None:
         self._http.close()
@@ -294,10 +297,12 @@ class RemoteActions:
         idempotency_key: str | None = None,
         force: bool = False,
         run_id: str | None = None,
+        agent_run_id: str | None = None,
     ) -> ProxyResponse:
         """Attio's answer as it came (a 404 from Attio is a 404 here), dict-indexable.
         ``idempotency_key``, ``force`` and ``run_id`` are sent as the headers
-        ``Idempotency-Key``, ``Idempotency-Force`` and ``Idempotency-Run``.
+        ``Idempotency-Key``, ``Idempotency-Force`` and ``Idempotency-Run``;
+        ``agent_run_id`` in the body.
 
         The server's proxy sends JSON bodies and no headers of the caller's own:
         ``form_data``, ``raw_body`` and ``headers`` are for the embedded gateway.
@@ -328,6 +333,7 @@ class RemoteActions:
                 "method": method.upper(),
                 "query_params": {k: str(v) for k, v in (query_params or {}).items()} or None,
                 "body": json if json is not None else body,
+                "agent_run_id": agent_run_id,
             }
         )
         result = self._gw.call(
@@ -360,6 +366,7 @@ class RemoteActions:
         idempotency_key: str | None = None,
         force: bool = False,
         run_id: str | None = None,
+        agent_run_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         payload = _drop_none(
             {
@@ -369,6 +376,7 @@ class RemoteActions:
                 "connected_account_id": connected_account_id,
                 "connection_name": connection_name,
                 "output": output,
+                "agent_run_id": agent_run_id,
             }
         )
         return models.ExecuteToolResponse.model_validate(
@@ -423,3 +431,69 @@ class RemoteActions:
         )
         found: models.ToolSearchResult = self._gw.call("GET", "/tools/search", params=params)
         return found
+
+
+def _time(value: str | datetime | None) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+class RemoteLogs:
+    """``AsyncGateway.logs`` over ``GET /api/v1/logs`` and ``/logs/overview`` (scope
+    ``accounts:read``); the same parameters and errors."""
+
+    def __init__(self, gateway: RemoteGateway) -> None:
+        self._gw = gateway
+
+    def query(
+        self,
+        *,
+        kind: str | None = None,
+        identifier: str | None = None,
+        connection_name: str | None = None,
+        tool_name: str | None = None,
+        outcome: str | None = None,
+        error_tier: str | None = None,
+        error_code: str | None = None,
+        agent_run_id: str | None = None,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> LogPage:
+        params = _drop_none(
+            {
+                "kind": kind,
+                "identifier": identifier,
+                "connection_name": connection_name,
+                "tool_name": tool_name,
+                "outcome": outcome,
+                "error_tier": error_tier,
+                "error_code": error_code,
+                "agent_run_id": agent_run_id,
+                "since": _time(since),
+                "until": _time(until),
+                "limit": limit,
+                "cursor": cursor,
+            }
+        )
+        return LogPage.model_validate(self._gw.call("GET", "/logs", params=params))
+
+    def overview(
+        self,
+        *,
+        since: str | datetime | None = "24h",
+        until: str | datetime | None = None,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        agent_run_id: str | None = None,
+    ) -> LogOverview:
+        params = _drop_none(
+            {
+                "since": _time(since),
+                "until": _time(until),
+                "connection_name": connection_name,
+                "identifier": identifier,
+                "agent_run_id": agent_run_id,
+            }
+        )
+        return LogOverview.model_validate(self._gw.call("GET", "/logs/overview", params=params))

@@ -21,9 +21,10 @@ from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.sdk import models
 from attio_gateway.sdk.actions import AsyncActions
 from attio_gateway.sdk.gateway import AsyncGateway
+from attio_gateway.sdk.logs import LogOverview, LogPage, Logs
 from attio_gateway.sdk.response import ProxyResponse
 
-__all__ = ["Gateway", "SyncActions"]
+__all__ = ["Gateway", "SyncActions", "SyncLogs"]
 
 T = TypeVar("T")
 
@@ -219,6 +220,7 @@ class SyncActions:
         idempotency_key: str | None = None,
         force: bool = False,
         run_id: str | None = None,
+        agent_run_id: str | None = None,
     ) -> ProxyResponse:
         """See ``AsyncActions.request`` (same errors)."""
         return self._run(
@@ -237,6 +239,7 @@ class SyncActions:
                 idempotency_key,
                 force,
                 run_id,
+                agent_run_id,
             )
         )
 
@@ -251,6 +254,7 @@ class SyncActions:
         idempotency_key: str | None = None,
         force: bool = False,
         run_id: str | None = None,
+        agent_run_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool`` (same errors)."""
         return self._run(
@@ -264,6 +268,7 @@ class SyncActions:
                 idempotency_key,
                 force,
                 run_id,
+                agent_run_id,
             )
         )
 
@@ -300,6 +305,68 @@ class SyncActions:
         )
 
 
+class SyncLogs:
+    """``AsyncGateway.logs`` for synchronous code (same parameters, same errors)."""
+
+    def __init__(self, logs: Logs, runner: _LoopThread) -> None:
+        self._logs = logs
+        self._run = runner.run
+
+    def query(
+        self,
+        *,
+        kind: str | None = None,
+        identifier: str | None = None,
+        connection_name: str | None = None,
+        tool_name: str | None = None,
+        outcome: str | None = None,
+        error_tier: str | None = None,
+        error_code: str | None = None,
+        agent_run_id: str | None = None,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> LogPage:
+        """See ``Logs.query``."""
+        return self._run(
+            self._logs.query(
+                kind=kind,
+                identifier=identifier,
+                connection_name=connection_name,
+                tool_name=tool_name,
+                outcome=outcome,
+                error_tier=error_tier,
+                error_code=error_code,
+                agent_run_id=agent_run_id,
+                since=since,
+                until=until,
+                limit=limit,
+                cursor=cursor,
+            )
+        )
+
+    def overview(
+        self,
+        *,
+        since: str | datetime | None = "24h",
+        until: str | datetime | None = None,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        agent_run_id: str | None = None,
+    ) -> LogOverview:
+        """See ``Logs.overview``."""
+        return self._run(
+            self._logs.overview(
+                since=since,
+                until=until,
+                connection_name=connection_name,
+                identifier=identifier,
+                agent_run_id=agent_run_id,
+            )
+        )
+
+
 class Gateway:
     """``with Gateway() as gw: gw.actions.request(...)`` — the same API as ``AsyncGateway``."""
 
@@ -309,6 +376,7 @@ class Gateway:
         self._runner.run(self.async_gateway.open())
         self.actions = SyncActions(self.async_gateway.actions, self._runner)
         self.connect = self.actions
+        self.logs = SyncLogs(self.async_gateway.logs, self._runner)
         self.settings = self.async_gateway.settings
 
     def close(self) -> None:

@@ -96,6 +96,8 @@ class AuditEventRow:
     error_code: str | None = None
     request_id: str | None = None
     api_client_id: str | None = None
+    agent_run_id: str | None = None
+    error_tier: str | None = None
 
 
 @dataclass(frozen=True)

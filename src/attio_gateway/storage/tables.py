@@ -174,9 +174,14 @@ audit_events = Table(
     Column("error_code", String(100), nullable=True),
     Column("request_id", String(200), nullable=True),
     Column("api_client_id", String(100), nullable=True),
+    #: The caller's own id of the agent run this call belongs to (``agent_run_id=``).
+    Column("agent_run_id", String(255), nullable=True),
+    #: Who failed the call: ``gateway``, ``attio`` or ``policy`` (``sdk.logs.error_tier``).
+    Column("error_tier", String(20), nullable=True),
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_identifier", "identifier"),
     Index("ix_audit_events_connection_name", "connection_name"),
+    Index("ix_audit_events_agent_run_id", "agent_run_id"),
 )
 
 api_clients = Table(

@@ -32,6 +32,8 @@ AUTHENTICATED = [
     ("POST", "/api/v1/tools/execute"),
     ("POST", "/api/v1/proxy"),
     ("GET", "/api/v1/audit-events"),
+    ("GET", "/api/v1/logs"),
+    ("GET", "/api/v1/logs/overview"),
     ("GET", "/api/v1/api-clients"),
     ("POST", "/api/v1/api-clients"),
     ("PATCH", "/api/v1/api-clients/x"),

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field
 
 from attio_gateway.api.access import connection_of_account
-from attio_gateway.api.deps import GatewayDep, MetricsDep, ProxyClient
+from attio_gateway.api.deps import GatewayDep, ProxyClient
 from attio_gateway.api.errors import ERROR_RESPONSES
-from attio_gateway.errors import RateLimitedError
 
 __all__ = ["router"]
 
@@ -29,6 +27,9 @@ class ProxyRequest(BaseModel):
     connection_name: Text | None = None
     query_params: dict[str, str] | None = None
     body: Any = Field(default=None, description="Sent as JSON.")
+    agent_run_id: str | None = Field(
+        default=None, description="Your agent run's id, kept in the call's log entry."
+    )
 
 
 class ProxyResult(BaseModel):
@@ -41,7 +42,6 @@ class ProxyResult(BaseModel):
 async def proxy(
     request: ProxyRequest,
     gateway: GatewayDep,
-    metrics: MetricsDep,
     client: ProxyClient,
     idempotency_key: Annotated[
         str | None,
@@ -68,27 +68,20 @@ async def proxy(
         identifier=request.identifier,
         connected_account_id=request.connected_account_id,
     )
-    started = time.perf_counter()
-    try:
-        response = await gateway.actions.request(
-            connection_name=connection_name,
-            identifier=request.identifier,
-            connected_account_id=request.connected_account_id,
-            path=request.path,
-            method=request.method,
-            query_params=request.query_params,
-            json=request.body,
-            idempotency_key=idempotency_key,
-            force=idempotency_force,
-            run_id=idempotency_run,
-        )
-    except RateLimitedError:
-        metrics.rate_limited.inc()
-        raise
-    finally:
-        metrics.upstream_latency.labels(kind="proxy").observe(time.perf_counter() - started)
-    if response.status_code == 429:
-        metrics.rate_limited.inc()
+    # Counted in /metrics by the gateway's call observer (api/metrics.py), once per call.
+    response = await gateway.actions.request(
+        connection_name=connection_name,
+        identifier=request.identifier,
+        connected_account_id=request.connected_account_id,
+        path=request.path,
+        method=request.method,
+        query_params=request.query_params,
+        json=request.body,
+        idempotency_key=idempotency_key,
+        force=idempotency_force,
+        run_id=idempotency_run,
+        agent_run_id=request.agent_run_id,
+    )
     try:
         body: Any = response.json()
     except ValueError:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query
 from pydantic import BaseModel, Field
 
 from attio_gateway.api.access import connection_of_account
-from attio_gateway.api.deps import GatewayDep, MetricsDep, ToolsClient
+from attio_gateway.api.deps import GatewayDep, ToolsClient
 from attio_gateway.api.errors import ERROR_RESPONSES
-from attio_gateway.errors import GatewayError, RateLimitedError
 from attio_gateway.sdk import models
 
 __all__ = ["router"]
@@ -40,6 +38,9 @@ class ExecuteRequest(BaseModel):
     connected_account_id: Text | None = None
     connection_name: Text | None = None
     output: Literal["default", "compact"] = "default"
+    agent_run_id: str | None = Field(
+        default=None, description="Your agent run's id, kept in the call's log entry."
+    )
 
 
 @router.get("", response_model=ToolList)
@@ -124,7 +125,6 @@ async def search_tools(
 async def execute_tool(
     body: ExecuteRequest,
     gateway: GatewayDep,
-    metrics: MetricsDep,
     client: ToolsClient,
     idempotency_key: Annotated[
         str | None,
@@ -144,32 +144,23 @@ async def execute_tool(
 ) -> models.ExecuteToolResponse:
     """Scope ``tools:execute``. With ``Idempotency-Key``, a write tool runs at most once
     per key and a retry gets the stored result (docs/idempotency.md)."""
-    started = time.perf_counter()
-    outcome = "success"
-    try:
-        connection_name = await connection_of_account(
-            gateway,
-            client,
-            connection_name=body.connection_name,
-            identifier=body.identifier,
-            connected_account_id=body.connected_account_id,
-        )
-        return await gateway.actions.execute_tool(
-            tool_input=body.tool_input,
-            tool_name=body.tool_name,
-            identifier=body.identifier,
-            connected_account_id=body.connected_account_id,
-            connection_name=connection_name,
-            output=body.output,
-            idempotency_key=idempotency_key,
-            force=idempotency_force,
-            run_id=idempotency_run,
-        )
-    except GatewayError as exc:
-        outcome = exc.code
-        if isinstance(exc, RateLimitedError):
-            metrics.rate_limited.inc()
-        raise
-    finally:
-        metrics.tool_calls.labels(tool=metrics.tool_label(body.tool_name), outcome=outcome).inc()
-        metrics.upstream_latency.labels(kind="tool").observe(time.perf_counter() - started)
+    # Counted in /metrics by the gateway's call observer (api/metrics.py), once per call.
+    connection_name = await connection_of_account(
+        gateway,
+        client,
+        connection_name=body.connection_name,
+        identifier=body.identifier,
+        connected_account_id=body.connected_account_id,
+    )
+    return await gateway.actions.execute_tool(
+        tool_input=body.tool_input,
+        tool_name=body.tool_name,
+        identifier=body.identifier,
+        connected_account_id=body.connected_account_id,
+        connection_name=connection_name,
+        output=body.output,
+        idempotency_key=idempotency_key,
+        force=idempotency_force,
+        run_id=idempotency_run,
+        agent_run_id=body.agent_run_id,
+    )
