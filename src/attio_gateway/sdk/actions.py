@@ -325,15 +325,22 @@ class AsyncActions:
         output: str = "default",
         idempotency_key: str | None = None,
         force: bool = False,
+        toolset: str | None = None,
     ) -> models.ExecuteToolResponse:
         """Run one catalog tool as the user (``output``: ``"default"`` or ``"compact"``).
 
         With ``idempotency_key``, a write tool runs at most once per key: a retry gets the
         stored result and execution id (docs/idempotency.md); ``force`` reruns a write
-        whose outcome stayed unknown and cannot be looked up.
+        whose outcome stayed unknown and cannot be looked up. With ``toolset``, only its
+        tools run, with its fixed arguments; policies and budgets apply to every call
+        (docs/permissions.md).
 
         Raises:
-            NotFoundError: no such tool, account or connection.
+            NotFoundError: no such tool, account, connection or toolset.
+            ToolNotInToolsetError: the tool is not in ``toolset``.
+            PolicyDeniedError: a policy rule denied the call (its message and rule id).
+            ApprovalRequiredError: a policy rule asks for approval first.
+            BudgetExceededError: a budget is used up (with the time it resets).
             ToolInputError: the input is refused (naming the field).
             MissingScopesError: the account was not granted a scope the tool needs.
             AccountNotActiveError: the account may not act, or Attio revoked its token.
@@ -350,6 +357,7 @@ class AsyncActions:
             output=output,
             idempotency_key=idempotency_key,
             force=force,
+            toolset=toolset,
         )
 
     async def list_tools(
@@ -361,11 +369,13 @@ class AsyncActions:
         query: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
+        toolset: str | None = None,
     ) -> models.ToolListing:
-        """The catalog's tools (with ``identifier``: whether the account may use each).
+        """The catalog's tools (with ``identifier``: whether the account may use each);
+        with ``toolset``, only its tools, without the arguments it fixes.
 
         Raises:
-            NotFoundError: a provider other than Attio, or no such account.
+            NotFoundError: a provider other than Attio, no such account or toolset.
             ToolInputError: a ``page_token`` this API did not return.
         """
         if provider not in (None, "attio", "ATTIO"):
@@ -377,6 +387,7 @@ class AsyncActions:
             query=query,
             page_size=page_size,
             page_token=page_token,
+            toolset=toolset,
         )
 
     async def search_tools(

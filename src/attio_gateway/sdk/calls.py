@@ -20,10 +20,12 @@ from typing import Any
 import httpx
 
 from attio_gateway.clock import Clock
-from attio_gateway.errors import AccountNotActiveError, GatewayError
+from attio_gateway.errors import AccountNotActiveError, GatewayError, NotFoundError
 from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.oauth.lifecycle import Lifecycle
 from attio_gateway.oauth.provider import PROVIDERS
+from attio_gateway.permissions.rules import Facts
+from attio_gateway.permissions.service import Permissions, proxy_is_read
 from attio_gateway.proxy import AttioCalls, AttioClient, RateLimiter, RetryPolicy
 from attio_gateway.proxy.outgoing import check_outgoing
 from attio_gateway.sdk import models
@@ -110,6 +112,8 @@ class Calls:
         self._limiter = limiter
         self._retry_policy = retry_policy
         self._idempotency = idempotency
+        #: Toolsets, policies and budgets (docs/permissions.md); set by the gateway.
+        self.permissions: Permissions | None = None
 
     # --- account and token -----------------------------------------------------------------
 
@@ -255,6 +259,8 @@ class Calls:
         if idempotency_key is not None:
             check_key(idempotency_key)
         event: dict[str, Any] = {"kind": "proxy", "method": method.upper(), "path": path}
+        permissions = self.permissions
+        snapshot = await permissions.snapshot() if permissions is not None else None
         async with self._call(
             connection_name=connection_name,
             identifier=identifier,
@@ -262,6 +268,18 @@ class Calls:
             event=event,
             stored=False,
         ) as call:
+            if permissions is not None and snapshot is not None and snapshot.enforces:
+                # Before anything is sent or an idempotency key is claimed.
+                facts = Facts(
+                    kind="proxy",
+                    read=proxy_is_read(method, path),
+                    connection=call.connection.name,
+                    identifier=call.account.identifier,
+                    method=method.upper(),
+                    path=path.split("?")[0],
+                    arguments=json,
+                )
+                await permissions.enforce(snapshot, facts, event=event)
 
             async def send() -> httpx.Response:
                 return await call.client.request(
@@ -369,20 +387,41 @@ class Calls:
         output: str,
         idempotency_key: str | None = None,
         force: bool = False,
+        toolset: str | None = None,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool``."""
         spec = tool_catalog().get(tool_name)  # unknown tool: fails before touching the account
         if idempotency_key is not None:
             check_key(idempotency_key)
+        permissions = self.permissions
+        snapshot = await permissions.snapshot() if permissions is not None else None
+        if toolset is not None:
+            if snapshot is None:
+                raise NotFoundError(f"No toolset named {toolset!r}.")
+            # Outside the toolset: refused before the account, like an unknown tool.
+            tool_input = Permissions.bind_tool(snapshot, spec, tool_input, toolset)
         execution_id = secrets.token_hex(12)
+        event: dict[str, Any] = {"event_id": execution_id, "kind": "tool", "tool_name": spec.name}
         async with self._call(
             connection_name=connection_name,
             identifier=identifier,
             connected_account_id=connected_account_id,
-            event={"event_id": execution_id, "kind": "tool", "tool_name": spec.name},
+            event=event,
             stored=True,
         ) as call:
             account = call.account
+            if permissions is not None and snapshot is not None and snapshot.enforces:
+                # Before anything is sent or an idempotency key is claimed.
+                facts = Facts(
+                    kind="tool",
+                    read=spec.read_only,
+                    connection=call.connection.name,
+                    identifier=account.identifier,
+                    toolset=toolset,
+                    tool=spec.name,
+                    arguments=tool_input,
+                )
+                await permissions.enforce(snapshot, facts, event=event)
 
             async def run(attio: AttioCalls = call.client) -> Any:
                 return await run_tool(
@@ -438,8 +477,10 @@ class Calls:
         query: str | None,
         page_size: int | None,
         page_token: str | None,
+        toolset: str | None = None,
     ) -> models.ToolListing:
-        """``{"tools": [{"definition": {...}, "usable": bool, "missing_scopes": [...]}], ...}``."""
+        """``{"tools": [{"definition": {...}, "usable": bool, "missing_scopes": [...]}], ...}``;
+        with ``toolset``, only its tools, without the arguments it fixes."""
         granted: frozenset[str] | None = None
         if identifier:
             _, account = await self._accounts.find(
@@ -447,13 +488,23 @@ class Calls:
             )
             granted = frozenset(account.granted_scopes)
         specs = tool_catalog().search(name=tool_name, query=query)
+        bound: dict[str, dict[str, Any]] | None = None
+        if toolset is not None:
+            if self.permissions is None:
+                raise NotFoundError(f"No toolset named {toolset!r}.")
+            definitions = await self.permissions.listed_definition(
+                toolset, [spec.definition() for spec in specs]
+            )
+            bound = {definition["name"]: definition for definition in definitions}
+            specs = [spec for spec in specs if spec.name in bound]
         offset = page_offset(page_token)
         size = min(max(page_size or 100, 1), 500)
         tools: list[models.ToolEntry] = []
         for spec in specs[offset : offset + size]:
             missing = spec.missing_scopes(granted) if granted is not None else []
+            definition = bound[spec.name] if bound is not None else spec.definition()
             tools.append(
-                {"definition": spec.definition(), "usable": not missing, "missing_scopes": missing}
+                {"definition": definition, "usable": not missing, "missing_scopes": missing}
             )
         return {
             "tools": tools,

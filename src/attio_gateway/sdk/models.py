@@ -128,6 +128,10 @@ class AuditEvent(_Model):
     duration_ms: int | None
     error_code: str | None
     request_id: str | None
+    #: The policy decision (``allow``, ``deny``, ``ask``) and the deciding rule's id, when
+    #: policies are in use (docs/permissions.md).
+    policy_effect: str | None = None
+    policy_rule_id: str | None = None
 
 
 class ToolEntry(TypedDict):

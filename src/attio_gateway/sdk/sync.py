@@ -248,6 +248,7 @@ class SyncActions:
         output: str = "default",
         idempotency_key: str | None = None,
         force: bool = False,
+        toolset: str | None = None,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool`` (same errors)."""
         return self._run(
@@ -260,6 +261,7 @@ class SyncActions:
                 output,
                 idempotency_key,
                 force,
+                toolset,
             )
         )
 
@@ -272,11 +274,19 @@ class SyncActions:
         query: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
+        toolset: str | None = None,
     ) -> models.ToolListing:
         """See ``AsyncActions.list_tools`` (same errors)."""
         return self._run(
             self._actions.list_tools(
-                connection_name, identifier, provider, tool_name, query, page_size, page_token
+                connection_name,
+                identifier,
+                provider,
+                tool_name,
+                query,
+                page_size,
+                page_token,
+                toolset,
             )
         )
 
@@ -296,6 +306,25 @@ class SyncActions:
         )
 
 
+class _SyncService:
+    """An async service (``toolsets``, ``policies``, ``budgets``) with each method run to
+    its end on the gateway's loop: the same names, arguments and errors."""
+
+    def __init__(self, service: object, runner: _LoopThread) -> None:
+        self._service = service
+        self._runner = runner
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._service, name)
+        if not callable(method):
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._runner.run(method(*args, **kwargs))
+
+        return call
+
+
 class Gateway:
     """``with Gateway() as gw: gw.actions.request(...)`` — the same API as ``AsyncGateway``."""
 
@@ -304,6 +333,10 @@ class Gateway:
         self.async_gateway = AsyncGateway(settings)
         self._runner.run(self.async_gateway.open())
         self.actions = SyncActions(self.async_gateway.actions, self._runner)
+        #: Permissions (docs/permissions.md), synchronous.
+        self.toolsets: Any = _SyncService(self.async_gateway.toolsets, self._runner)
+        self.policies: Any = _SyncService(self.async_gateway.policies, self._runner)
+        self.budgets: Any = _SyncService(self.async_gateway.budgets, self._runner)
         self.connect = self.actions
         self.settings = self.async_gateway.settings
 

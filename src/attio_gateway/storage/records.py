@@ -96,6 +96,8 @@ class AuditEventRow:
     error_code: str | None = None
     request_id: str | None = None
     api_client_id: str | None = None
+    policy_effect: str | None = None
+    policy_rule_id: str | None = None
 
 
 @dataclass(frozen=True)
