@@ -115,6 +115,9 @@ def create_app(
     # issue 19 (MCP authorization) routes here
 
     # issue 17 (permissions) routes here
+    from attio_gateway.api.routes import permissions
+
+    app.include_router(permissions.router, prefix="/api/v1")
 
     # issue 26 (triggers) routes here
 

@@ -353,6 +353,7 @@ class RemoteActions:
         output: str = "default",
         idempotency_key: str | None = None,
         force: bool = False,
+        toolset: str | None = None,
     ) -> models.ExecuteToolResponse:
         payload = _drop_none(
             {
@@ -362,6 +363,7 @@ class RemoteActions:
                 "connected_account_id": connected_account_id,
                 "connection_name": connection_name,
                 "output": output,
+                "toolset": toolset,
             }
         )
         return models.ExecuteToolResponse.model_validate(
@@ -382,6 +384,7 @@ class RemoteActions:
         query: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
+        toolset: str | None = None,
     ) -> models.ToolListing:
         params = _drop_none(
             {
@@ -392,6 +395,7 @@ class RemoteActions:
                 "query": query,
                 "page_size": page_size,
                 "page_token": page_token,
+                "toolset": toolset,
             }
         )
         tools: models.ToolListing = self._gw.call("GET", "/tools", params=params)

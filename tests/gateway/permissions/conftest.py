@@ -16,7 +16,7 @@ from attio_gateway.sdk.sandbox import connect_user, create_emulator_connection
 
 
 @pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
+def emulator_http() -> Iterator[RunningEmulator]:
     with run_in_thread() as running:
         yield running
 
@@ -27,9 +27,11 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def gateway(settings: Settings, emulator: RunningEmulator) -> AsyncIterator[AsyncGateway]:
+async def gateway(
+    settings: Settings, emulator_http: RunningEmulator
+) -> AsyncIterator[AsyncGateway]:
     async with AsyncGateway(settings) as gw:
-        await create_emulator_connection(gw, emulator.base_url)
+        await create_emulator_connection(gw, emulator_http.base_url)
         await connect_user(gw, "u")
         yield gw
 

@@ -40,6 +40,9 @@ class ExecuteRequest(BaseModel):
     connected_account_id: Text | None = None
     connection_name: Text | None = None
     output: Literal["default", "compact"] = "default"
+    toolset: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Run only a tool of this toolset"
+    )
 
 
 @router.get("", response_model=ToolList)
@@ -52,6 +55,7 @@ async def list_tools(
     query: Annotated[str | None, Query(max_length=200)] = None,
     page_size: Annotated[int | None, Query(ge=1, le=500)] = None,
     page_token: Annotated[str | None, Query(pattern=r"^\d{1,9}$")] = None,
+    toolset: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
 ) -> ToolList:
     """With ``identifier``, each tool says whether that user's grant allows it. Scope
     ``tools:execute``."""
@@ -70,6 +74,7 @@ async def list_tools(
         query=query,
         page_size=page_size,
         page_token=page_token,
+        toolset=toolset,
     )
     return ToolList.model_validate(result)
 
@@ -156,6 +161,7 @@ async def execute_tool(
             output=body.output,
             idempotency_key=idempotency_key,
             force=idempotency_force,
+            toolset=body.toolset,
         )
     except GatewayError as exc:
         outcome = exc.code

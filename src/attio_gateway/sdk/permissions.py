@@ -1,0 +1,6 @@
+"""The permissions' models for front ends, which reach the core only through ``sdk``:
+toolsets, policy rules, decisions, budgets (docs/permissions.md)."""
+
+from attio_gateway.permissions.models import Budget, Decision, PolicyRule, Toolset, ToolsetTool
+
+__all__ = ["Budget", "Decision", "PolicyRule", "Toolset", "ToolsetTool"]
