@@ -43,6 +43,11 @@ app.add_typer(tools_app, name="tools")
 app.add_typer(connections_app, name="connections")
 app.add_typer(accounts_app, name="accounts")
 # issue 17 (permissions) commands here
+from attio_gateway.cli.permissions import budgets_app, policies_app, toolsets_app  # noqa: E402
+
+app.add_typer(toolsets_app, name="toolsets")
+app.add_typer(policies_app, name="policies")
+app.add_typer(budgets_app, name="budgets")
 
 # issue 26 (triggers) commands here
 

@@ -43,11 +43,14 @@ PATH_PATTERN = r"^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+){0,19}$"
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
 
 
-def invalid(exc: ValidationError, *, prefix: str = "") -> InvalidInputError:
-    """The first error of ``exc`` as ``InvalidInputError`` naming the field (dotted)."""
+def invalid(
+    exc: ValidationError, *, prefix: str = "", whole: str | None = None
+) -> InvalidInputError:
+    """The first error of ``exc`` as ``InvalidInputError`` naming the field (dotted);
+    ``whole`` names it when the error is about the whole value."""
     first = exc.errors()[0]
     where = ".".join(str(part) for part in first["loc"] if part != "__root__")
-    field = f"{prefix}{where}" if where else (prefix.rstrip(".") or None)
+    field = f"{prefix}{where}" if where else (prefix.rstrip(".") or whole)
     message = first["msg"].removeprefix("Value error, ")
     return InvalidInputError(f"{field}: {message}" if field else message, field=field)
 

@@ -630,7 +630,7 @@ class Budgets:
         try:
             given = BudgetInput.model_validate(budget)
         except ValidationError as exc:
-            raise invalid(exc) from None
+            raise invalid(exc, whole="calls_per_minute") from None
         try:
             row = await pq.insert_budget(
                 self._p.db,
