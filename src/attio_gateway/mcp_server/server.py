@@ -94,6 +94,7 @@ def build_server(
     budget_tokens: int = DEFAULT_BUDGET_TOKENS,
     results: ResultStore | None = None,
     tool_search: bool = False,
+    toolset: str | None = None,
 ) -> Server[Any]:
     """An MCP server offering the catalog's tools and the workspace schema as resources.
 
@@ -102,7 +103,8 @@ def build_server(
     it up front). Results are ``output`` (``compact`` unless a call passes
     ``output: "full"``) and at most ``budget_tokens``: a larger one comes in parts, read
     with ``attio_read_result`` from ``results`` (this process's memory). ``tool_search``
-    lists only the meta-tools (search, describe, call) instead of every tool.
+    lists only the meta-tools (search, describe, call) instead of every tool. ``toolset``
+    offers and runs only that toolset's tools (docs/permissions.md).
     """
     if output not in OUTPUTS:
         raise ValueError(f"output must be one of {sorted(OUTPUTS)}")
@@ -112,7 +114,9 @@ def build_server(
     async def catalog() -> dict[str, types.Tool]:
         # Fetched on first use: the catalog is fixed for the life of the process.
         if "tools" not in cache:
-            cache["tools"] = await offered_tools(gateway, read_only=read_only, only=tools)
+            cache["tools"] = await offered_tools(
+                gateway, read_only=read_only, only=tools, toolset=toolset
+            )
         return cache["tools"]
 
     async def not_connected(binding: AccountBinding, exc: NotFoundError) -> dict[str, Any]:
@@ -268,6 +272,7 @@ def build_server(
                 connected_account_id=binding.connected_account_id,
                 output=OUTPUTS[wanted],
                 idempotency_key=None if idempotency_key is None else str(idempotency_key),
+                toolset=toolset,
             )
         except NotFoundError as exc:
             return error_result(await not_connected(binding, exc))

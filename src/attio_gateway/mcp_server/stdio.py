@@ -21,9 +21,10 @@ async def serve_stdio(
     read_only: bool = False,
     tools: Sequence[str] | None = None,
     tool_search: bool = False,
+    toolset: str | None = None,
 ) -> None:
     """Serve the catalog on stdin/stdout until the client closes the pipe (``tool_search``:
-    only the search, describe and call meta-tools are listed)."""
+    only the search, describe and call meta-tools are listed; ``toolset``: only its tools)."""
     async with AsyncGateway(settings) as gateway:
         server = build_server(
             gateway,
@@ -31,6 +32,7 @@ async def serve_stdio(
             read_only=read_only,
             tools=tools,
             tool_search=tool_search,
+            toolset=toolset,
         )
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())
