@@ -57,10 +57,10 @@ def specificity(match: Match) -> int:
     return score + len(match.arguments)
 
 
-def value_at(document: Any, path: str) -> Any:
+def value_at(document: Any, path: str | tuple[str, ...]) -> Any:
     """The value at a dotted ``path`` (digits index lists), or ``_MISSING``."""
     node = document
-    for part in path.split("."):
+    for part in path.split(".") if isinstance(path, str) else path:
         if isinstance(node, dict):
             node = node.get(part, _MISSING)
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -89,7 +89,11 @@ def _predicate(pred: Predicate) -> Callable[[Any], bool]:
     tests: list[Callable[[Any], bool]] = []
     if "equals" in pred.model_fields_set:
         expected = pred.equals
-        tests.append(lambda v: _same(v, expected))
+        if _number(expected) is None and not isinstance(expected, list | dict):
+            kind = type(expected)  # a string, a boolean or null: one type to compare
+            tests.append(lambda v: type(v) is kind and v == expected)
+        else:
+            tests.append(lambda v: _same(v, expected))
     if pred.in_ is not None:
         allowed = pred.in_
         tests.append(lambda v: any(_same(v, a) for a in allowed))
@@ -102,10 +106,8 @@ def _predicate(pred: Predicate) -> Callable[[Any], bool]:
     if pred.lt is not None:
         high = pred.lt
         tests.append(lambda v: (n := _number(v)) is not None and n < high)
-    path = pred.path
-
-    def one(value: Any) -> bool:
-        return all(test(value) for test in tests)
+    path = tuple(pred.path.split("."))
+    one = _all_of(tests)
 
     def holds(arguments: Any) -> bool:
         value = value_at(arguments, path)
@@ -116,6 +118,17 @@ def _predicate(pred: Predicate) -> Callable[[Any], bool]:
         return isinstance(value, list) and any(one(item) for item in value)
 
     return holds
+
+
+def _all_of(tests: Sequence[Callable[[Any], bool]]) -> Callable[[Any], bool]:
+    """One function for all of ``tests`` (the common single test: itself)."""
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda value: first(value) and second(value)
+    kept = tuple(tests)
+    return lambda value: all(test(value) for test in kept)
 
 
 def _on_arguments(holds: Callable[[Any], bool]) -> Callable[[Facts], bool]:
@@ -133,9 +146,11 @@ class CompiledRule:
     tool: str | None
     proxy_only: bool
     checks: list[Callable[[Facts], bool]] = field(default_factory=list)
+    #: ``checks`` as one function, made once.
+    matches: Callable[[Facts], bool] = field(init=False)
 
-    def matches(self, facts: Facts) -> bool:
-        return all(check(facts) for check in self.checks)
+    def __post_init__(self) -> None:
+        self.matches = _all_of(self.checks) if self.checks else (lambda facts: True)
 
     @property
     def key(self) -> tuple[int, int, int]:
