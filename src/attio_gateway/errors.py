@@ -13,11 +13,11 @@
      ├── PermissionDeniedError       the API client may not do this (a connection it lacks)
      │    ├── InsufficientScopeError the API client lacks the scope the route needs
      │    ├── ToolNotInToolsetError  the tool is not in the toolset the call is bound to
-     │    ├── PolicyDeniedError      a policy rule denied the call (its message and rule id)
-     │    └── ApprovalRequiredError  a policy rule asks a person to approve the call first
+     │    └── PolicyDeniedError      a policy rule denied the call (its message and rule id)
      ├── NotFoundError               a connection, account, tool, ... that does not exist
      ├── RequestTooLargeError        an HTTP request body over the configured limit (413)
      ├── BudgetExceededError         a call or write budget is used up until ``reset_at`` (429)
+     ├── ApprovalRequiredError       not sent: a person approves it first (202, with a preview)
      ├── ConflictError               a unique name or identifier already taken
      │    ├── IdempotencyKeyReusedError       one idempotency key, two different requests
      │    ├── IdempotencyInProgressError      the first request with this key is still running
@@ -180,17 +180,41 @@ class PolicyDeniedError(PermissionDeniedError):
         return {**super().to_dict(), "rule_id": self.rule_id}
 
 
-class ApprovalRequiredError(PermissionDeniedError):
-    """A policy rule (``rule_id``) asks for a person's approval; nothing was sent."""
+class ApprovalRequiredError(GatewayError):
+    """A policy rule (``rule_id``) asks a person to approve this call; it was not sent.
+    ``approval_id`` names the approval (``status`` ``pending`` until decided, until
+    ``expires_at``); ``preview`` is what the call would change. Once approved, submit the
+    same call again with the approval id: it runs once."""
 
     code = "approval_required"
+    http_status = 202
 
-    def __init__(self, message: str, *, rule_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule_id: str | None = None,
+        approval_id: str | None = None,
+        status: str | None = None,
+        expires_at: str | None = None,
+        preview: Any = None,
+    ) -> None:
         super().__init__(message)
         self.rule_id = rule_id
+        self.approval_id = approval_id
+        self.status = status
+        self.expires_at = expires_at
+        self.preview = preview
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "rule_id": self.rule_id}
+        return {
+            **super().to_dict(),
+            "rule_id": self.rule_id,
+            "approval_id": self.approval_id,
+            "status": self.status,
+            "expires_at": self.expires_at,
+            "preview": self.preview,
+        }
 
 
 class BudgetExceededError(GatewayError):

@@ -225,6 +225,8 @@ def build_server(
         # An idempotency key rides in the call's _meta (docs/idempotency.md).
         meta = params.meta if isinstance(params.meta, dict) else {}
         idempotency_key = meta.get("idempotency_key")
+        # So does the id of an approval a person gave (docs/permissions.md).
+        approval_id = meta.get("approval_id")
         if params.name == READ_RESULT:
             return await read_result(ctx, arguments)
         if tool_search and params.name in (SEARCH_TOOLS, DESCRIBE_TOOL):
@@ -273,6 +275,7 @@ def build_server(
                 output=OUTPUTS[wanted],
                 idempotency_key=None if idempotency_key is None else str(idempotency_key),
                 toolset=toolset,
+                approval_id=None if approval_id is None else str(approval_id),
             )
         except NotFoundError as exc:
             return error_result(await not_connected(binding, exc))

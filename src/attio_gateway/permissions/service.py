@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import copy
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,7 @@ from attio_gateway.errors import (
     ToolNotInToolsetError,
 )
 from attio_gateway.jsonvalue import JSONObject
+from attio_gateway.permissions.approvals import Approvals
 from attio_gateway.permissions.budgets import (
     Counters,
     MemoryCounters,
@@ -58,7 +59,15 @@ from attio_gateway.storage.queries import permissions as pq
 from attio_gateway.tools import catalog as tool_catalog
 from attio_gateway.tools.spec import ToolSpec
 
-__all__ = ["Budgets", "Permissions", "Policies", "Snapshot", "Toolsets", "proxy_is_read"]
+__all__ = [
+    "Approvals",
+    "Budgets",
+    "Permissions",
+    "Policies",
+    "Snapshot",
+    "Toolsets",
+    "proxy_is_read",
+]
 
 EFFECTS: tuple[Effect, ...] = ("allow", "deny", "ask")
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -207,6 +216,7 @@ class Permissions:
         self.toolsets = Toolsets(self)
         self.policies = Policies(self)
         self.budgets = Budgets(self)
+        self.approvals = Approvals(db, clock)
 
     # --- the snapshot ------------------------------------------------------------------------
 
@@ -286,14 +296,26 @@ class Permissions:
         return {**tool_input, **copy.deepcopy(tool.fixed_arguments)}
 
     async def enforce(
-        self, snapshot: Snapshot, facts: Facts, *, event: dict[str, Any] | None = None
+        self,
+        snapshot: Snapshot,
+        facts: Facts,
+        *,
+        event: dict[str, Any] | None = None,
+        account_id: str | None = None,
+        call: dict[str, Any] | None = None,
+        approval_id: str | None = None,
+        preview: Callable[[], Awaitable[dict[str, Any] | None]] | None = None,
     ) -> Decision | None:
         """Decide a call (recording the decision in ``event``), then count it against its
-        budgets. ``None``: no policy decides anything.
+        budgets. ``None``: no policy decides anything. A call a rule asks about is kept as
+        an approval (``call``, ``preview``) unless ``approval_id`` names its approval.
 
         Raises:
-            PolicyDeniedError: a rule (or the default) denies it.
-            ApprovalRequiredError: a rule (or the default) asks for approval.
+            PolicyDeniedError: a rule (or the default) denies it, or its approval was
+                denied or expired.
+            ApprovalRequiredError: a rule (or the default) asks for approval (a new
+                approval), or its approval is still pending.
+            ConflictError: ``approval_id`` was given for another call.
             BudgetExceededError: a budget that applies is used up.
         """
         decision: Decision | None = None
@@ -302,19 +324,30 @@ class Permissions:
             if event is not None:
                 event["policy_effect"] = decision.effect
                 event["policy_rule_id"] = decision.rule_id
-            if decision.effect != "allow":
+            if decision.effect == "deny":
                 what = f"rule {decision.rule_id!r}" if decision.rule_id else "the default policy"
-                if decision.effect == "deny":
-                    raise PolicyDeniedError(
-                        decision.message or f"This call is denied by {what}.",
-                        rule_id=decision.rule_id,
-                    )
-                raise ApprovalRequiredError(
-                    decision.message
-                    or f"This call needs a person's approval ({what}); approvals are not "
-                    "available yet, so it was not sent.",
+                raise PolicyDeniedError(
+                    decision.message or f"This call is denied by {what}.",
                     rule_id=decision.rule_id,
                 )
+        if approval_id is not None:
+            if account_id is None or call is None:
+                raise InvalidInputError("an approval needs the call", field="approval_id")
+            await self.approvals.check(approval_id, account_id=account_id, call=call)
+        elif decision is not None and decision.effect == "ask":
+            if account_id is None or call is None or preview is None:
+                raise ApprovalRequiredError(
+                    decision.message or "This call needs a person's approval.",
+                    rule_id=decision.rule_id,
+                )
+            raise await self.approvals.ask(
+                decision=decision,
+                account_id=account_id,
+                identifier=facts.identifier or "",
+                connection_name=facts.connection or "",
+                call=call,
+                preview=preview,
+            )
         if snapshot.budgets and facts.identifier is not None:
             await take_budgets(
                 self.counters,

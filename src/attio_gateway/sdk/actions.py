@@ -277,6 +277,7 @@ class AsyncActions:
         connected_account_id: str | None = None,
         idempotency_key: str | None = None,
         force: bool = False,
+        approval_id: str | None = None,
     ) -> ProxyResponse:
         """Call Attio's REST API as the user: ``body`` or ``json`` is sent as JSON. Attio's
         answer comes back as it is (a 404 from Attio is a response, not an error).
@@ -297,6 +298,8 @@ class AsyncActions:
             IdempotencyKeyReusedError: the key was used for another request (409).
             IdempotencyInProgressError: the first request with the key is still running.
             IdempotencyOutcomeUnknownError: its outcome is unknown and cannot be looked up.
+            PolicyDeniedError, ApprovalRequiredError, BudgetExceededError: see
+                ``execute_tool``.
         """
         if body is not None and json is not None:
             raise ToolInputError("give body or json, not both", field="json")
@@ -313,6 +316,7 @@ class AsyncActions:
             connected_account_id=connected_account_id,
             idempotency_key=idempotency_key,
             force=force,
+            approval_id=approval_id,
         )
 
     async def execute_tool(
@@ -326,6 +330,7 @@ class AsyncActions:
         idempotency_key: str | None = None,
         force: bool = False,
         toolset: str | None = None,
+        approval_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """Run one catalog tool as the user (``output``: ``"default"`` or ``"compact"``).
 
@@ -333,13 +338,16 @@ class AsyncActions:
         stored result and execution id (docs/idempotency.md); ``force`` reruns a write
         whose outcome stayed unknown and cannot be looked up. With ``toolset``, only its
         tools run, with its fixed arguments; policies and budgets apply to every call
-        (docs/permissions.md).
+        (docs/permissions.md). A call a rule asks about is kept as an approval; once a
+        person approved it, submit it again with ``approval_id``: it runs once.
 
         Raises:
             NotFoundError: no such tool, account, connection or toolset.
             ToolNotInToolsetError: the tool is not in ``toolset``.
             PolicyDeniedError: a policy rule denied the call (its message and rule id).
-            ApprovalRequiredError: a policy rule asks for approval first.
+            ApprovalRequiredError: a policy rule asks for approval first (its approval id,
+                expiry and preview), or the approval is still pending.
+            ConflictError: ``approval_id`` was given for another call.
             BudgetExceededError: a budget is used up (with the time it resets).
             ToolInputError: the input is refused (naming the field).
             MissingScopesError: the account was not granted a scope the tool needs.
@@ -358,6 +366,7 @@ class AsyncActions:
             idempotency_key=idempotency_key,
             force=force,
             toolset=toolset,
+            approval_id=approval_id,
         )
 
     async def list_tools(

@@ -24,8 +24,9 @@ from attio_gateway.errors import AccountNotActiveError, GatewayError, NotFoundEr
 from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.oauth.lifecycle import Lifecycle
 from attio_gateway.oauth.provider import PROVIDERS
+from attio_gateway.permissions.approvals import preview_proxy_call, preview_tool_call
 from attio_gateway.permissions.rules import Facts
-from attio_gateway.permissions.service import Permissions, proxy_is_read
+from attio_gateway.permissions.service import Permissions, Snapshot, proxy_is_read
 from attio_gateway.proxy import AttioCalls, AttioClient, RateLimiter, RetryPolicy
 from attio_gateway.proxy.outgoing import check_outgoing
 from attio_gateway.sdk import models
@@ -40,6 +41,7 @@ from attio_gateway.storage import queries as q
 from attio_gateway.storage.records import AccountRow, ConnectionRow
 from attio_gateway.tools import catalog as tool_catalog
 from attio_gateway.tools.runner import run_tool
+from attio_gateway.tools.spec import ToolSpec
 
 __all__ = ["Calls"]
 
@@ -252,6 +254,7 @@ class Calls:
         headers: dict[str, str] | None,
         idempotency_key: str | None = None,
         force: bool = False,
+        approval_id: str | None = None,
     ) -> ProxyResponse:
         """See ``AsyncActions.request``."""
         # Refused before anything is sent: a path outside /v2/, headers the gateway owns.
@@ -268,18 +271,42 @@ class Calls:
             event=event,
             stored=False,
         ) as call:
-            if permissions is not None and snapshot is not None and snapshot.enforces:
-                # Before anything is sent or an idempotency key is claimed.
-                facts = Facts(
-                    kind="proxy",
-                    read=proxy_is_read(method, path),
-                    connection=call.connection.name,
-                    identifier=call.account.identifier,
-                    method=method.upper(),
-                    path=path.split("?")[0],
-                    arguments=json,
-                )
-                await permissions.enforce(snapshot, facts, event=event)
+            if approval_id is not None and permissions is None:
+                raise NotFoundError(f"No approval with id {approval_id!r}.")
+            if permissions is not None and snapshot is not None:
+                if snapshot.enforces or approval_id is not None:
+                    # Before anything is sent or an idempotency key is claimed.
+                    facts = Facts(
+                        kind="proxy",
+                        read=proxy_is_read(method, path),
+                        connection=call.connection.name,
+                        identifier=call.account.identifier,
+                        method=method.upper(),
+                        path=path.split("?")[0],
+                        arguments=json,
+                    )
+                    asked: dict[str, Any] = {
+                        "kind": "proxy",
+                        "method": method.upper(),
+                        "path": path,
+                        "query": query_params,
+                        "json": json,
+                    }
+
+                    async def preview() -> dict[str, Any] | None:
+                        return preview_proxy_call(asked)
+
+                    await permissions.enforce(
+                        snapshot,
+                        facts,
+                        event=event,
+                        account_id=call.account.id,
+                        call=asked,
+                        approval_id=approval_id,
+                        preview=preview,
+                    )
+                if approval_id is not None:
+                    idempotency_key = f"approval:{approval_id}"  # the approved call runs once
 
             async def send() -> httpx.Response:
                 return await call.client.request(
@@ -313,6 +340,8 @@ class Calls:
                 )
             event["http_status"] = response.status_code
             event["request_id"] = response.headers.get("x-request-id")
+            if approval_id is not None and permissions is not None and response.is_success:
+                await permissions.approvals.executed(approval_id)
             refused: AccountNotActiveError | None = None
             if response.status_code == 401:
                 refused = await self._revoked(call)
@@ -388,6 +417,7 @@ class Calls:
         idempotency_key: str | None = None,
         force: bool = False,
         toolset: str | None = None,
+        approval_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool``."""
         spec = tool_catalog().get(tool_name)  # unknown tool: fails before touching the account
@@ -410,18 +440,23 @@ class Calls:
             stored=True,
         ) as call:
             account = call.account
-            if permissions is not None and snapshot is not None and snapshot.enforces:
-                # Before anything is sent or an idempotency key is claimed.
-                facts = Facts(
-                    kind="tool",
-                    read=spec.read_only,
-                    connection=call.connection.name,
-                    identifier=account.identifier,
-                    toolset=toolset,
-                    tool=spec.name,
-                    arguments=tool_input,
-                )
-                await permissions.enforce(snapshot, facts, event=event)
+            if approval_id is not None and permissions is None:
+                raise NotFoundError(f"No approval with id {approval_id!r}.")
+            if permissions is not None and snapshot is not None:
+                if snapshot.enforces or approval_id is not None:
+                    # Before anything is sent or an idempotency key is claimed.
+                    await self._enforce_tool(
+                        permissions,
+                        snapshot,
+                        call,
+                        spec,
+                        tool_input,
+                        toolset=toolset,
+                        event=event,
+                        approval_id=approval_id,
+                    )
+                if approval_id is not None:
+                    idempotency_key = f"approval:{approval_id}"  # the approved call runs once
 
             async def run(attio: AttioCalls = call.client) -> Any:
                 return await run_tool(
@@ -459,6 +494,8 @@ class Calls:
                     )
                     data = result["data"]
                     execution_id = str(result.get("execution_id") or execution_id)
+                if approval_id is not None and permissions is not None:
+                    await permissions.approvals.executed(approval_id)
             except GatewayError as exc:
                 if getattr(exc, "status_code", None) == 401:
                     call.error_code = exc.code
@@ -467,6 +504,61 @@ class Calls:
                         raise refused from exc
                 raise
             return models.ExecuteToolResponse(data=data, execution_id=execution_id)
+
+    async def _enforce_tool(
+        self,
+        permissions: Permissions,
+        snapshot: Snapshot,
+        call: _Call,
+        spec: ToolSpec,
+        tool_input: JSONObject,
+        *,
+        toolset: str | None,
+        event: dict[str, Any],
+        approval_id: str | None,
+    ) -> None:
+        """Policies and budgets for one tool call; an ``ask`` keeps the call, with a
+        preview read as the caller, as an approval."""
+        account = call.account
+        facts = Facts(
+            kind="tool",
+            read=spec.read_only,
+            connection=call.connection.name,
+            identifier=account.identifier,
+            toolset=toolset,
+            tool=spec.name,
+            arguments=tool_input,
+        )
+        asked: dict[str, Any] = {
+            "kind": "tool",
+            "tool": spec.name,
+            "arguments": tool_input,
+            "toolset": toolset,
+        }
+
+        async def read(name: str, arguments: dict[str, Any]) -> Any:
+            return await run_tool(
+                tool_catalog().get(name),
+                arguments,
+                attio=call.client,
+                granted_scopes=frozenset(account.granted_scopes),
+                output="compact",
+                schema_cache=self._caches.schema(account.workspace_id or account.id),
+                on_secret=lambda name, secret: self._accounts.keep_secret(account, name, secret),
+            )
+
+        async def preview() -> dict[str, Any] | None:
+            return await preview_tool_call(spec, tool_input, read)
+
+        await permissions.enforce(
+            snapshot,
+            facts,
+            event=event,
+            account_id=account.id,
+            call=asked,
+            approval_id=approval_id,
+            preview=preview,
+        )
 
     async def list_tools(
         self,

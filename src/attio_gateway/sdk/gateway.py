@@ -28,7 +28,13 @@ from attio_gateway.clock import SYSTEM_CLOCK, Clock
 from attio_gateway.config import Settings
 from attio_gateway.errors import ConfigurationError
 from attio_gateway.oauth.lifecycle import Lifecycle
-from attio_gateway.permissions.service import Budgets, Permissions, Policies, Toolsets
+from attio_gateway.permissions.service import (
+    Approvals,
+    Budgets,
+    Permissions,
+    Policies,
+    Toolsets,
+)
 from attio_gateway.proxy.client import new_http_client
 from attio_gateway.proxy.ratelimit import RedisRateLimiter, rate_limiter_from_settings
 from attio_gateway.proxy.retry import retry_policy_from_settings
@@ -443,3 +449,8 @@ class AsyncGateway:
     def budgets(self) -> Budgets:
         """Calls-a-minute and writes-a-day budgets per identifier (and toolset)."""
         return self.services.permissions.budgets
+
+    @property
+    def approvals(self) -> Approvals:
+        """Calls a rule asked about: ``list``, ``get``, ``approve``, ``deny``."""
+        return self.services.permissions.approvals

@@ -57,6 +57,15 @@ def error_from_body(status: int, body: Any) -> errors.GatewayError:
         )
     if issubclass(cls, errors.ToolInputError | errors.InvalidInputError):
         return cls(message, field=data.get("field"))
+    if issubclass(cls, errors.ApprovalRequiredError):
+        return cls(
+            message,
+            rule_id=data.get("rule_id"),
+            approval_id=data.get("approval_id"),
+            status=data.get("status"),
+            expires_at=data.get("expires_at"),
+            preview=data.get("preview"),
+        )
     if issubclass(cls, errors.OAuthFlowError):
         return cls(str(data.get("error") or code), data.get("error_description"))
     if issubclass(cls, errors.UpstreamError):
@@ -139,7 +148,8 @@ class RemoteGateway:
         if response.status_code == 204:
             return None
         body = response.json()
-        if not response.is_success:
+        # 202 with an error: the call waits for a person's approval (ApprovalRequiredError).
+        if not response.is_success or (response.status_code == 202 and "error" in body):
             raise error_from_body(response.status_code, body)
         return body
 
@@ -291,6 +301,7 @@ class RemoteActions:
         connected_account_id: str | None = None,
         idempotency_key: str | None = None,
         force: bool = False,
+        approval_id: str | None = None,
     ) -> ProxyResponse:
         """Attio's answer as it came (a 404 from Attio is a 404 here), dict-indexable.
         ``idempotency_key`` and ``force`` are sent as the headers ``Idempotency-Key`` and
@@ -325,6 +336,7 @@ class RemoteActions:
                 "method": method.upper(),
                 "query_params": {k: str(v) for k, v in (query_params or {}).items()} or None,
                 "body": json if json is not None else body,
+                "approval_id": approval_id,
             }
         )
         result = self._gw.call(
@@ -354,6 +366,7 @@ class RemoteActions:
         idempotency_key: str | None = None,
         force: bool = False,
         toolset: str | None = None,
+        approval_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         payload = _drop_none(
             {
@@ -364,6 +377,7 @@ class RemoteActions:
                 "connection_name": connection_name,
                 "output": output,
                 "toolset": toolset,
+                "approval_id": approval_id,
             }
         )
         return models.ExecuteToolResponse.model_validate(

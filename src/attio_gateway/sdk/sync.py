@@ -218,6 +218,7 @@ class SyncActions:
         connected_account_id: str | None = None,
         idempotency_key: str | None = None,
         force: bool = False,
+        approval_id: str | None = None,
     ) -> ProxyResponse:
         """See ``AsyncActions.request`` (same errors)."""
         return self._run(
@@ -235,6 +236,7 @@ class SyncActions:
                 connected_account_id,
                 idempotency_key,
                 force,
+                approval_id,
             )
         )
 
@@ -249,6 +251,7 @@ class SyncActions:
         idempotency_key: str | None = None,
         force: bool = False,
         toolset: str | None = None,
+        approval_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool`` (same errors)."""
         return self._run(
@@ -262,6 +265,7 @@ class SyncActions:
                 idempotency_key,
                 force,
                 toolset,
+                approval_id,
             )
         )
 
@@ -337,6 +341,7 @@ class Gateway:
         self.toolsets: Any = _SyncService(self.async_gateway.toolsets, self._runner)
         self.policies: Any = _SyncService(self.async_gateway.policies, self._runner)
         self.budgets: Any = _SyncService(self.async_gateway.budgets, self._runner)
+        self.approvals: Any = _SyncService(self.async_gateway.approvals, self._runner)
         self.connect = self.actions
         self.settings = self.async_gateway.settings
 

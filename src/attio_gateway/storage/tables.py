@@ -25,6 +25,7 @@ __all__ = [
     "UTCDateTime",
     "account_secrets",
     "api_clients",
+    "approvals",
     "audit_events",
     "authorization_requests",
     "budgets",
@@ -355,6 +356,36 @@ permission_settings = Table(
     metadata,
     Column("name", String(100), primary_key=True),
     Column("value", JSON, nullable=False),
+)
+
+#: Calls a policy rule asked a person to approve: ``call`` is the exact call (tool and its
+#: arguments, or method, path and body; the toolset), ``fingerprint`` its SHA-256, and
+#: ``preview`` what it would change. ``status``: ``pending``, ``approved``, ``denied`` or
+#: ``executed`` (the approved call ran; a resubmission is answered from its stored result).
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column(
+        "account_id",
+        String(36),
+        ForeignKey("connected_accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("identifier", String(500), nullable=False),
+    Column("connection_name", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("call", JSON, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("preview", JSON, nullable=True),
+    Column("rule_id", String(100), nullable=True),
+    Column("message", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("reason", Text, nullable=True),
+    Index("ix_approvals_status", "status"),
 )
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Response, status
+from fastapi import APIRouter, Body, Path, Query, Response, status
 from pydantic import BaseModel, Field
 
 from attio_gateway.api.deps import ApiClientDep, ConnectionsAdmin, GatewayDep
 from attio_gateway.api.errors import ERROR_RESPONSES
 from attio_gateway.errors import InsufficientScopeError, PermissionDeniedError
 from attio_gateway.sdk.admin import ApiClient
-from attio_gateway.sdk.permissions import Budget, Decision, PolicyRule, Toolset
+from attio_gateway.sdk.permissions import Approval, Budget, Decision, PolicyRule, Toolset
 
 __all__ = ["router"]
 
@@ -213,3 +213,51 @@ async def delete_budget(budget_id: Name, gateway: GatewayDep, client: Connection
     _may_change(client)
     await gateway.budgets.delete(budget_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- approvals -----------------------------------------------------------------------------
+
+
+class ApprovalList(BaseModel):
+    approvals: list[Approval]
+
+
+class Decide(BaseModel):
+    by: str = Field(default="api", min_length=1, max_length=200, description="Who decides")
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+@router.get("/approvals", response_model=ApprovalList)
+async def list_approvals(
+    gateway: GatewayDep,
+    client: ApiClientDep,
+    status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ApprovalList:
+    """Newest first; ``status``: pending, approved, denied, executed."""
+    _may_read(client)
+    return ApprovalList(approvals=await gateway.approvals.list(status=status_, limit=limit))
+
+
+@router.get("/approvals/{approval_id}", response_model=Approval)
+async def get_approval(approval_id: Name, gateway: GatewayDep, client: ApiClientDep) -> Approval:
+    _may_read(client)
+    return await gateway.approvals.get(approval_id)
+
+
+@router.post("/approvals/{approval_id}/approve", response_model=Approval)
+async def approve(
+    approval_id: Name, body: Decide, gateway: GatewayDep, client: ConnectionsAdmin
+) -> Approval:
+    """Approve a pending call (409 when it is not pending); the caller then submits it
+    again with ``approval_id`` and it runs once."""
+    _may_change(client)
+    return await gateway.approvals.approve(approval_id, by=body.by)
+
+
+@router.post("/approvals/{approval_id}/deny", response_model=Approval)
+async def deny(
+    approval_id: Name, body: Decide, gateway: GatewayDep, client: ConnectionsAdmin
+) -> Approval:
+    _may_change(client)
+    return await gateway.approvals.deny(approval_id, by=body.by, reason=body.reason)

@@ -29,6 +29,9 @@ class ProxyRequest(BaseModel):
     connection_name: Text | None = None
     query_params: dict[str, str] | None = None
     body: Any = Field(default=None, description="Sent as JSON.")
+    approval_id: Text | None = Field(
+        default=None, description="Run this call as approved (docs/permissions.md)."
+    )
 
 
 class ProxyResult(BaseModel):
@@ -73,6 +76,7 @@ async def proxy(
             json=request.body,
             idempotency_key=idempotency_key,
             force=idempotency_force,
+            approval_id=request.approval_id,
         )
     except RateLimitedError:
         metrics.rate_limited.inc()

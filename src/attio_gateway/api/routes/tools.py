@@ -43,6 +43,12 @@ class ExecuteRequest(BaseModel):
     toolset: str | None = Field(
         default=None, min_length=1, max_length=100, description="Run only a tool of this toolset"
     )
+    approval_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Run this call as approved (docs/permissions.md)",
+    )
 
 
 @router.get("", response_model=ToolList)
@@ -125,7 +131,11 @@ async def search_tools(
     return ToolSearchResult.model_validate(result)
 
 
-@router.post("/execute", response_model=models.ExecuteToolResponse)
+@router.post(
+    "/execute",
+    response_model=models.ExecuteToolResponse,
+    responses={202: {"description": "Not run: a person approves it first (approval_required)"}},
+)
 async def execute_tool(
     body: ExecuteRequest,
     gateway: GatewayDep,
@@ -162,6 +172,7 @@ async def execute_tool(
             idempotency_key=idempotency_key,
             force=idempotency_force,
             toolset=body.toolset,
+            approval_id=body.approval_id,
         )
     except GatewayError as exc:
         outcome = exc.code

@@ -15,18 +15,29 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from attio_gateway.storage.database import Database
 from attio_gateway.storage.queries._shared import _insert
-from attio_gateway.storage.tables import budgets, permission_settings, policy_rules, toolsets
+from attio_gateway.storage.tables import (
+    approvals,
+    budgets,
+    permission_settings,
+    policy_rules,
+    toolsets,
+)
 
 __all__ = [
+    "decide_approval",
     "delete_budget",
     "delete_policy_rule",
     "delete_toolset",
+    "get_approval",
     "get_permission_setting",
+    "insert_approval",
     "insert_budget",
     "insert_toolset",
+    "list_approvals",
     "list_budgets",
     "list_policy_rules",
     "list_toolsets",
+    "mark_approval_executed",
     "permissions_generation",
     "put_permission_setting",
     "put_policy_rule",
@@ -242,3 +253,60 @@ async def delete_budget(db: Database, *, budget_id: str) -> bool:
         if result.rowcount:
             await _changed(db, conn)
     return bool(result.rowcount)
+
+
+# --- approvals -----------------------------------------------------------------------------
+
+
+async def insert_approval(db: Database, *, values: dict[str, Any]) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(approvals.insert().values(**values))
+
+
+async def get_approval(db: Database, *, approval_id: str) -> dict[str, Any] | None:
+    async with db.read() as conn:
+        row = (await conn.execute(select(approvals).where(approvals.c.id == approval_id))).first()
+    return None if row is None else _dict(row)
+
+
+async def list_approvals(
+    db: Database, *, status: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    query = select(approvals).order_by(approvals.c.created_at.desc(), approvals.c.id)
+    if status is not None:
+        query = query.where(approvals.c.status == status)
+    async with db.read() as conn:
+        rows = (await conn.execute(query.limit(limit))).all()
+    return [_dict(row) for row in rows]
+
+
+async def decide_approval(
+    db: Database,
+    *,
+    approval_id: str,
+    status: str,
+    by: str | None,
+    reason: str | None,
+    now: datetime,
+) -> bool:
+    """Decide a pending approval that has not expired; whether this call decided it."""
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            update(approvals)
+            .where(
+                approvals.c.id == approval_id,
+                approvals.c.status == "pending",
+                approvals.c.expires_at > now,
+            )
+            .values(status=status, decided_by=by, reason=reason, decided_at=now)
+        )
+    return bool(result.rowcount)
+
+
+async def mark_approval_executed(db: Database, *, approval_id: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            update(approvals)
+            .where(approvals.c.id == approval_id, approvals.c.status == "approved")
+            .values(status="executed")
+        )
