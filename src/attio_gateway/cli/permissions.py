@@ -346,3 +346,79 @@ def budgets_delete(budget_id: Annotated[str, typer.Argument(help="The budget's i
 
     with_gateway(work)
     typer.echo(f"deleted budget {budget_id}")
+
+
+# --- approvals -----------------------------------------------------------------------------
+
+approvals_app = typer.Typer(
+    help="Approvals: calls a rule asked about, waiting for a person.", no_args_is_help=True
+)
+
+
+@approvals_app.command("list")
+def approvals_list(
+    status: Annotated[
+        str | None, typer.Option(help="Only pending, approved, denied or executed ones.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Approvals, newest first, with what each call would change."""
+
+    async def work(gateway: AsyncGateway) -> Any:
+        return await gateway.approvals.list(status=status)
+
+    found = with_gateway(work)
+    if as_json:
+        typer.echo(_json(found))
+        return
+    table = Table("Approval", "Status", "Identifier", "Call", "Preview", "Expires")
+    for approval in found:
+        call = approval.call
+        what = call.get("tool") or f"{call.get('method')} {call.get('path')}"
+        summary = (approval.preview or {}).get("summary", "")
+        table.add_row(
+            approval.id,
+            approval.status,
+            approval.identifier,
+            str(what),
+            str(summary),
+            approval.expires_at.isoformat(timespec="seconds"),
+        )
+    Console().print(table)
+
+
+@approvals_app.command("show")
+def approvals_show(approval_id: Annotated[str, typer.Argument(help="The approval's id.")]) -> None:
+    """One approval as JSON: the exact call and its preview."""
+
+    async def work(gateway: AsyncGateway) -> Any:
+        return await gateway.approvals.get(approval_id)
+
+    typer.echo(_json(with_gateway(work)))
+
+
+@approvals_app.command("approve")
+def approvals_approve(
+    approval_id: Annotated[str, typer.Argument(help="The approval's id.")],
+    by: Annotated[str, typer.Option(help="Who approves.")] = "cli",
+) -> None:
+    """Approve a pending call; the caller then submits it again with the approval id."""
+
+    async def work(gateway: AsyncGateway) -> Any:
+        return await gateway.approvals.approve(approval_id, by=by)
+
+    typer.echo(_json(with_gateway(work)))
+
+
+@approvals_app.command("deny")
+def approvals_deny(
+    approval_id: Annotated[str, typer.Argument(help="The approval's id.")],
+    by: Annotated[str, typer.Option(help="Who denies.")] = "cli",
+    reason: Annotated[str | None, typer.Option(help="Shown to the agent.")] = None,
+) -> None:
+    """Deny a pending call."""
+
+    async def work(gateway: AsyncGateway) -> Any:
+        return await gateway.approvals.deny(approval_id, by=by, reason=reason)
+
+    typer.echo(_json(with_gateway(work)))

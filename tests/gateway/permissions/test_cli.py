@@ -3,6 +3,7 @@ rules loaded from a YAML file and evaluated, bad input exits 1 naming the field.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from attio_gateway.cli import app
+from attio_gateway.config import Settings
+from attio_gateway.errors import ApprovalRequiredError
+from attio_gateway.sdk import AsyncGateway
+from tests.gateway.permissions.conftest import tool
 
 runner = CliRunner()
 
@@ -116,3 +121,30 @@ def test_budgets() -> None:
     assert code == 1 and "writes_per_day" in err
     code, _, err = cli("budgets", "delete", "b1")
     assert code == 0, err
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "state")
+
+
+async def test_approvals(gateway: AsyncGateway, deal: str) -> None:
+    """The CLI runs its own event loop: in a thread, beside the test's gateway."""
+    await gateway.policies.create(
+        id="ask-updates", match={"tool": "attio_update_deal"}, effect="ask"
+    )
+    with pytest.raises(ApprovalRequiredError) as asked:
+        await tool(gateway, "attio_update_deal", {"record_id": deal, "values": {"stage": "Lost"}})
+    approval_id = str(asked.value.approval_id)
+    code, out, err = await asyncio.to_thread(cli, "approvals", "list", "--status", "pending")
+    assert code == 0, err
+    assert "stage: Lead → Lost" in out
+    code, out, err = await asyncio.to_thread(
+        cli, "approvals", "approve", approval_id, "--by", "ops"
+    )
+    assert code == 0, err
+    assert json.loads(out)["status"] == "approved"
+    code, _, err = await asyncio.to_thread(cli, "approvals", "deny", approval_id)
+    assert code == 1 and "approved" in err
+    code, out, _ = await asyncio.to_thread(cli, "approvals", "show", approval_id)
+    assert json.loads(out)["decided_by"] == "ops"
