@@ -487,14 +487,14 @@ class Policies:
     def __init__(self, permissions: Permissions) -> None:
         self._p = permissions
 
-    async def create(self, **rule: Any) -> PolicyRule:
+    async def create(self, rule: Mapping[str, Any] | None = None, /, **fields: Any) -> PolicyRule:
         """Create (or, with an ``id`` taken, replace) a rule: ``match``, ``effect``,
         ``message``, ``description``.
 
         Raises: InvalidInputError: a bad rule, or one that could never match (the field named).
         """
         try:
-            given = RuleInput.model_validate(rule)
+            given = RuleInput.model_validate({**(rule or {}), **fields})
         except ValidationError as exc:
             raise invalid(exc) from None
         check_rule(given)
@@ -518,21 +518,21 @@ class Policies:
     async def list(self) -> builtins.list[PolicyRule]:
         return [_rule(row) for row in await pq.list_policy_rules(self._p.db)]
 
-    async def update(self, rule_id: str, **changes: Any) -> PolicyRule:
+    async def update(self, rule_id: str, /, **changes: Any) -> PolicyRule:
         """Change a rule's fields (those given replace the old ones).
 
         Raises: NotFoundError; InvalidInputError (naming the field).
         """
         current = await self.get(rule_id)
         merged: dict[str, Any] = {
-            "id": rule_id,
             "description": current.description,
             "match": current.match,
             "effect": current.effect,
             "message": current.message,
             **changes,
+            "id": rule_id,
         }
-        return await self.create(**merged)
+        return await self.create(merged)
 
     async def delete(self, rule_id: str) -> None:
         """Raises: NotFoundError: no such rule."""
@@ -654,14 +654,14 @@ class Budgets:
     def __init__(self, permissions: Permissions) -> None:
         self._p = permissions
 
-    async def create(self, **budget: Any) -> Budget:
+    async def create(self, budget: Mapping[str, Any] | None = None, /, **fields: Any) -> Budget:
         """``identifier`` (none: each identifier), ``toolset`` (none: any call),
         ``calls_per_minute``, ``writes_per_day``.
 
         Raises: InvalidInputError (naming the field); ConflictError: the id is taken.
         """
         try:
-            given = BudgetInput.model_validate(budget)
+            given = BudgetInput.model_validate({**(budget or {}), **fields})
         except ValidationError as exc:
             raise invalid(exc, whole="calls_per_minute") from None
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from attio_gateway.api.deps import ApiClientDep, ConnectionsAdmin, GatewayDep
 from attio_gateway.api.errors import ERROR_RESPONSES
@@ -125,7 +125,7 @@ async def create_rule(body: JsonBody, gateway: GatewayDep, client: ConnectionsAd
     """``{"id"?, "description"?, "match": {...}, "effect": "allow|deny|ask", "message"?}``;
     a rule that could never match is refused naming the field."""
     _may_change(client)
-    return await gateway.policies.create(**body)
+    return await gateway.policies.create(body)
 
 
 @router.get("/policies/rules/{rule_id}", response_model=PolicyRule)
@@ -140,7 +140,7 @@ async def update_rule(
 ) -> PolicyRule:
     _may_change(client)
     body.pop("id", None)
-    return await gateway.policies.update(rule_id, **body)
+    return await gateway.policies.update(rule_id, **{str(k): v for k, v in body.items()})
 
 
 @router.delete("/policies/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -173,23 +173,35 @@ async def load_rules(
     return RuleList(rules=await gateway.policies.load(body.text, source=body.source))
 
 
+class EvaluateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tool_name: str | None = Field(default=None, min_length=1, max_length=200)
+    tool_input: dict[str, Any] | None = None
+    method: str | None = Field(default=None, min_length=1, max_length=10)
+    path: str | None = Field(default=None, min_length=1, max_length=2000)
+    json_body: Any = Field(default=None, alias="json")
+    identifier: str | None = Field(default=None, min_length=1, max_length=500)
+    connection_name: str | None = Field(default=None, min_length=1, max_length=200)
+    toolset: str | None = Field(default=None, min_length=1, max_length=100)
+
+
 @router.post("/policies/evaluate", response_model=Decision)
-async def evaluate(body: JsonBody, gateway: GatewayDep, client: ApiClientDep) -> Decision:
+async def evaluate(body: EvaluateBody, gateway: GatewayDep, client: ApiClientDep) -> Decision:
     """What would happen to a call (nothing is sent or counted): ``tool_name`` and
     ``tool_input``, or ``method``, ``path`` and ``json``; ``identifier``,
     ``connection_name``, ``toolset``."""
     _may_read(client)
-    known = (
-        "tool_name",
-        "tool_input",
-        "method",
-        "path",
-        "json",
-        "identifier",
-        "connection_name",
-        "toolset",
+    return await gateway.policies.evaluate(
+        tool_name=body.tool_name,
+        tool_input=body.tool_input,
+        method=body.method,
+        path=body.path,
+        json=body.json_body,
+        identifier=body.identifier,
+        connection_name=body.connection_name,
+        toolset=body.toolset,
     )
-    return await gateway.policies.evaluate(**{k: body[k] for k in known if k in body})
 
 
 # --- budgets -------------------------------------------------------------------------------
@@ -205,7 +217,7 @@ async def list_budgets(gateway: GatewayDep, client: ApiClientDep) -> BudgetList:
 async def create_budget(body: JsonBody, gateway: GatewayDep, client: ConnectionsAdmin) -> Budget:
     """``{"id"?, "identifier"?, "toolset"?, "calls_per_minute"?, "writes_per_day"?}``."""
     _may_change(client)
-    return await gateway.budgets.create(**body)
+    return await gateway.budgets.create(body)
 
 
 @router.delete("/budgets/{budget_id}", status_code=status.HTTP_204_NO_CONTENT)
