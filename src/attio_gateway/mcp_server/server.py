@@ -194,7 +194,9 @@ def build_server(
                     error_dict(NotFoundError(f"No tool named {args.name!r}; search first."))
                 )
             spec = tool_catalog().get(args.name)
-            body = {**spec.definition(), **ready(spec.name)}
+            # The schema as offered: a toolset's fixed arguments are left out.
+            schema = offered[args.name].input_schema
+            body = {**spec.definition(), "input_schema": schema, **ready(spec.name)}
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=dumps(body))], structured_content=body
         )

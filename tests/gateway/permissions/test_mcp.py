@@ -77,3 +77,17 @@ async def test_stdio_process_serves_only_the_toolset(
     assert names == {"attio_list_workspace_members", "attio_read_result"}
     assert not members.is_error
     assert other.is_error and other.structured_content["error"]["code"] == "unknown_tool"
+
+
+async def test_tool_search_sees_only_the_toolset(gateway: AsyncGateway) -> None:
+    await gateway.toolsets.create(
+        "deals", tools=[{"name": "attio_list_records", "fixed_arguments": {"object": "deals"}}]
+    )
+    server = build_server(gateway, account_of=fixed_account("u"), toolset="deals", tool_search=True)
+    async with Client(server) as client:
+        found = await client.call_tool("attio_search_tools", {"query": "list records people"})
+        described = await client.call_tool("attio_describe_tool", {"name": "attio_list_records"})
+        other = await client.call_tool("attio_describe_tool", {"name": "attio_list_people"})
+    assert [t["name"] for t in found.structured_content["tools"]] == ["attio_list_records"]
+    assert "object" not in described.structured_content["input_schema"]["properties"]
+    assert other.is_error
