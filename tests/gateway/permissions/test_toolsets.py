@@ -96,3 +96,16 @@ async def test_toolset_limits_listing_and_calls(gateway: AsyncGateway, deal: str
         await gateway.actions.list_tools(toolset="nope")
     # Without a toolset, every tool is still there.
     assert (await gateway.actions.list_tools(page_size=500))["total_size"] > 50
+
+
+async def test_the_framework_caller_takes_a_toolset(gateway: AsyncGateway, deal: str) -> None:
+    from attio_gateway.tools.adapters import gateway_caller
+
+    await gateway.toolsets.create(
+        "deals", tools=[{"name": "attio_list_records", "fixed_arguments": {"object": "deals"}}]
+    )
+    call = gateway_caller(gateway.actions, identifier="u", toolset="deals")
+    listed = await call("attio_list_records", {})
+    assert len(listed["data"]) == 1 and deal in str(listed)
+    with pytest.raises(ToolNotInToolsetError):
+        await call("attio_list_people", {})
