@@ -518,15 +518,25 @@ def gateway_caller(
             name, arguments = inner.name, drop_nulls(inner.arguments)
             if spec is not None:
                 arguments = decode_arguments(spec, arguments)
-        result = await actions.execute_tool(
-            tool_input=arguments,
-            tool_name=name,
-            identifier=identifier,
-            connected_account_id=connected_account_id,
-            connection_name=connection_name,
-            output=wanted,
-            **({"toolset": toolset} if toolset is not None else {}),
-        )
+        if toolset is None:
+            result = await actions.execute_tool(
+                tool_input=arguments,
+                tool_name=name,
+                identifier=identifier,
+                connected_account_id=connected_account_id,
+                connection_name=connection_name,
+                output=wanted,
+            )
+        else:
+            result = await actions.execute_tool(
+                tool_input=arguments,
+                tool_name=name,
+                identifier=identifier,
+                connected_account_id=connected_account_id,
+                connection_name=connection_name,
+                output=wanted,
+                toolset=toolset,
+            )
         if budget_tokens is None:
             return result.data
         return store.fit(owner, result.data, budget_tokens=budget_tokens)
