@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import fnmatch
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -150,8 +151,6 @@ def check_rule(rule: RuleInput, *, field: str = "") -> None:
         return
     names = tool_catalog().names()
     if is_glob(match.tool):
-        import fnmatch
-
         named = [n for n in names if fnmatch.fnmatchcase(n, match.tool)]
         if not named:
             raise InvalidInputError(
