@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -27,6 +28,7 @@ from attio_gateway.storage import Database
 from attio_gateway.storage.queries import new_id
 from attio_gateway.storage.queries import permissions as pq
 from attio_gateway.tools import catalog as tool_catalog
+from attio_gateway.tools.output import compact_record
 from attio_gateway.tools.spec import ToolSpec
 
 __all__ = [
@@ -110,22 +112,55 @@ async def preview_tool_call(
             return preview
         values = arguments.get("values")
         if isinstance(values, dict):
-            changes = [
-                {"attribute": name, "before": before.get(name), "after": after}
-                for name, after in values.items()
-            ]
-            preview["changes"] = changes
-            preview["summary"] = "; ".join(
-                f"{c['attribute']}: {_shown(c['before'])} → {_shown(c['after'])}" for c in changes
-            )
+            preview.update(_changes(before, values))
         return preview
     return preview
 
 
-def preview_proxy_call(call: Mapping[str, Any]) -> dict[str, Any]:
+_RECORD_PATH = re.compile(r"^/v2/objects/[^/]+/records/[^/]+$")
+
+
+def _changes(before: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    changes = [
+        {"attribute": name, "before": before.get(name), "after": after}
+        for name, after in values.items()
+    ]
     return {
+        "changes": changes,
+        "summary": "; ".join(
+            f"{c['attribute']}: {_shown(c['before'])} → {_shown(c['after'])}" for c in changes
+        ),
+    }
+
+
+async def preview_proxy_call(
+    call: Mapping[str, Any], get: Callable[[str], Awaitable[Any]]
+) -> dict[str, Any]:
+    """A proxied request as it would be sent; for a PATCH, PUT or DELETE of one record,
+    also each attribute ``before → after`` (as sent) or the record it removes."""
+    preview: dict[str, Any] = {
         "request": {k: call.get(k) for k in ("method", "path", "query", "json")},
     }
+    method, path = str(call.get("method")), str(call.get("path")).split("?")[0]
+    if method not in ("PATCH", "PUT", "DELETE") or not _RECORD_PATH.match(path):
+        return preview
+    try:
+        current = await get(path)
+    except GatewayError as exc:
+        preview["current"] = {"error": exc.code, "message": exc.message}
+        return preview
+    data = current.get("data") if isinstance(current, dict) else None
+    if not isinstance(data, dict) or "id" not in data:
+        return preview
+    record = compact_record(data)
+    if method == "DELETE":
+        preview["would_delete"] = record
+        return preview
+    body = call.get("json")
+    values = body.get("data", {}).get("values") if isinstance(body, dict) else None
+    if isinstance(values, dict):
+        preview.update(_changes(record["values"], values))
+    return preview
 
 
 def _approval(row: Mapping[str, Any], now: datetime) -> Approval:

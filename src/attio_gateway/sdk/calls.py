@@ -294,7 +294,9 @@ class Calls:
                     }
 
                     async def preview() -> dict[str, Any] | None:
-                        return preview_proxy_call(asked)
+                        return await preview_proxy_call(
+                            asked, lambda at: call.client.call("GET", at)
+                        )
 
                     await permissions.enforce(
                         snapshot,

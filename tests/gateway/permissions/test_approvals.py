@@ -4,9 +4,6 @@ a second submission does not write again. Over the SDK, the HTTP API and MCP."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
 import pytest
 from mcp import Client
 
@@ -18,10 +15,7 @@ from attio_gateway.errors import (
 )
 from attio_gateway.mcp_server import build_server, fixed_account
 from attio_gateway.sdk import AsyncGateway
-from tests.gateway.api.conftest import Server, connected, server, settings
 from tests.gateway.permissions.conftest import tool
-
-__all__ = ["connected", "server", "settings"]
 
 ASK_WON = {
     "id": "ask-won",
@@ -123,46 +117,32 @@ async def test_ask_over_mcp(gateway: AsyncGateway, deal: str) -> None:
     assert await stage(gateway, deal) == "Won 🎉"
 
 
-async def test_ask_over_http(connected: Server) -> None:
-    client = connected.client
-
-    async def execute(arguments: dict[str, Any], **extra: Any) -> httpx.Response:
-        body = {"tool_name": "attio_update_deal", "tool_input": arguments, "identifier": "alice"}
-        return await client.post("/api/v1/tools/execute", json={**body, **extra})
-
-    members = await client.post(
-        "/api/v1/tools/execute",
-        json={"tool_name": "attio_list_workspace_members", "tool_input": {}, "identifier": "alice"},
+async def test_ask_on_a_proxied_record_patch(gateway: AsyncGateway, deal: str) -> None:
+    await gateway.policies.create(
+        id="ask-proxy-writes",
+        match={"method": ["PATCH", "DELETE"], "path": "/v2/objects/deals/records/*"},
+        effect="ask",
     )
-    owner = members.json()["data"]["data"][0]["id"]["workspace_member_id"]
-    created = await client.post(
-        "/api/v1/tools/execute",
-        json={
-            "tool_name": "attio_create_deal",
-            "tool_input": {"values": {"name": "D", "stage": "Lead", "owner": owner}},
-            "identifier": "alice",
-        },
+    path = f"/v2/objects/deals/records/{deal}"
+    body = {"data": {"values": {"name": "Renamed"}}}
+    with pytest.raises(ApprovalRequiredError) as asked:
+        await gateway.actions.request(identifier="u", method="PATCH", path=path, json=body)
+    preview = asked.value.preview
+    assert preview["changes"] == [{"attribute": "name", "before": "Big deal", "after": "Renamed"}]
+    assert preview["request"]["method"] == "PATCH"
+    with pytest.raises(ApprovalRequiredError) as deleting:
+        await gateway.actions.request(identifier="u", method="DELETE", path=path)
+    assert deleting.value.preview["would_delete"]["values"]["name"] == "Big deal"
+    approval_id = str(asked.value.approval_id)
+    await gateway.approvals.approve(approval_id)
+    sent = await gateway.actions.request(
+        identifier="u", method="PATCH", path=path, json=body, approval_id=approval_id
     )
-    deal = created.json()["data"]["data"]["id"]["record_id"]
-    assert (await client.post("/api/v1/policies/rules", json=ASK_WON)).status_code == 201
-    won = {"record_id": deal, "values": {"stage": "Won 🎉"}}
-    asked = await execute(won)
-    assert asked.status_code == 202, asked.text
-    error = asked.json()["error"]
-    assert error["code"] == "approval_required"
-    assert error["preview"]["changes"][0] == {
-        "attribute": "stage",
-        "before": "Lead",
-        "after": "Won 🎉",
-    }
-    approval_id = error["approval_id"]
-    listed = (await client.get("/api/v1/approvals", params={"status": "pending"})).json()
-    assert [a["id"] for a in listed["approvals"]] == [approval_id]
-    decided = await client.post(f"/api/v1/approvals/{approval_id}/approve", json={"by": "ops"})
-    assert decided.json()["status"] == "approved", decided.text
-    again = await client.post(f"/api/v1/approvals/{approval_id}/approve", json={})
-    assert again.status_code == 409
-    done = await execute(won, approval_id=approval_id)
-    assert done.status_code == 200, done.text
-    shown = (await client.get(f"/api/v1/approvals/{approval_id}")).json()
-    assert shown["status"] == "executed"
+    assert sent.status_code == 200
+    again = await gateway.actions.request(
+        identifier="u", method="PATCH", path=path, json=body, approval_id=approval_id
+    )
+    assert again.headers.get("idempotent-replayed") == "true"
+    got = await gateway.actions.request(identifier="u", method="GET", path=path)
+    assert got.json()["data"]["values"]["name"][0]["value"] == "Renamed"
+    assert (await gateway.approvals.get(approval_id)).status == "executed"

@@ -12,6 +12,7 @@ import httpx
 
 from tests.gateway.api.conftest import Server, assert_error, connected, server, settings
 from tests.gateway.conftest import FakeClock
+from tests.gateway.permissions.test_approvals import ASK_WON
 
 __all__ = ["connected", "server", "settings"]
 
@@ -133,3 +134,48 @@ async def test_toolsets_and_budgets_over_http(connected: Server) -> None:
     assert_error(refused, 409, "conflict")
     assert (await client.delete("/api/v1/budgets/tight")).status_code == 204
     assert (await client.delete("/api/v1/toolsets/readers")).status_code == 204
+
+
+async def test_ask_over_http(connected: Server) -> None:
+    client = connected.client
+
+    async def execute(arguments: dict[str, Any], **extra: Any) -> httpx.Response:
+        body = {"tool_name": "attio_update_deal", "tool_input": arguments, "identifier": "alice"}
+        return await client.post("/api/v1/tools/execute", json={**body, **extra})
+
+    members = await client.post(
+        "/api/v1/tools/execute",
+        json={"tool_name": "attio_list_workspace_members", "tool_input": {}, "identifier": "alice"},
+    )
+    owner = members.json()["data"]["data"][0]["id"]["workspace_member_id"]
+    created = await client.post(
+        "/api/v1/tools/execute",
+        json={
+            "tool_name": "attio_create_deal",
+            "tool_input": {"values": {"name": "D", "stage": "Lead", "owner": owner}},
+            "identifier": "alice",
+        },
+    )
+    deal = created.json()["data"]["data"]["id"]["record_id"]
+    assert (await client.post("/api/v1/policies/rules", json=ASK_WON)).status_code == 201
+    won = {"record_id": deal, "values": {"stage": "Won 🎉"}}
+    asked = await execute(won)
+    assert asked.status_code == 202, asked.text
+    error = asked.json()["error"]
+    assert error["code"] == "approval_required"
+    assert error["preview"]["changes"][0] == {
+        "attribute": "stage",
+        "before": "Lead",
+        "after": "Won 🎉",
+    }
+    approval_id = error["approval_id"]
+    listed = (await client.get("/api/v1/approvals", params={"status": "pending"})).json()
+    assert [a["id"] for a in listed["approvals"]] == [approval_id]
+    decided = await client.post(f"/api/v1/approvals/{approval_id}/approve", json={"by": "ops"})
+    assert decided.json()["status"] == "approved", decided.text
+    again = await client.post(f"/api/v1/approvals/{approval_id}/approve", json={})
+    assert again.status_code == 409
+    done = await execute(won, approval_id=approval_id)
+    assert done.status_code == 200, done.text
+    shown = (await client.get(f"/api/v1/approvals/{approval_id}")).json()
+    assert shown["status"] == "executed"
