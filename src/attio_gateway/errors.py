@@ -11,9 +11,13 @@
      │    └── DecryptionError        ciphertext tampered with, or the wrong key
      ├── AuthenticationError         missing or wrong API credentials or bearer token
      ├── PermissionDeniedError       the API client may not do this (a connection it lacks)
-     │    └── InsufficientScopeError the API client lacks the scope the route needs
+     │    ├── InsufficientScopeError the API client lacks the scope the route needs
+     │    ├── ToolNotInToolsetError  the tool is not in the toolset the call is bound to
+     │    └── PolicyDeniedError      a policy rule denied the call (its message and rule id)
      ├── NotFoundError               a connection, account, tool, ... that does not exist
      ├── RequestTooLargeError        an HTTP request body over the configured limit (413)
+     ├── BudgetExceededError         a call or write budget is used up until ``reset_at`` (429)
+     ├── ApprovalRequiredError       not sent: a person approves it first (202, with a preview)
      ├── ConflictError               a unique name or identifier already taken
      │    ├── IdempotencyKeyReusedError       one idempotency key, two different requests
      │    ├── IdempotencyInProgressError      the first request with this key is still running
@@ -38,7 +42,9 @@ from typing import Any
 
 __all__ = [
     "AccountNotActiveError",
+    "ApprovalRequiredError",
     "AuthenticationError",
+    "BudgetExceededError",
     "ConfigurationError",
     "ConflictError",
     "DecryptionError",
@@ -53,11 +59,13 @@ __all__ = [
     "NotFoundError",
     "OAuthFlowError",
     "PermissionDeniedError",
+    "PolicyDeniedError",
     "RateLimitedError",
     "RequestTooLargeError",
     "StorageError",
     "ToolError",
     "ToolInputError",
+    "ToolNotInToolsetError",
     "UpstreamError",
     "UpstreamUnauthorizedError",
     "UpstreamUnavailableError",
@@ -141,6 +149,107 @@ class InsufficientScopeError(PermissionDeniedError):
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "required_scope": self.required_scope}
+
+
+class ToolNotInToolsetError(PermissionDeniedError):
+    """The call is bound to ``toolset``, which does not hold ``tool_name``."""
+
+    code = "tool_not_in_toolset"
+
+    def __init__(
+        self, message: str, *, tool_name: str | None = None, toolset: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.tool_name = tool_name
+        self.toolset = toolset
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "tool_name": self.tool_name, "toolset": self.toolset}
+
+
+class PolicyDeniedError(PermissionDeniedError):
+    """A policy rule (``rule_id``; ``None``: the default) denied the call; nothing was sent."""
+
+    code = "policy_denied"
+
+    def __init__(self, message: str, *, rule_id: str | None = None) -> None:
+        super().__init__(message)
+        self.rule_id = rule_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "rule_id": self.rule_id}
+
+
+class ApprovalRequiredError(GatewayError):
+    """A policy rule (``rule_id``) asks a person to approve this call; it was not sent.
+    ``approval_id`` names the approval (``status`` ``pending`` until decided, until
+    ``expires_at``); ``preview`` is what the call would change. Once approved, submit the
+    same call again with the approval id: it runs once."""
+
+    code = "approval_required"
+    http_status = 202
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule_id: str | None = None,
+        approval_id: str | None = None,
+        status: str | None = None,
+        expires_at: str | None = None,
+        preview: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.rule_id = rule_id
+        self.approval_id = approval_id
+        self.status = status
+        self.expires_at = expires_at
+        self.preview = preview
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "rule_id": self.rule_id,
+            "approval_id": self.approval_id,
+            "status": self.status,
+            "expires_at": self.expires_at,
+            "preview": self.preview,
+        }
+
+
+class BudgetExceededError(GatewayError):
+    """A budget (``budget_id``) of ``limit`` calls or writes per ``period`` is used up until
+    ``reset_at`` (ISO 8601, UTC); ``retry_after`` is the seconds until then."""
+
+    code = "budget_exceeded"
+    http_status = 429
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        budget_id: str | None = None,
+        period: str | None = None,
+        limit: int | None = None,
+        reset_at: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.budget_id = budget_id
+        self.period = period
+        self.limit = limit
+        self.reset_at = reset_at
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "budget_id": self.budget_id,
+            "period": self.period,
+            "limit": self.limit,
+            "reset_at": self.reset_at,
+            "retry_after": self.retry_after,
+        }
 
 
 class NotFoundError(GatewayError):

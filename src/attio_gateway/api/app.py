@@ -122,6 +122,9 @@ def create_app(
     mcp_oauth = mcp and install_mcp_authorization(app, gateway)
 
     # issue 17 (permissions) routes here
+    from attio_gateway.api.routes import permissions
+
+    app.include_router(permissions.router, prefix="/api/v1")
 
     # issue 26 (triggers) routes here
 

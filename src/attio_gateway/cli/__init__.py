@@ -46,6 +46,17 @@ app.add_typer(tools_app, name="tools")
 app.add_typer(connections_app, name="connections")
 app.add_typer(accounts_app, name="accounts")
 # issue 17 (permissions) commands here
+from attio_gateway.cli.permissions import (  # noqa: E402
+    approvals_app,
+    budgets_app,
+    policies_app,
+    toolsets_app,
+)
+
+app.add_typer(toolsets_app, name="toolsets")
+app.add_typer(policies_app, name="policies")
+app.add_typer(budgets_app, name="budgets")
+app.add_typer(approvals_app, name="approvals")
 
 # issue 26 (triggers) commands here
 

@@ -70,6 +70,10 @@ def mcp(
     tools: Annotated[
         str | None, typer.Option(help="Offer only these tools, comma-separated.")
     ] = None,
+    toolset: Annotated[
+        str | None,
+        typer.Option(help="Offer and run only this toolset's tools (attio-gateway toolsets)."),
+    ] = None,
     tool_search: Annotated[
         bool,
         typer.Option(
@@ -108,8 +112,13 @@ def mcp(
     # Check --tools before serving, so a typo is an error now rather than at the first call.
     from attio_gateway.mcp_server.server import offered_tools
 
-    _with_gateway(settings, lambda gw: offered_tools(gw, read_only=read_only, only=names))
+    _with_gateway(
+        settings,
+        lambda gw: offered_tools(gw, read_only=read_only, only=names, toolset=toolset),
+    )
     if http:
+        if toolset is not None:
+            raise _fail("--toolset is for stdio; over --http it is not available yet.")
         if identifier is not None:
             raise _fail("--identifier is for stdio; over --http each session token names its user.")
         import uvicorn
@@ -138,6 +147,7 @@ def mcp(
             tools=names,
             tool_search=tool_search,
             derive_idempotency_keys=derive_idempotency_keys,
+            toolset=toolset,
         )
     )
 

@@ -104,17 +104,24 @@ def error_dict(exc: GatewayError) -> dict[str, Any]:
 
 
 async def offered_tools(
-    gateway: AsyncGateway, *, read_only: bool = False, only: Sequence[str] | None = None
+    gateway: AsyncGateway,
+    *,
+    read_only: bool = False,
+    only: Sequence[str] | None = None,
+    toolset: str | None = None,
 ) -> dict[str, types.Tool]:
-    """The catalog's tools as MCP tools, narrowed to ``only`` and to read-only ones on request.
+    """The catalog's tools as MCP tools, narrowed to ``only``, to ``toolset`` (its fixed
+    arguments left out of the schemas) and to read-only ones on request.
 
     Raises:
-        NotFoundError: a name in ``only`` is not a tool of the catalog.
+        NotFoundError: a name in ``only`` is not a tool of the catalog, or no such toolset.
     """
     definitions: list[dict[str, Any]] = []
     page_token: str | None = None
     while True:
-        page = await gateway.actions.list_tools(page_size=500, page_token=page_token)
+        page = await gateway.actions.list_tools(
+            page_size=500, page_token=page_token, toolset=toolset
+        )
         definitions.extend(entry["definition"] for entry in page["tools"])
         page_token = page.get("next_page_token")
         if not page_token:

@@ -96,6 +96,7 @@ def build_server(
     results: ResultStore | None = None,
     tool_search: bool = False,
     derive_idempotency_keys: bool = False,
+    toolset: str | None = None,
 ) -> Server[Any]:
     """An MCP server offering the catalog's tools and the workspace schema as resources.
 
@@ -104,7 +105,8 @@ def build_server(
     it up front). Results are ``output`` (``compact`` unless a call passes
     ``output: "full"``) and at most ``budget_tokens``: a larger one comes in parts, read
     with ``attio_read_result`` from ``results`` (this process's memory). ``tool_search``
-    lists only the meta-tools (search, describe, call) instead of every tool.
+    lists only the meta-tools (search, describe, call) instead of every tool. ``toolset``
+    offers and runs only that toolset's tools (docs/permissions.md).
     ``derive_idempotency_keys`` (opt-in) treats this server as one run (over stdio: one
     process, one client): a write sent twice with the same arguments is sent to Attio
     once (docs/idempotency.md); a ``_meta`` key or run id of the call's own comes first.
@@ -119,7 +121,9 @@ def build_server(
     async def catalog() -> dict[str, types.Tool]:
         # Fetched on first use: the catalog is fixed for the life of the process.
         if "tools" not in cache:
-            cache["tools"] = await offered_tools(gateway, read_only=read_only, only=tools)
+            cache["tools"] = await offered_tools(
+                gateway, read_only=read_only, only=tools, toolset=toolset
+            )
         return cache["tools"]
 
     async def not_connected(binding: AccountBinding, exc: NotFoundError) -> dict[str, Any]:
@@ -197,7 +201,9 @@ def build_server(
                     error_dict(NotFoundError(f"No tool named {args.name!r}; search first."))
                 )
             spec = tool_catalog().get(args.name)
-            body = {**spec.definition(), **ready(spec.name)}
+            # The schema as offered: a toolset's fixed arguments are left out.
+            schema = offered[args.name].input_schema
+            body = {**spec.definition(), "input_schema": schema, **ready(spec.name)}
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=dumps(body))], structured_content=body
         )
@@ -232,6 +238,8 @@ def build_server(
         agent_run_id = meta.get("agent_run_id")
         if derive_idempotency_keys and idempotency_key is None and run_id is None:
             run_id = server_run
+        # So does the id of an approval a person gave (docs/permissions.md).
+        approval_id = meta.get("approval_id")
         if params.name == READ_RESULT:
             return await read_result(ctx, arguments)
         if tool_search and params.name in (SEARCH_TOOLS, DESCRIBE_TOOL):
@@ -281,6 +289,8 @@ def build_server(
                 idempotency_key=None if idempotency_key is None else str(idempotency_key),
                 run_id=None if run_id is None else str(run_id),
                 agent_run_id=None if agent_run_id is None else str(agent_run_id),
+                toolset=toolset,
+                approval_id=None if approval_id is None else str(approval_id),
             )
         except NotFoundError as exc:
             return error_result(await not_connected(binding, exc))

@@ -22,9 +22,10 @@ async def serve_stdio(
     tools: Sequence[str] | None = None,
     tool_search: bool = False,
     derive_idempotency_keys: bool = False,
+    toolset: str | None = None,
 ) -> None:
     """Serve the catalog on stdin/stdout until the client closes the pipe (``tool_search``:
-    only the search, describe and call meta-tools are listed)."""
+    only the search, describe and call meta-tools are listed; ``toolset``: only its tools)."""
     async with AsyncGateway(settings) as gateway:
         server = build_server(
             gateway,
@@ -33,6 +34,7 @@ async def serve_stdio(
             tools=tools,
             tool_search=tool_search,
             derive_idempotency_keys=derive_idempotency_keys,
+            toolset=toolset,
         )
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())

@@ -279,6 +279,7 @@ class AsyncActions:
         force: bool = False,
         run_id: str | None = None,
         agent_run_id: str | None = None,
+        approval_id: str | None = None,
     ) -> ProxyResponse:
         """Call Attio's REST API as the user: ``body`` or ``json`` is sent as JSON. Attio's
         answer comes back as it is (a 404 from Attio is a response, not an error).
@@ -304,6 +305,8 @@ class AsyncActions:
             IdempotencyKeyReusedError: the key was used for another request (409).
             IdempotencyInProgressError: the first request with the key is still running.
             IdempotencyOutcomeUnknownError: its outcome is unknown and cannot be looked up.
+            PolicyDeniedError, ApprovalRequiredError, BudgetExceededError: see
+                ``execute_tool``.
         """
         if body is not None and json is not None:
             raise ToolInputError("give body or json, not both", field="json")
@@ -322,6 +325,7 @@ class AsyncActions:
             force=force,
             run_id=run_id,
             agent_run_id=agent_run_id,
+            approval_id=approval_id,
         )
 
     async def execute_tool(
@@ -336,6 +340,8 @@ class AsyncActions:
         force: bool = False,
         run_id: str | None = None,
         agent_run_id: str | None = None,
+        toolset: str | None = None,
+        approval_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """Run one catalog tool as the user (``output``: ``"default"`` or ``"compact"``).
 
@@ -344,9 +350,19 @@ class AsyncActions:
         whose outcome stayed unknown and cannot be looked up. ``run_id`` derives the key
         from the run, the tool and its canonical arguments (see ``request``);
         ``agent_run_id`` is kept in the call's log entry (see ``request``).
+        With ``toolset``, only its
+        tools run, with its fixed arguments; policies and budgets apply to every call
+        (docs/permissions.md). A call a rule asks about is kept as an approval; once a
+        person approved it, submit it again with ``approval_id``: it runs once.
 
         Raises:
-            NotFoundError: no such tool, account or connection.
+            NotFoundError: no such tool, account, connection or toolset.
+            ToolNotInToolsetError: the tool is not in ``toolset``.
+            PolicyDeniedError: a policy rule denied the call (its message and rule id).
+            ApprovalRequiredError: a policy rule asks for approval first (its approval id,
+                expiry and preview), or the approval is still pending.
+            ConflictError: ``approval_id`` was given for another call.
+            BudgetExceededError: a budget is used up (with the time it resets).
             ToolInputError: the input is refused (naming the field).
             MissingScopesError: the account was not granted a scope the tool needs.
             AccountNotActiveError: the account may not act, or Attio revoked its token.
@@ -365,6 +381,8 @@ class AsyncActions:
             force=force,
             run_id=run_id,
             agent_run_id=agent_run_id,
+            toolset=toolset,
+            approval_id=approval_id,
         )
 
     async def list_tools(
@@ -376,11 +394,13 @@ class AsyncActions:
         query: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
+        toolset: str | None = None,
     ) -> models.ToolListing:
-        """The catalog's tools (with ``identifier``: whether the account may use each).
+        """The catalog's tools (with ``identifier``: whether the account may use each);
+        with ``toolset``, only its tools, without the arguments it fixes.
 
         Raises:
-            NotFoundError: a provider other than Attio, or no such account.
+            NotFoundError: a provider other than Attio, no such account or toolset.
             ToolInputError: a ``page_token`` this API did not return.
         """
         if provider not in (None, "attio", "ATTIO"):
@@ -392,6 +412,7 @@ class AsyncActions:
             query=query,
             page_size=page_size,
             page_token=page_token,
+            toolset=toolset,
         )
 
     async def search_tools(

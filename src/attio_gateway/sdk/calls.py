@@ -25,10 +25,13 @@ from typing import Any
 import httpx
 
 from attio_gateway.clock import Clock
-from attio_gateway.errors import AccountNotActiveError, GatewayError
+from attio_gateway.errors import AccountNotActiveError, GatewayError, NotFoundError
 from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.oauth.lifecycle import Lifecycle
 from attio_gateway.oauth.provider import PROVIDERS
+from attio_gateway.permissions.approvals import preview_proxy_call, preview_tool_call
+from attio_gateway.permissions.rules import Facts
+from attio_gateway.permissions.service import Permissions, Snapshot, proxy_is_read
 from attio_gateway.proxy import AttioCalls, AttioClient, RateLimiter, RetryPolicy
 from attio_gateway.proxy.outgoing import check_outgoing
 from attio_gateway.sdk import logcontext, models
@@ -44,6 +47,7 @@ from attio_gateway.storage import queries as q
 from attio_gateway.storage.records import AccountRow, ConnectionRow
 from attio_gateway.tools import catalog as tool_catalog
 from attio_gateway.tools.runner import run_tool
+from attio_gateway.tools.spec import ToolSpec
 
 __all__ = ["CallObserver", "Calls"]
 
@@ -144,6 +148,8 @@ class Calls:
         self._limiter = limiter
         self._retry_policy = retry_policy
         self._idempotency = idempotency
+        #: Toolsets, policies and budgets (docs/permissions.md); set by the gateway.
+        self.permissions: Permissions | None = None
 
     # --- account and token -----------------------------------------------------------------
 
@@ -354,6 +360,7 @@ class Calls:
         force: bool = False,
         run_id: str | None = None,
         agent_run_id: str | None = None,
+        approval_id: str | None = None,
     ) -> ProxyResponse:
         """See ``AsyncActions.request``."""
         agent_run_id = check_agent_run_id(agent_run_id)
@@ -371,6 +378,8 @@ class Calls:
         }
         key = derive_key(idempotency_key, run_id, request)
         event: dict[str, Any] = {"kind": "proxy", "method": method.upper(), "path": path}
+        permissions = self.permissions
+        snapshot = await permissions.snapshot() if permissions is not None else None
         async with self._call(
             connection_name=connection_name,
             identifier=identifier,
@@ -379,6 +388,44 @@ class Calls:
             stored=False,
             agent_run_id=agent_run_id,
         ) as call:
+            if approval_id is not None and permissions is None:
+                raise NotFoundError(f"No approval with id {approval_id!r}.")
+            if permissions is not None and snapshot is not None:
+                if snapshot.enforces or approval_id is not None:
+                    # Before anything is sent or an idempotency key is claimed.
+                    facts = Facts(
+                        kind="proxy",
+                        read=proxy_is_read(method, path),
+                        connection=call.connection.name,
+                        identifier=call.account.identifier,
+                        method=method.upper(),
+                        path=path.split("?")[0],
+                        arguments=json,
+                    )
+                    asked: dict[str, Any] = {
+                        "kind": "proxy",
+                        "method": method.upper(),
+                        "path": path,
+                        "query": query_params,
+                        "json": json,
+                    }
+
+                    async def preview() -> dict[str, Any] | None:
+                        return await preview_proxy_call(
+                            asked, lambda at: call.client.call("GET", at)
+                        )
+
+                    await permissions.enforce(
+                        snapshot,
+                        facts,
+                        event=event,
+                        account_id=call.account.id,
+                        call=asked,
+                        approval_id=approval_id,
+                        preview=preview,
+                    )
+                if approval_id is not None:
+                    key = f"approval:{approval_id}"  # the approved call runs once
 
             async def send() -> httpx.Response:
                 return await call.client.request(
@@ -399,6 +446,8 @@ class Calls:
                 )
             event["http_status"] = response.status_code
             event["request_id"] = response.headers.get("x-request-id")
+            if approval_id is not None and permissions is not None and response.is_success:
+                await permissions.approvals.executed(approval_id)
             refused: AccountNotActiveError | None = None
             if response.status_code == 401:
                 refused = await self._revoked(call)
@@ -477,30 +526,67 @@ class Calls:
         force: bool = False,
         run_id: str | None = None,
         agent_run_id: str | None = None,
+        toolset: str | None = None,
+        approval_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool``."""
         agent_run_id = check_agent_run_id(agent_run_id)
-        request: dict[str, Any] = {
-            "kind": "tool",
-            "tool": tool_name,
-            "arguments": tool_input,
-            "output": output,
-        }
-        key = derive_key(idempotency_key, run_id, request)
+        permissions = self.permissions
+        snapshot = await permissions.snapshot() if permissions is not None else None
         execution_id = secrets.token_hex(12)
-        found = []
+        event: dict[str, Any] = {
+            "event_id": execution_id,
+            "kind": "tool",
+            "tool_name": _clip(tool_name, 200),
+        }
+        found: list[tuple[ToolSpec, JSONObject]] = []
+
+        def resolve() -> None:
+            """The tool, and its input with the toolset's fixed arguments: an unknown tool,
+            or one outside the toolset, fails before the account is touched (audited)."""
+            spec = tool_catalog().get(tool_name)
+            bound = tool_input
+            if toolset is not None:
+                if snapshot is None:
+                    raise NotFoundError(f"No toolset named {toolset!r}.")
+                bound = Permissions.bind_tool(snapshot, spec, tool_input, toolset)
+            found.append((spec, bound))
+
         async with self._call(
             connection_name=connection_name,
             identifier=identifier,
             connected_account_id=connected_account_id,
-            event={"event_id": execution_id, "kind": "tool", "tool_name": _clip(tool_name, 200)},
+            event=event,
             stored=True,
             agent_run_id=agent_run_id,
-            # An unknown tool fails before the account is touched.
-            before=lambda: found.append(tool_catalog().get(tool_name)),
+            before=resolve,
         ) as call:
-            spec = found[0]
+            spec, tool_input = found[0]
+            request: dict[str, Any] = {
+                "kind": "tool",
+                "tool": spec.name,
+                "arguments": tool_input,
+                "output": output,
+            }
+            key = derive_key(idempotency_key, run_id, request)
             account = call.account
+            if approval_id is not None and permissions is None:
+                raise NotFoundError(f"No approval with id {approval_id!r}.")
+            if permissions is not None and snapshot is not None:
+                if snapshot.enforces or approval_id is not None:
+                    # Before anything is sent or an idempotency key is claimed.
+                    await self._enforce_tool(
+                        permissions,
+                        snapshot,
+                        call,
+                        spec,
+                        tool_input,
+                        toolset=toolset,
+                        event=event,
+                        approval_id=approval_id,
+                    )
+                if approval_id is not None:
+                    key = f"approval:{approval_id}"  # the approved call runs once
 
             async def run(attio: AttioCalls = call.client) -> Any:
                 return await run_tool(
@@ -533,6 +619,8 @@ class Calls:
                     )
                     data = result["data"]
                     execution_id = str(result.get("execution_id") or execution_id)
+                if approval_id is not None and permissions is not None:
+                    await permissions.approvals.executed(approval_id)
             except GatewayError as exc:
                 if getattr(exc, "status_code", None) == 401:
                     # Attio refused the token: its error, even when it becomes "not active".
@@ -543,6 +631,61 @@ class Calls:
                 raise
             return models.ExecuteToolResponse(data=data, execution_id=execution_id)
 
+    async def _enforce_tool(
+        self,
+        permissions: Permissions,
+        snapshot: Snapshot,
+        call: _Call,
+        spec: ToolSpec,
+        tool_input: JSONObject,
+        *,
+        toolset: str | None,
+        event: dict[str, Any],
+        approval_id: str | None,
+    ) -> None:
+        """Policies and budgets for one tool call; an ``ask`` keeps the call, with a
+        preview read as the caller, as an approval."""
+        account = call.account
+        facts = Facts(
+            kind="tool",
+            read=spec.read_only,
+            connection=call.connection.name,
+            identifier=account.identifier,
+            toolset=toolset,
+            tool=spec.name,
+            arguments=tool_input,
+        )
+        asked: dict[str, Any] = {
+            "kind": "tool",
+            "tool": spec.name,
+            "arguments": tool_input,
+            "toolset": toolset,
+        }
+
+        async def read(name: str, arguments: dict[str, Any]) -> Any:
+            return await run_tool(
+                tool_catalog().get(name),
+                arguments,
+                attio=call.client,
+                granted_scopes=frozenset(account.granted_scopes),
+                output="compact",
+                schema_cache=self._caches.schema(account.workspace_id or account.id),
+                on_secret=lambda name, secret: self._accounts.keep_secret(account, name, secret),
+            )
+
+        async def preview() -> dict[str, Any] | None:
+            return await preview_tool_call(spec, tool_input, read)
+
+        await permissions.enforce(
+            snapshot,
+            facts,
+            event=event,
+            account_id=account.id,
+            call=asked,
+            approval_id=approval_id,
+            preview=preview,
+        )
+
     async def list_tools(
         self,
         *,
@@ -552,8 +695,10 @@ class Calls:
         query: str | None,
         page_size: int | None,
         page_token: str | None,
+        toolset: str | None = None,
     ) -> models.ToolListing:
-        """``{"tools": [{"definition": {...}, "usable": bool, "missing_scopes": [...]}], ...}``."""
+        """``{"tools": [{"definition": {...}, "usable": bool, "missing_scopes": [...]}], ...}``;
+        with ``toolset``, only its tools, without the arguments it fixes."""
         granted: frozenset[str] | None = None
         if identifier:
             _, account = await self._accounts.find(
@@ -561,13 +706,23 @@ class Calls:
             )
             granted = frozenset(account.granted_scopes)
         specs = tool_catalog().search(name=tool_name, query=query)
+        bound: dict[str, dict[str, Any]] | None = None
+        if toolset is not None:
+            if self.permissions is None:
+                raise NotFoundError(f"No toolset named {toolset!r}.")
+            definitions = await self.permissions.listed_definition(
+                toolset, [spec.definition() for spec in specs]
+            )
+            bound = {definition["name"]: definition for definition in definitions}
+            specs = [spec for spec in specs if spec.name in bound]
         offset = page_offset(page_token)
         size = min(max(page_size or 100, 1), 500)
         tools: list[models.ToolEntry] = []
         for spec in specs[offset : offset + size]:
             missing = spec.missing_scopes(granted) if granted is not None else []
+            definition = bound[spec.name] if bound is not None else spec.definition()
             tools.append(
-                {"definition": spec.definition(), "usable": not missing, "missing_scopes": missing}
+                {"definition": definition, "usable": not missing, "missing_scopes": missing}
             )
         return {
             "tools": tools,

@@ -30,6 +30,13 @@ from attio_gateway.config import Settings
 from attio_gateway.errors import ConfigurationError
 from attio_gateway.mcp_auth.provider import McpAuthorization
 from attio_gateway.oauth.lifecycle import Lifecycle
+from attio_gateway.permissions.service import (
+    Approvals,
+    Budgets,
+    Permissions,
+    Policies,
+    Toolsets,
+)
 from attio_gateway.proxy.client import new_http_client
 from attio_gateway.proxy.ratelimit import RedisRateLimiter, rate_limiter_from_settings
 from attio_gateway.proxy.retry import retry_policy_from_settings
@@ -145,6 +152,8 @@ class Services:
         # issue 26 (triggers and events) services here
 
         # issue 17 (permissions) services here
+        self.permissions = Permissions(db=self.db, clock=clock, redis=self.redis)
+        self.calls.permissions = self.permissions
 
 
 class AsyncGateway:
@@ -477,3 +486,25 @@ class AsyncGateway:
             limit=limit,
             offset=offset,
         )
+
+    # --- permissions (docs/permissions.md) ------------------------------------------------
+
+    @property
+    def toolsets(self) -> Toolsets:
+        """Named, versioned sets of tools: ``create``, ``get``, ``list``, ``update``, ``delete``."""
+        return self.services.permissions.toolsets
+
+    @property
+    def policies(self) -> Policies:
+        """Allow / deny / ask rules: CRUD, ``load`` (YAML), ``evaluate`` (dry), the default."""
+        return self.services.permissions.policies
+
+    @property
+    def budgets(self) -> Budgets:
+        """Calls-a-minute and writes-a-day budgets per identifier (and toolset)."""
+        return self.services.permissions.budgets
+
+    @property
+    def approvals(self) -> Approvals:
+        """Calls a rule asked about: ``list``, ``get``, ``approve``, ``deny``."""
+        return self.services.permissions.approvals

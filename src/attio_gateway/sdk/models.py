@@ -132,6 +132,10 @@ class AuditEvent(_Model):
     error_tier: str | None = None
     #: The caller's agent run id, when it gave one.
     agent_run_id: str | None = None
+    #: The policy decision (``allow``, ``deny``, ``ask``) and the deciding rule's id, when
+    #: policies are in use (docs/permissions.md).
+    policy_effect: str | None = None
+    policy_rule_id: str | None = None
 
 
 class ToolEntry(TypedDict):

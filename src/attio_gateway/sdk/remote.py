@@ -59,6 +59,15 @@ def error_from_body(status: int, body: Any) -> errors.GatewayError:
         )
     if issubclass(cls, errors.ToolInputError | errors.InvalidInputError):
         return cls(message, field=data.get("field"))
+    if issubclass(cls, errors.ApprovalRequiredError):
+        return cls(
+            message,
+            rule_id=data.get("rule_id"),
+            approval_id=data.get("approval_id"),
+            status=data.get("status"),
+            expires_at=data.get("expires_at"),
+            preview=data.get("preview"),
+        )
     if issubclass(cls, errors.OAuthFlowError):
         return cls(str(data.get("error") or code), data.get("error_description"))
     if issubclass(cls, errors.UpstreamError):
@@ -142,7 +151,8 @@ class RemoteGateway:
         if response.status_code == 204:
             return None
         body = response.json()
-        if not response.is_success:
+        # 202 with an error: the call waits for a person's approval (ApprovalRequiredError).
+        if not response.is_success or (response.status_code == 202 and "error" in body):
             raise error_from_body(response.status_code, body)
         return body
 
@@ -298,6 +308,7 @@ class RemoteActions:
         force: bool = False,
         run_id: str | None = None,
         agent_run_id: str | None = None,
+        approval_id: str | None = None,
     ) -> ProxyResponse:
         """Attio's answer as it came (a 404 from Attio is a 404 here), dict-indexable.
         ``idempotency_key``, ``force`` and ``run_id`` are sent as the headers
@@ -334,6 +345,7 @@ class RemoteActions:
                 "query_params": {k: str(v) for k, v in (query_params or {}).items()} or None,
                 "body": json if json is not None else body,
                 "agent_run_id": agent_run_id,
+                "approval_id": approval_id,
             }
         )
         result = self._gw.call(
@@ -367,6 +379,8 @@ class RemoteActions:
         force: bool = False,
         run_id: str | None = None,
         agent_run_id: str | None = None,
+        toolset: str | None = None,
+        approval_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         payload = _drop_none(
             {
@@ -377,6 +391,8 @@ class RemoteActions:
                 "connection_name": connection_name,
                 "output": output,
                 "agent_run_id": agent_run_id,
+                "toolset": toolset,
+                "approval_id": approval_id,
             }
         )
         return models.ExecuteToolResponse.model_validate(
@@ -397,6 +413,7 @@ class RemoteActions:
         query: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
+        toolset: str | None = None,
     ) -> models.ToolListing:
         params = _drop_none(
             {
@@ -407,6 +424,7 @@ class RemoteActions:
                 "query": query,
                 "page_size": page_size,
                 "page_token": page_token,
+                "toolset": toolset,
             }
         )
         tools: models.ToolListing = self._gw.call("GET", "/tools", params=params)

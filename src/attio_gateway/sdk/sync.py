@@ -12,7 +12,8 @@ import asyncio
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
 
 from pydantic import SecretStr
 
@@ -221,6 +222,7 @@ class SyncActions:
         force: bool = False,
         run_id: str | None = None,
         agent_run_id: str | None = None,
+        approval_id: str | None = None,
     ) -> ProxyResponse:
         """See ``AsyncActions.request`` (same errors)."""
         return self._run(
@@ -240,6 +242,7 @@ class SyncActions:
                 force,
                 run_id,
                 agent_run_id,
+                approval_id,
             )
         )
 
@@ -255,6 +258,8 @@ class SyncActions:
         force: bool = False,
         run_id: str | None = None,
         agent_run_id: str | None = None,
+        toolset: str | None = None,
+        approval_id: str | None = None,
     ) -> models.ExecuteToolResponse:
         """See ``AsyncActions.execute_tool`` (same errors)."""
         return self._run(
@@ -269,6 +274,8 @@ class SyncActions:
                 force,
                 run_id,
                 agent_run_id,
+                toolset,
+                approval_id,
             )
         )
 
@@ -281,11 +288,19 @@ class SyncActions:
         query: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
+        toolset: str | None = None,
     ) -> models.ToolListing:
         """See ``AsyncActions.list_tools`` (same errors)."""
         return self._run(
             self._actions.list_tools(
-                connection_name, identifier, provider, tool_name, query, page_size, page_token
+                connection_name,
+                identifier,
+                provider,
+                tool_name,
+                query,
+                page_size,
+                page_token,
+                toolset,
             )
         )
 
@@ -367,6 +382,25 @@ class SyncLogs:
         )
 
 
+class _SyncService:
+    """An async service (``toolsets``, ``policies``, ``budgets``) with each method run to
+    its end on the gateway's loop: the same names, arguments and errors."""
+
+    def __init__(self, service: object, runner: _LoopThread) -> None:
+        self._service = service
+        self._runner = runner
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._service, name)
+        if not callable(method):
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._runner.run(method(*args, **kwargs))
+
+        return call
+
+
 class Gateway:
     """``with Gateway() as gw: gw.actions.request(...)`` — the same API as ``AsyncGateway``."""
 
@@ -375,6 +409,11 @@ class Gateway:
         self.async_gateway = AsyncGateway(settings)
         self._runner.run(self.async_gateway.open())
         self.actions = SyncActions(self.async_gateway.actions, self._runner)
+        #: Permissions (docs/permissions.md), synchronous.
+        self.toolsets: Any = _SyncService(self.async_gateway.toolsets, self._runner)
+        self.policies: Any = _SyncService(self.async_gateway.policies, self._runner)
+        self.budgets: Any = _SyncService(self.async_gateway.budgets, self._runner)
+        self.approvals: Any = _SyncService(self.async_gateway.approvals, self._runner)
         self.connect = self.actions
         self.logs = SyncLogs(self.async_gateway.logs, self._runner)
         self.settings = self.async_gateway.settings
@@ -475,6 +514,14 @@ class Gateway:
     def audit(self, *, wait: bool = True, **fields: Any) -> str:
         """See ``AsyncGateway.audit``."""
         return self._runner.run(self.async_gateway.audit(wait=wait, **fields))
+
+    def prune_audit_events(
+        self, *, older_than_days: float | None = None, export: TextIO | Path | None = None
+    ) -> int:
+        """See ``AsyncGateway.prune_audit_events``."""
+        return self._runner.run(
+            self.async_gateway.prune_audit_events(older_than_days=older_than_days, export=export)
+        )
 
     def audit_events(
         self,

@@ -98,6 +98,8 @@ class AuditEventRow:
     api_client_id: str | None = None
     agent_run_id: str | None = None
     error_tier: str | None = None
+    policy_effect: str | None = None
+    policy_rule_id: str | None = None
 
 
 @dataclass(frozen=True)

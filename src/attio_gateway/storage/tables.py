@@ -25,8 +25,10 @@ __all__ = [
     "UTCDateTime",
     "account_secrets",
     "api_clients",
+    "approvals",
     "audit_events",
     "authorization_requests",
+    "budgets",
     "connected_accounts",
     "connections",
     "credentials",
@@ -34,8 +36,11 @@ __all__ = [
     "idempotency_keys",
     "metadata",
     "operators",
+    "permission_settings",
+    "policy_rules",
     "server_secrets",
     "session_tokens",
+    "toolsets",
 ]
 
 
@@ -178,6 +183,9 @@ audit_events = Table(
     Column("agent_run_id", String(255), nullable=True),
     #: Who failed the call: ``gateway``, ``attio`` or ``policy`` (``sdk.logs.error_tier``).
     Column("error_tier", String(20), nullable=True),
+    # issue 17: the policy decision of a call and the rule that made it (None: the default).
+    Column("policy_effect", String(10), nullable=True),
+    Column("policy_rule_id", String(100), nullable=True),
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_identifier", "identifier"),
     Index("ix_audit_events_connection_name", "connection_name"),
@@ -374,6 +382,84 @@ mcp_auth_tokens = Table(
 
 
 # --- tables of issue 17 (permissions) below this line ---
+
+#: Named sets of tools a call can be bound to (docs/permissions.md). ``tools`` maps each
+#: tool name to its fixed arguments (``{}``: none); ``version`` grows by one on each change.
+toolsets = Table(
+    "toolsets",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("tools", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Policy rules: ``rule`` is the validated rule (match, effect, message) as JSON; ``source``
+#: names the YAML file a rule was loaded from (``None``: made through the SDK, API or CLI).
+policy_rules = Table(
+    "policy_rules",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("rule", JSON, nullable=False),
+    Column("source", String(500), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Budgets: at most ``calls_per_minute`` calls and ``writes_per_day`` writes, counted per
+#: identifier, for one ``identifier`` (``None``: each identifier) and one ``toolset``
+#: (``None``: any call).
+budgets = Table(
+    "budgets",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("identifier", String(500), nullable=True),
+    Column("toolset", String(100), nullable=True),
+    Column("calls_per_minute", Integer, nullable=True),
+    Column("writes_per_day", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+#: Settings of the permissions (``default_effect``) and ``generation``, which grows on
+#: every change of a toolset, rule or budget so other processes reload theirs.
+permission_settings = Table(
+    "permission_settings",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+#: Calls a policy rule asked a person to approve: ``call`` is the exact call (tool and its
+#: arguments, or method, path and body; the toolset), ``fingerprint`` its SHA-256, and
+#: ``preview`` what it would change. ``status``: ``pending``, ``approved``, ``denied`` or
+#: ``executed`` (the approved call ran; a resubmission is answered from its stored result).
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column(
+        "account_id",
+        String(36),
+        ForeignKey("connected_accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("identifier", String(500), nullable=False),
+    Column("connection_name", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("call", JSON, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("preview", JSON, nullable=True),
+    Column("rule_id", String(100), nullable=True),
+    Column("message", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("decided_by", String(200), nullable=True),
+    Column("reason", Text, nullable=True),
+    Index("ix_approvals_status", "status"),
+)
 
 
 # --- tables of issue 25 (scale) below this line ---

@@ -440,6 +440,9 @@ class ToolActions(Protocol):
         connected_account_id: str | None = None,
         connection_name: str | None = None,
         output: str = "default",
+        idempotency_key: str | None = None,
+        force: bool = False,
+        toolset: str | None = None,
     ) -> Any: ...
 
     async def search_tools(
@@ -473,6 +476,7 @@ def gateway_caller(
     output: str = "compact",
     budget_tokens: int | None = DEFAULT_BUDGET_TOKENS,
     results: ResultStore | None = None,
+    toolset: str | None = None,
 ) -> ToolCaller:
     """A ``ToolCaller`` that runs catalog tools as one user through ``gateway.actions``.
 
@@ -481,7 +485,8 @@ def gateway_caller(
     first part with a ``result_id`` and ``next_cursor``, the rest kept in ``results`` (this
     process's memory) for ``attio_read_result`` (``read_result_spec``). It also answers
     the tool-search meta-tools (``search_mode_specs``): search with the user's readiness,
-    describe a tool, call a tool."""
+    describe a tool, call a tool. With ``toolset``, every call is bound to it: a tool
+    outside it is refused and its fixed arguments are added (docs/permissions.md)."""
     wanted = {"compact": "compact", "full": "default", "default": "default"}.get(output)
     if wanted is None:
         raise ValueError("output must be compact or full")
@@ -513,14 +518,25 @@ def gateway_caller(
             name, arguments = inner.name, drop_nulls(inner.arguments)
             if spec is not None:
                 arguments = decode_arguments(spec, arguments)
-        result = await actions.execute_tool(
-            tool_input=arguments,
-            tool_name=name,
-            identifier=identifier,
-            connected_account_id=connected_account_id,
-            connection_name=connection_name,
-            output=wanted,
-        )
+        if toolset is None:
+            result = await actions.execute_tool(
+                tool_input=arguments,
+                tool_name=name,
+                identifier=identifier,
+                connected_account_id=connected_account_id,
+                connection_name=connection_name,
+                output=wanted,
+            )
+        else:
+            result = await actions.execute_tool(
+                tool_input=arguments,
+                tool_name=name,
+                identifier=identifier,
+                connected_account_id=connected_account_id,
+                connection_name=connection_name,
+                output=wanted,
+                toolset=toolset,
+            )
         if budget_tokens is None:
             return result.data
         return store.fit(owner, result.data, budget_tokens=budget_tokens)

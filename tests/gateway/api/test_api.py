@@ -38,6 +38,28 @@ AUTHENTICATED = [
     ("POST", "/api/v1/api-clients"),
     ("PATCH", "/api/v1/api-clients/x"),
     ("DELETE", "/api/v1/api-clients/x"),
+    # permissions (docs/permissions.md)
+    ("GET", "/api/v1/toolsets"),
+    ("POST", "/api/v1/toolsets"),
+    ("GET", "/api/v1/toolsets/x"),
+    ("PATCH", "/api/v1/toolsets/x"),
+    ("DELETE", "/api/v1/toolsets/x"),
+    ("GET", "/api/v1/policies/rules"),
+    ("POST", "/api/v1/policies/rules"),
+    ("GET", "/api/v1/policies/rules/x"),
+    ("PATCH", "/api/v1/policies/rules/x"),
+    ("DELETE", "/api/v1/policies/rules/x"),
+    ("GET", "/api/v1/policies/default"),
+    ("PUT", "/api/v1/policies/default"),
+    ("POST", "/api/v1/policies/load"),
+    ("POST", "/api/v1/policies/evaluate"),
+    ("GET", "/api/v1/budgets"),
+    ("POST", "/api/v1/budgets"),
+    ("DELETE", "/api/v1/budgets/x"),
+    ("GET", "/api/v1/approvals"),
+    ("GET", "/api/v1/approvals/x"),
+    ("POST", "/api/v1/approvals/x/approve"),
+    ("POST", "/api/v1/approvals/x/deny"),
 ]
 
 

@@ -44,7 +44,9 @@ def settings_for(tmp_path: Path, database_url: str, **extra: object) -> Settings
 
 @pytest.fixture
 async def gateway(tmp_path: Path, database_url: str) -> AsyncIterator[AsyncGateway]:
-    async with AsyncGateway(settings_for(tmp_path, database_url, audit_retention_days=30)) as gw:
+    """A gateway whose own retention job is off (it would race the test for the events);
+    each test prunes explicitly, with the retention it names."""
+    async with AsyncGateway(settings_for(tmp_path, database_url, audit_retention_days=0)) as gw:
         yield gw
 
 
@@ -60,20 +62,22 @@ async def test_old_events_are_exported_then_deleted_in_batches(
     await q.record_audit_events(db, events=old)
     await q.record_audit_events(db, events=events(5, days_ago=29, identifier="recent"))
     export = tmp_path / "audit.jsonl"
-    deleted = await gateway.services.retention.prune(export=export, batch=100)
+    deleted = await gateway.services.retention.prune(older_than_days=30, export=export, batch=100)
     assert deleted == 250
     lines = [json.loads(line) for line in export.read_text().splitlines()]
     assert [line["event_id"] for line in lines] == [e.event_id for e in old]  # oldest first
     assert lines[0]["tool_name"] == "attio_list_objects" and lines[0]["at"].startswith("20")
     assert await count(gateway, "old") == 0
     assert await count(gateway, "recent") == 5
-    assert await gateway.services.retention.prune(export=export) == 0  # nothing left to do
+    assert await gateway.services.retention.prune(older_than_days=30, export=export) == 0
 
 
 async def test_a_failed_export_deletes_nothing(gateway: AsyncGateway, tmp_path: Path) -> None:
     await q.record_audit_events(gateway.services.db, events=events(10, days_ago=40))
     with pytest.raises(ConfigurationError, match=r"cannot be written.*nothing was deleted"):
-        await gateway.prune_audit_events(export=tmp_path / "missing-dir" / "audit.jsonl")
+        await gateway.prune_audit_events(
+            older_than_days=30, export=tmp_path / "missing-dir" / "audit.jsonl"
+        )
     assert await count(gateway, "old") == 10
     assert await gateway.prune_audit_events(older_than_days=0) == 0  # 0: keep everything
     assert await count(gateway, "old") == 10
@@ -82,15 +86,15 @@ async def test_a_failed_export_deletes_nothing(gateway: AsyncGateway, tmp_path: 
 async def test_two_gateways_prune_one_database_exactly_once(
     tmp_path: Path, database_url: str
 ) -> None:
-    first = AsyncGateway(settings_for(tmp_path / "a", database_url, audit_retention_days=30))
-    second = AsyncGateway(settings_for(tmp_path / "b", database_url, audit_retention_days=30))
+    first = AsyncGateway(settings_for(tmp_path / "a", database_url, audit_retention_days=0))
+    second = AsyncGateway(settings_for(tmp_path / "b", database_url, audit_retention_days=0))
     async with first, second:
         old = events(3000, days_ago=60)
         await q.record_audit_events(first.services.db, events=old)
         exports = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
         deleted = await asyncio.gather(
-            first.services.retention.prune(export=exports[0], batch=200),
-            second.services.retention.prune(export=exports[1], batch=200),
+            first.services.retention.prune(older_than_days=30, export=exports[0], batch=200),
+            second.services.retention.prune(older_than_days=30, export=exports[1], batch=200),
         )
         assert sum(deleted) == 3000
         exported = [
@@ -136,7 +140,8 @@ async def test_the_job_keeps_the_table_at_its_bound_while_calls_write(
 
 def test_the_cli_exports_to_stdout(tmp_path: Path, database_url: str) -> None:
     async def seed() -> None:
-        async with AsyncGateway(settings_for(tmp_path, database_url)) as gw:
+        quiet = settings_for(tmp_path, database_url, audit_retention_days=0)  # no job racing
+        async with AsyncGateway(quiet) as gw:
             await q.record_audit_events(gw.services.db, events=events(3, days_ago=100))
 
     asyncio.run(seed())

@@ -30,6 +30,9 @@ class ProxyRequest(BaseModel):
     agent_run_id: str | None = Field(
         default=None, description="Your agent run's id, kept in the call's log entry."
     )
+    approval_id: Text | None = Field(
+        default=None, description="Run this call as approved (docs/permissions.md)."
+    )
 
 
 class ProxyResult(BaseModel):
@@ -81,6 +84,7 @@ async def proxy(
         force=idempotency_force,
         run_id=idempotency_run,
         agent_run_id=request.agent_run_id,
+        approval_id=request.approval_id,
     )
     try:
         body: Any = response.json()

@@ -41,6 +41,15 @@ class ExecuteRequest(BaseModel):
     agent_run_id: str | None = Field(
         default=None, description="Your agent run's id, kept in the call's log entry."
     )
+    toolset: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Run only a tool of this toolset"
+    )
+    approval_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Run this call as approved (docs/permissions.md)",
+    )
 
 
 @router.get("", response_model=ToolList)
@@ -53,6 +62,7 @@ async def list_tools(
     query: Annotated[str | None, Query(max_length=200)] = None,
     page_size: Annotated[int | None, Query(ge=1, le=500)] = None,
     page_token: Annotated[str | None, Query(pattern=r"^\d{1,9}$")] = None,
+    toolset: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
 ) -> ToolList:
     """With ``identifier``, each tool says whether that user's grant allows it. Scope
     ``tools:execute``."""
@@ -71,6 +81,7 @@ async def list_tools(
         query=query,
         page_size=page_size,
         page_token=page_token,
+        toolset=toolset,
     )
     return ToolList.model_validate(result)
 
@@ -121,7 +132,11 @@ async def search_tools(
     return ToolSearchResult.model_validate(result)
 
 
-@router.post("/execute", response_model=models.ExecuteToolResponse)
+@router.post(
+    "/execute",
+    response_model=models.ExecuteToolResponse,
+    responses={202: {"description": "Not run: a person approves it first (approval_required)"}},
+)
 async def execute_tool(
     body: ExecuteRequest,
     gateway: GatewayDep,
@@ -163,4 +178,6 @@ async def execute_tool(
         force=idempotency_force,
         run_id=idempotency_run,
         agent_run_id=body.agent_run_id,
+        toolset=body.toolset,
+        approval_id=body.approval_id,
     )
