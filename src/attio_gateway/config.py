@@ -77,6 +77,39 @@ class Settings(BaseSettings):
             "request with it reconciles, as after an unknown outcome."
         ),
     )
+    trigger_worker: bool = Field(
+        default=True,
+        description=(
+            "Run the trigger delivery worker in this process (an asyncio task of the open "
+            "gateway) that posts Attio events to the apps' target URLs."
+        ),
+    )
+    trigger_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        description="Attempts to deliver one trigger event before it is dead (replayable).",
+    )
+    trigger_retry_base: float = Field(
+        default=2.0,
+        gt=0,
+        description=(
+            "Seconds before a failed trigger delivery's second attempt; doubled after each "
+            "failure (at most an hour)."
+        ),
+    )
+    trigger_lease: float = Field(
+        default=60,
+        gt=0,
+        description=(
+            "Seconds a process holds a trigger delivery it is sending; one that dies holding "
+            "it loses it after this, and another process sends it."
+        ),
+    )
+    trigger_poll_interval: float = Field(
+        default=1.0,
+        gt=0,
+        description="Seconds between the delivery worker's looks for due trigger deliveries.",
+    )
     # NoDecode: the environment gives a plain comma-separated string, not JSON.
     vault_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,

@@ -40,8 +40,11 @@ from attio_gateway.sdk.calls import Calls
 from attio_gateway.sdk.connections import Connections
 from attio_gateway.sdk.idempotency import Idempotency
 from attio_gateway.sdk.invalidation import CacheInvalidation
+from attio_gateway.sdk.triggers import trigger_calls
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage.records import AccountRow, ConnectionRow
+from attio_gateway.triggers.service import Triggers
+from attio_gateway.triggers.worker import DeliveryWorker
 from attio_gateway.vault import KeyRing, load_keyring
 from attio_gateway.vault.credentials import Credentials
 
@@ -115,6 +118,25 @@ class Services:
         # issue 19 (MCP authorization) services here
 
         # issue 26 (triggers and events) services here
+        self.trigger_worker = DeliveryWorker(
+            db=self.db,
+            credentials=self.credentials,
+            clock=clock,
+            http=http,
+            max_attempts=settings.trigger_max_attempts,
+            retry_base=settings.trigger_retry_base,
+            lease=settings.trigger_lease,
+            poll_interval=settings.trigger_poll_interval,
+        )
+        self.triggers = Triggers(
+            db=self.db,
+            credentials=self.credentials,
+            clock=clock,
+            attio=trigger_calls(self.calls),
+            find_account=self.accounts.find,
+            base_url=settings.base_url,
+            on_queued=self.trigger_worker.wake,
+        )
 
         # issue 17 (permissions) services here
 
@@ -178,6 +200,8 @@ class AsyncGateway:
             self.caches.invalidation = CacheInvalidation(services.redis, self.caches.drop)
             self.caches.invalidation.start()
         await services.lifecycle.grants.purge_if_due()
+        if self.settings.trigger_worker:
+            services.trigger_worker.start()
         return self
 
     async def close(self) -> None:
@@ -185,6 +209,7 @@ class AsyncGateway:
         if services is None:
             return
         try:
+            await services.trigger_worker.close()
             await services.audit.writer.close()  # every queued audit event is stored first
         finally:
             if self.caches.invalidation is not None:
@@ -234,6 +259,12 @@ class AsyncGateway:
     @property
     def actions(self) -> AsyncActions:
         return self.services.actions
+
+    @property
+    def triggers(self) -> Triggers:
+        """Trigger subscriptions, Attio's inbound deliveries, pulled events, the delivery
+        log (docs/triggers.md)."""
+        return self.services.triggers
 
     @property
     def connect(self) -> AsyncActions:
