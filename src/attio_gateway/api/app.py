@@ -34,6 +34,7 @@ from attio_gateway.api.routes import (
     connections,
     proxy,
     tools,
+    triggers,
 )
 from attio_gateway.config import Settings
 from attio_gateway.mcp_server import mount_mcp
@@ -117,6 +118,8 @@ def create_app(
     # issue 17 (permissions) routes here
 
     # issue 26 (triggers) routes here
+    app.include_router(triggers.router, prefix="/api/v1")
+    app.include_router(triggers.inbound_router)
 
     # issue 21 (Scalekit wire) routes here
 
