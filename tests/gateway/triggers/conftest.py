@@ -34,9 +34,9 @@ SCOPES = [
 WAIT = 90.0
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], what: str, timeout: float = WAIT) -> Any:
+async def eventually(check: Callable[[], Awaitable[Any]], what: str, within: float = WAIT) -> Any:
     """Poll ``check`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         result = await check()
         if result:

@@ -4,6 +4,7 @@ and an app's endpoint receiving the gateway's."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -108,7 +109,7 @@ async def test_a_record_change_reaches_the_app_once_tagged_and_signed(
         assert unknown.status_code == 404
 
     # Nothing reached bob; alice's event came once.
-    time.sleep(1.0)
+    await asyncio.sleep(1.0)
     assert app_server.accepted("/bob") == []
     assert len(app_server.accepted("/alice")) == 1
     log = await gateway.triggers.deliveries(alice.id)
