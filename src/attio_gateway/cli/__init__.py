@@ -12,6 +12,7 @@ from attio_gateway.cli.quickstart import quickstart
 from attio_gateway.cli.serve import admin_app, serve
 from attio_gateway.cli.state import INIT
 from attio_gateway.cli.tools import tools_app
+from attio_gateway.cli.triggers import triggers_app
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -45,6 +46,7 @@ app.add_typer(accounts_app, name="accounts")
 # issue 17 (permissions) commands here
 
 # issue 26 (triggers) commands here
+app.add_typer(triggers_app, name="triggers")
 
 # issue 25 (scale) commands here
 

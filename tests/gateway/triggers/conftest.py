@@ -58,10 +58,12 @@ class Received:
 
 @dataclass
 class App:
-    """The app's endpoint: records every request; answers ``status``."""
+    """The app's endpoint: records every request it accepts; answers ``status``, or 500
+    on the paths in ``down``."""
 
     url: str
     status: int = 200
+    down: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -78,7 +80,7 @@ def app_server() -> Iterator[App]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            status = app.status
+            status = 500 if self.path in app.down else app.status
             if status < 300:
                 with app.lock:
                     app.received.append(
