@@ -137,6 +137,7 @@ class Services:
             base_url=settings.base_url,
             on_queued=self.trigger_worker.wake,
         )
+        self.accounts.before_delete = self.triggers.forget_account
 
         # issue 17 (permissions) services here
 

@@ -304,7 +304,8 @@ idempotency_keys = Table(
 # --- tables of issue 26 (triggers and events) below this line ---
 
 #: One Attio webhook per workspace, created through the account ``account_id`` (whose token
-#: manages it) and shared by every trigger subscription on that workspace. ``id`` is also
+#: manages it; another subscribed account of the workspace takes over when it is deleted)
+#: and shared by every trigger subscription on that workspace. ``id`` is also
 #: the last part of its inbound URL (``/triggers/attio/<id>``); ``secret_sealed`` is the
 #: signing secret Attio showed once. ``attio_subscriptions`` is what was last sent to Attio.
 trigger_webhooks = Table(
@@ -315,8 +316,8 @@ trigger_webhooks = Table(
     Column(
         "account_id",
         String(36),
-        ForeignKey("connected_accounts.id", ondelete="CASCADE"),
-        nullable=False,
+        ForeignKey("connected_accounts.id", ondelete="SET NULL"),
+        nullable=True,
     ),
     Column("attio_webhook_id", String(64), nullable=False),
     Column("secret_sealed", Text, nullable=False),

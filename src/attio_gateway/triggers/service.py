@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 from attio_gateway.clock import Clock
 from attio_gateway.errors import (
     AuthenticationError,
+    GatewayError,
     InvalidInputError,
     MissingScopesError,
     NotFoundError,
@@ -270,12 +271,37 @@ class Triggers:
         if row.workspace_id:
             await self._sync_webhook(row.workspace_id, None)
 
+    async def forget_account(self, account: AccountRow) -> None:
+        """Before ``account`` is deleted (its token still works): its subscriptions go, and
+        the workspace's webhook is changed or deleted at Attio; another subscribed account
+        of the workspace manages it from then on. Best effort: a failure at Attio is
+        logged, and the account is deleted all the same."""
+        mine = await tq.list_subscriptions(self._db, account_id=account.id)
+        for row in mine:
+            await tq.delete_subscription(self._db, subscription_id=row.id)
+        if not account.workspace_id:
+            return
+        hook = await tq.get_webhook_of_workspace(self._db, workspace_id=account.workspace_id)
+        if not mine and (hook is None or hook.account_id != account.id):
+            return
+        try:
+            await self._sync_webhook(account.workspace_id, None, leaving=account.id)
+        except GatewayError as exc:
+            logger.warning(
+                "trigger webhook of workspace %s not updated at Attio for a deleted account: %s",
+                account.workspace_id,
+                exc.message,
+            )
+
     # --- the workspace's Attio webhook -----------------------------------------------------
 
-    async def _sync_webhook(self, workspace_id: str, account: AccountRow | None) -> None:
+    async def _sync_webhook(
+        self, workspace_id: str, account: AccountRow | None, *, leaving: str | None = None
+    ) -> None:
         """Make the workspace's Attio webhook carry what its subscriptions want: create it
         (as ``account``) when there is none, change it, or delete it when nothing is
-        wanted any more."""
+        wanted any more. ``leaving``: an account about to be deleted, whose token still
+        works for this once; a remaining subscribed account manages the webhook after."""
         lock = self._locks.setdefault(workspace_id, asyncio.Lock())
         async with lock:
             subscriptions = await tq.subscriptions_of_workspace(self._db, workspace_id=workspace_id)
@@ -285,16 +311,36 @@ class Triggers:
                 if wanted and account is not None:
                     await self._create_webhook(workspace_id, account, wanted)
                 return
-            if not wanted:
-                await self._delete_webhook(hook)
+            caller = hook.account_id or (account.id if account else None)
+            if caller is None and subscriptions:
+                caller = subscriptions[0].account_id
+            if caller is None:
+                logger.warning(
+                    "trigger webhook %s of workspace %s: no account left to delete it at Attio",
+                    hook.attio_webhook_id,
+                    workspace_id,
+                )
+                await tq.delete_webhook(self._db, webhook_id=hook.id)
                 return
-            await self._change_webhook(hook, wanted)
+            if not wanted:
+                await self._delete_webhook(hook, caller)
+                return
+            await self._change_webhook(hook, wanted, caller)
+            if hook.account_id is None or hook.account_id == leaving:
+                await tq.set_webhook_account(
+                    self._db,
+                    webhook_id=hook.id,
+                    account_id=subscriptions[0].account_id,
+                    now=self._clock.now(),
+                )
 
-    async def _change_webhook(self, hook: tq.WebhookRow, wanted: list[dict[str, Any]]) -> None:
+    async def _change_webhook(
+        self, hook: tq.WebhookRow, wanted: list[dict[str, Any]], caller: str
+    ) -> None:
         if hook.attio_subscriptions == wanted:
             return
         status, body = await self._attio(
-            connected_account_id=hook.account_id,
+            connected_account_id=caller,
             method="PATCH",
             path=attio_path("/v2/webhooks/{webhook_id}", webhook_id=hook.attio_webhook_id),
             json={"data": {"subscriptions": wanted}},
@@ -341,11 +387,11 @@ class Triggers:
             )
             hook = await tq.get_webhook_of_workspace(self._db, workspace_id=workspace_id)
             if hook is not None:
-                await self._change_webhook(hook, wanted)
+                await self._change_webhook(hook, wanted, hook.account_id or account.id)
 
-    async def _delete_webhook(self, hook: tq.WebhookRow) -> None:
+    async def _delete_webhook(self, hook: tq.WebhookRow, caller: str) -> None:
         status, body = await self._attio(
-            connected_account_id=hook.account_id,
+            connected_account_id=caller,
             method="DELETE",
             path=attio_path("/v2/webhooks/{webhook_id}", webhook_id=hook.attio_webhook_id),
             json=None,

@@ -369,3 +369,32 @@ def test_filters_and_the_webhook_they_make() -> None:
     assert attio_subscriptions([(["record.created"], people), (["record.created"], None)]) == [
         {"event_type": "record.created", "filter": None}
     ]
+
+
+async def test_deleting_accounts_hands_the_webhook_on_then_deletes_it(
+    gw: AsyncGateway, emulator_a: RunningEmulator
+) -> None:
+    await gw.triggers.subscribe(connection_name="a", identifier="alice", events=["note.created"])
+    carol = await gw.triggers.subscribe(
+        connection_name="a", identifier="carol", events=["task.created"]
+    )
+    (hook,) = hooks(emulator_a)
+    workspace = hook["id"]["workspace_id"]
+    row = await tq.get_webhook_of_workspace(gw.db, workspace_id=workspace)
+    assert row is not None
+    _, alice = await gw.find_account(connection_name="a", identifier="alice")
+    assert row.account_id == alice.id
+
+    await gw.actions.delete_connected_account(connection_name="a", identifier="alice")
+    (hook,) = hooks(emulator_a)
+    assert hook["subscriptions"] == [{"event_type": "task.created", "filter": None}]
+    row = await tq.get_webhook_of_workspace(gw.db, workspace_id=workspace)
+    assert row is not None and row.account_id == carol.connected_account_id
+    assert [s.id for s in await gw.triggers.list_subscriptions()] == [carol.id]
+    # Carol's events still arrive.
+    task = {"event_type": "task.created", "id": {"workspace_id": workspace, "task_id": "t1"}}
+    assert (await deliver(gw, workspace, task, "k1")).stored == 1
+
+    await gw.actions.delete_connected_account(connection_name="a", identifier="carol")
+    assert hooks(emulator_a) == []
+    assert await tq.get_webhook_of_workspace(gw.db, workspace_id=workspace) is None

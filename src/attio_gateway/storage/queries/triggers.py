@@ -45,6 +45,7 @@ __all__ = [
     "release_claims",
     "replay_delivery",
     "retry_delivery",
+    "set_webhook_account",
     "subscriptions_of_workspace",
     "update_webhook_subscriptions",
 ]
@@ -54,7 +55,7 @@ __all__ = [
 class WebhookRow:
     id: str
     workspace_id: str
-    account_id: str
+    account_id: str | None
     attio_webhook_id: str
     secret_sealed: str = field(repr=False)
     attio_subscriptions: list[dict[str, Any]]
@@ -192,6 +193,18 @@ async def update_webhook_subscriptions(
             update(trigger_webhooks)
             .where(trigger_webhooks.c.id == webhook_id)
             .values(attio_subscriptions=attio_subscriptions, updated_at=now)
+        )
+
+
+async def set_webhook_account(
+    db: Database, *, webhook_id: str, account_id: str, now: datetime
+) -> None:
+    """Another account now manages the workspace's webhook."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            update(trigger_webhooks)
+            .where(trigger_webhooks.c.id == webhook_id)
+            .values(account_id=account_id, updated_at=now)
         )
 
 
