@@ -75,6 +75,14 @@ def mcp(
             help="List only three meta-tools (search, describe, call) instead of every tool.",
         ),
     ] = False,
+    trigger_events: Annotated[
+        bool,
+        typer.Option(
+            "--trigger-events",
+            help="stdio: also offer attio_trigger_events (the user's trigger events since a "
+            "cursor, docs/triggers.md).",
+        ),
+    ] = False,
     http: Annotated[
         bool,
         typer.Option(
@@ -128,6 +136,7 @@ def mcp(
             read_only=read_only,
             tools=names,
             tool_search=tool_search,
+            trigger_events=trigger_events,
         )
     )
 

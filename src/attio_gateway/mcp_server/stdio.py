@@ -21,6 +21,7 @@ async def serve_stdio(
     read_only: bool = False,
     tools: Sequence[str] | None = None,
     tool_search: bool = False,
+    trigger_events: bool = False,
 ) -> None:
     """Serve the catalog on stdin/stdout until the client closes the pipe (``tool_search``:
     only the search, describe and call meta-tools are listed)."""
@@ -31,6 +32,7 @@ async def serve_stdio(
             read_only=read_only,
             tools=tools,
             tool_search=tool_search,
+            trigger_events=trigger_events,
         )
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())

@@ -398,3 +398,40 @@ async def test_deleting_accounts_hands_the_webhook_on_then_deletes_it(
     await gw.actions.delete_connected_account(connection_name="a", identifier="carol")
     assert hooks(emulator_a) == []
     assert await tq.get_webhook_of_workspace(gw.db, workspace_id=workspace) is None
+
+
+async def test_the_mcp_tool_pulls_the_bound_users_events(
+    gw: AsyncGateway, emulator_a: RunningEmulator
+) -> None:
+    from mcp import Client
+
+    from attio_gateway.mcp_server import build_server, fixed_account
+
+    await gw.triggers.subscribe(connection_name="a", identifier="alice", events=["record.created"])
+    (hook,) = hooks(emulator_a)
+    workspace = hook["id"]["workspace_id"]
+    for n in range(3):
+        await deliver(gw, workspace, record_event(workspace, n), f"k{n}")
+    plain = Client(build_server(gw, account_of=fixed_account("alice", "a")))
+    async with plain as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+    assert "attio_trigger_events" not in names  # offered only when asked for
+    server = build_server(gw, account_of=fixed_account("alice", "a"), trigger_events=True)
+    async with Client(server) as client:
+        tool = {t.name: t for t in (await client.list_tools()).tools}["attio_trigger_events"]
+        assert tool.annotations is not None and tool.annotations.read_only_hint
+        first = await client.call_tool("attio_trigger_events", {"limit": 2})
+        assert not first.is_error
+        page = first.structured_content
+        assert [e["event"]["id"]["record_id"] for e in page["events"]] == ["rec-0", "rec-1"]
+        assert {e["identifier"] for e in page["events"]} == {"alice"}
+        rest = await client.call_tool("attio_trigger_events", {"since": page["next_cursor"]})
+        assert [e["event"]["id"]["record_id"] for e in rest.structured_content["events"]] == [
+            "rec-2"
+        ]
+        bad = await client.call_tool("attio_trigger_events", {"since": -1})
+        assert bad.is_error and bad.structured_content["error"]["field"] == "since"
+    nobody = build_server(gw, account_of=fixed_account("nobody", "a"), trigger_events=True)
+    async with Client(nobody) as client:
+        missing = await client.call_tool("attio_trigger_events", {})
+        assert missing.is_error and missing.structured_content["error"]["code"] == "not_found"
