@@ -62,6 +62,12 @@ def triggers_subscribe(
         str | None,
         typer.Option("--filter", help='Attio\'s filter as JSON: {"$and": [{"field": ...}]}.'),
     ] = None,
+    include_record: Annotated[
+        bool,
+        typer.Option(
+            "--include-record", help="Also post the record or list entry, read as the user."
+        ),
+    ] = False,
     connection: ConnectionOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -80,6 +86,7 @@ def triggers_subscribe(
             events=event,
             target_url=target_url,
             filter=filter_,
+            include_record=include_record,
         )
 
     created: CreatedSubscription = _run(work)

@@ -118,11 +118,13 @@ class Services:
         # issue 19 (MCP authorization) services here
 
         # issue 26 (triggers and events) services here
+        attio_for_triggers = trigger_calls(self.calls)
         self.trigger_worker = DeliveryWorker(
             db=self.db,
             credentials=self.credentials,
             clock=clock,
             http=http,
+            attio=attio_for_triggers,
             max_attempts=settings.trigger_max_attempts,
             retry_base=settings.trigger_retry_base,
             lease=settings.trigger_lease,
@@ -132,7 +134,7 @@ class Services:
             db=self.db,
             credentials=self.credentials,
             clock=clock,
-            attio=trigger_calls(self.calls),
+            attio=attio_for_triggers,
             find_account=self.accounts.find,
             base_url=settings.base_url,
             on_queued=self.trigger_worker.wake,

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -342,6 +343,8 @@ trigger_subscriptions = Table(
     Column("event_types", JSON, nullable=False),
     Column("filter", JSON, nullable=True),
     Column("target_url", String(2000), nullable=True),
+    #: Post the changed record (or list entry) with each event, fetched as the account.
+    Column("include_record", Boolean, nullable=False),
     Column("secret_sealed", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_trigger_subscriptions_account_id", "account_id"),

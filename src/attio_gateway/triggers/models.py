@@ -38,6 +38,8 @@ class Subscription(_Model):
     event_types: list[str]
     filter: dict[str, Any] | None = None
     target_url: str | None = None
+    #: Each delivery also carries the changed record (or list entry), fetched as the user.
+    include_record: bool = False
     created_at: datetime
 
 
@@ -60,6 +62,9 @@ class TriggerEvent(_Model):
     #: Attio's event as Attio sent it (ids only: ``id``, ``actor``, ...).
     event: dict[str, Any]
     received_at: datetime
+    #: With ``include_record``: the record or list entry as it is now (Attio's ``data``);
+    #: ``None`` otherwise, for other events, or when it is gone.
+    record: dict[str, Any] | None = None
 
 
 class Delivery(_Model):

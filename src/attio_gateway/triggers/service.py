@@ -81,11 +81,14 @@ def _subscription(row: tq.SubscriptionRow) -> Subscription:
         event_types=row.event_types,
         filter=row.filter,
         target_url=row.target_url,
+        include_record=row.include_record,
         created_at=row.created_at,
     )
 
 
-def event_of(row: tq.DeliveryRow, subscription: tq.SubscriptionRow) -> TriggerEvent:
+def event_of(
+    row: tq.DeliveryRow, subscription: tq.SubscriptionRow, record: dict[str, Any] | None = None
+) -> TriggerEvent:
     """The event as the app gets it: Attio's event tagged with whose it is."""
     return TriggerEvent(
         delivery_id=row.id,
@@ -97,7 +100,29 @@ def event_of(row: tq.DeliveryRow, subscription: tq.SubscriptionRow) -> TriggerEv
         event_type=row.event_type,
         event=row.event,
         received_at=row.received_at,
+        record=record,
     )
+
+
+def record_path(event: Mapping[str, Any]) -> str | None:
+    """Where the record (or list entry) an event is about is read, if it still exists."""
+    event_type = str(event.get("event_type"))
+    ids = event.get("id")
+    if not isinstance(ids, dict) or event_type.endswith(".deleted"):
+        return None
+    if event_type.startswith("record.") and ids.get("object_id") and ids.get("record_id"):
+        return attio_path(
+            "/v2/objects/{object}/records/{record_id}",
+            object=str(ids["object_id"]),
+            record_id=str(ids["record_id"]),
+        )
+    if event_type.startswith("list-entry.") and ids.get("list_id") and ids.get("entry_id"):
+        return attio_path(
+            "/v2/lists/{list}/entries/{entry_id}",
+            list=str(ids["list_id"]),
+            entry_id=str(ids["entry_id"]),
+        )
+    return None
 
 
 def _delivery(row: tq.DeliveryRow) -> Delivery:
@@ -175,11 +200,13 @@ class Triggers:
         connected_account_id: str | None = None,
         target_url: str | None = None,
         filter: dict[str, Any] | None = None,
+        include_record: bool = False,
     ) -> CreatedSubscription:
         """Subscribe to ``events`` of one connected account; the workspace's Attio webhook
         is created (or changed) to carry them. Without ``target_url`` the events are only
-        kept for ``events()``. The returned ``secret`` signs the deliveries; it is shown
-        only here.
+        kept for ``events()``. ``include_record``: each delivery also carries the record
+        (or list entry) as it is now, fetched as the user through the call path. The
+        returned ``secret`` signs the deliveries; it is shown only here.
 
         Raises:
             InvalidInputError: an unknown event type, a bad filter or target URL.
@@ -219,6 +246,7 @@ class Triggers:
             event_types=event_types,
             filter_=checked_filter,
             target_url=url,
+            include_record=include_record,
             secret_sealed=self._credentials.seal_trigger_subscription_secret(
                 subscription_id, secret
             ),

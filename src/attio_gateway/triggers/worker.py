@@ -16,17 +16,25 @@ import contextlib
 import functools
 import logging
 from datetime import timedelta
+from typing import Any
 
 import httpx
 
 from attio_gateway.clock import Clock
-from attio_gateway.errors import UpstreamUnavailableError
+from attio_gateway.errors import (
+    AccountNotActiveError,
+    GatewayError,
+    NotFoundError,
+    ToolInputError,
+    UpstreamError,
+    UpstreamUnavailableError,
+)
 from attio_gateway.events.signing import SIGNATURE_HEADER, signature_header
 from attio_gateway.proxy.httpx_errors import sending
 from attio_gateway.storage import Database
 from attio_gateway.storage.queries import new_id
 from attio_gateway.storage.queries import triggers as tq
-from attio_gateway.triggers.service import event_of
+from attio_gateway.triggers.service import AttioCall, event_of, record_path
 from attio_gateway.vault.credentials import Credentials
 
 __all__ = ["DeliveryWorker", "backoff"]
@@ -50,6 +58,7 @@ class DeliveryWorker:
         credentials: Credentials,
         clock: Clock,
         http: httpx.AsyncClient,
+        attio: AttioCall | None = None,
         max_attempts: int = 8,
         retry_base: float = 1.0,
         lease: float = 60.0,
@@ -61,6 +70,8 @@ class DeliveryWorker:
         self._credentials = credentials
         self._clock = clock
         self._http = http
+        self._attio = attio
+        self._claimed_any = False
         self.max_attempts = max_attempts
         self.retry_base = retry_base
         self.lease = lease
@@ -94,8 +105,9 @@ class DeliveryWorker:
         for send in sends:
             send.cancel()
         await asyncio.gather(task, *sends, return_exceptions=True)
-        with contextlib.suppress(Exception):
-            await tq.release_claims(self._db, owner=self.owner)
+        if self._claimed_any:
+            with contextlib.suppress(Exception):
+                await tq.release_claims(self._db, owner=self.owner)
 
     async def _run(self) -> None:
         while True:
@@ -123,6 +135,7 @@ class DeliveryWorker:
             )
             if not claimed:
                 continue
+            self._claimed_any = True
             task = asyncio.get_running_loop().create_task(self._send(row))
             self._sending[row.subscription_id] = task
             task.add_done_callback(functools.partial(self._done, row.subscription_id))
@@ -138,7 +151,17 @@ class DeliveryWorker:
             subscription = await tq.get_subscription(self._db, subscription_id=row.subscription_id)
             if subscription is None or subscription.target_url is None:
                 return
-            body = event_of(row, subscription).model_dump_json().encode()
+            status: int | None = None
+            error = ""
+            record: dict[str, Any] | None = None
+            try:
+                record = await self._record(row, subscription)
+            except GatewayError as exc:
+                error = f"the record could not be read: {exc.message}"
+            if error:
+                await self._failed(row, subscription, status, error)
+                return
+            body = event_of(row, subscription, record).model_dump_json().encode()
             secret = self._credentials.trigger_subscription_secret(
                 subscription.id, subscription.secret_sealed
             ).get_secret_value()
@@ -149,8 +172,6 @@ class DeliveryWorker:
                 "X-Attio-Gateway-Delivery": str(row.id),
                 "X-Attio-Gateway-Event": row.event_type,
             }
-            status: int | None = None
-            error = ""
             try:
                 with sending(f"The app's URL {subscription.target_url}"):
                     response = await self._http.post(
@@ -173,23 +194,55 @@ class DeliveryWorker:
                 error = f"HTTP {status}"
             except UpstreamUnavailableError as exc:
                 error = exc.message
-            attempts = row.attempts + 1
-            dead = attempts >= self.max_attempts
-            delay = backoff(attempts, self.retry_base)
-            if dead:
-                logger.warning(
-                    "trigger delivery %s to subscription %s is dead after %d attempts: %s",
-                    row.id,
-                    subscription.id,
-                    attempts,
-                    error,
-                )
-            await tq.retry_delivery(
-                self._db,
-                delivery_id=row.id,
-                owner=self.owner,
-                status=status,
-                error=error,
-                next_attempt_at=self._clock.now() + timedelta(seconds=delay),
-                dead=dead,
+            await self._failed(row, subscription, status, error)
+
+    async def _record(
+        self, row: tq.DeliveryRow, subscription: tq.SubscriptionRow
+    ) -> dict[str, Any] | None:
+        """The record (or entry) the event is about, as the subscription's user sees it now;
+        ``None`` when not asked for or gone. Raises GatewayError when it cannot be read now
+        (Attio unavailable or rate limited: the attempt fails and is retried)."""
+        if not subscription.include_record or self._attio is None:
+            return None
+        try:
+            path = record_path(row.event)
+        except ToolInputError:
+            return None
+        if path is None:
+            return None
+        try:
+            status, body = await self._attio(
+                connected_account_id=subscription.account_id, method="GET", path=path, json=None
             )
+        except (AccountNotActiveError, NotFoundError):
+            return None  # the user cannot read it any more: the event still goes out
+        if status == 404:
+            return None
+        if not 200 <= status < 300:
+            raise UpstreamError(f"Attio answered HTTP {status}.", status_code=status)
+        data = body.get("data") if isinstance(body, dict) else None
+        return data if isinstance(data, dict) else None
+
+    async def _failed(
+        self, row: tq.DeliveryRow, subscription: tq.SubscriptionRow, status: int | None, error: str
+    ) -> None:
+        attempts = row.attempts + 1
+        dead = attempts >= self.max_attempts
+        delay = backoff(attempts, self.retry_base)
+        if dead:
+            logger.warning(
+                "trigger delivery %s to subscription %s is dead after %d attempts: %s",
+                row.id,
+                subscription.id,
+                attempts,
+                error,
+            )
+        await tq.retry_delivery(
+            self._db,
+            delivery_id=row.id,
+            owner=self.owner,
+            status=status,
+            error=error,
+            next_attempt_at=self._clock.now() + timedelta(seconds=delay),
+            dead=dead,
+        )

@@ -435,3 +435,40 @@ async def test_the_mcp_tool_pulls_the_bound_users_events(
     async with Client(nobody) as client:
         missing = await client.call_tool("attio_trigger_events", {})
         assert missing.is_error and missing.structured_content["error"]["code"] == "not_found"
+
+
+async def test_include_record_posts_the_record_as_it_is_now(
+    gw: AsyncGateway, app_server: App, emulator_a: RunningEmulator
+) -> None:
+    sub = await gw.triggers.subscribe(
+        connection_name="a",
+        identifier="carol",
+        events=["record.created", "record.deleted"],
+        target_url=f"{app_server.url}/carol",
+        include_record=True,
+    )
+    assert sub.include_record
+    created = await gw.actions.execute_tool(
+        {"values": {"name": "Acme"}},
+        "attio_create_company",
+        identifier="alice",
+        connection_name="a",
+    )
+    ids = created.data["data"]["id"]
+    (hook,) = hooks(emulator_a)
+    workspace = hook["id"]["workspace_id"]
+    event = {"event_type": "record.created", "id": ids, "actor": {"type": "api-token", "id": "t"}}
+    await deliver(gw, workspace, event, "k-created")
+    await deliver(gw, workspace, {**event, "event_type": "record.deleted"}, "k-deleted")
+
+    async def both() -> bool:
+        return len(app_server.accepted("/carol")) == 2
+
+    await eventually(both, "both events at the app")
+    with_record, deleted = (r.json for r in app_server.accepted("/carol"))
+    assert with_record["record"]["id"]["record_id"] == ids["record_id"]
+    assert with_record["record"]["values"]["name"][0]["value"] == "Acme"
+    assert deleted["record"] is None
+    # Read through the call path, as carol: audited like any proxied call.
+    audited = await gw.audit_events(identifier="carol", kind="proxy")
+    assert any(e.path and ids["record_id"] in e.path for e in audited)

@@ -49,6 +49,10 @@ class SubscribeRequest(BaseModel):
     filter: dict[str, Any] | None = Field(
         default=None, description='Attio\'s webhook filter: {"$and"|"$or": [conditions]}.'
     )
+    include_record: bool = Field(
+        default=False,
+        description="Each delivery also carries the record or list entry, read as the user.",
+    )
 
 
 class SubscriptionList(BaseModel):
@@ -88,6 +92,7 @@ async def subscribe(
         connected_account_id=body.connected_account_id,
         target_url=body.target_url,
         filter=body.filter,
+        include_record=body.include_record,
     )
 
 

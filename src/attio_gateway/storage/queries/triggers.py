@@ -70,6 +70,7 @@ class SubscriptionRow:
     event_types: list[str]
     filter: dict[str, Any] | None
     target_url: str | None
+    include_record: bool
     secret_sealed: str = field(repr=False)
     created_at: datetime
     #: Of the account, joined in.
@@ -229,6 +230,7 @@ async def add_subscription(
     target_url: str | None,
     secret_sealed: str,
     now: datetime,
+    include_record: bool = False,
 ) -> None:
     async with db.transaction() as conn:
         await conn.execute(
@@ -238,6 +240,7 @@ async def add_subscription(
                 event_types=event_types,
                 filter=filter_,
                 target_url=target_url,
+                include_record=include_record,
                 secret_sealed=secret_sealed,
                 created_at=now,
             )

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("event_types", sa.JSON(), nullable=False),
         sa.Column("filter", sa.JSON(), nullable=True),
         sa.Column("target_url", sa.String(length=2000), nullable=True),
+        sa.Column("include_record", sa.Boolean(), nullable=False),
         sa.Column("secret_sealed", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
