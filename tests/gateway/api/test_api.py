@@ -36,6 +36,13 @@ AUTHENTICATED = [
     ("POST", "/api/v1/api-clients"),
     ("PATCH", "/api/v1/api-clients/x"),
     ("DELETE", "/api/v1/api-clients/x"),
+    ("POST", "/api/v1/triggers/subscriptions"),
+    ("GET", "/api/v1/triggers/subscriptions"),
+    ("GET", "/api/v1/triggers/subscriptions/x"),
+    ("DELETE", "/api/v1/triggers/subscriptions/x"),
+    ("GET", "/api/v1/triggers/subscriptions/x/deliveries"),
+    ("POST", "/api/v1/triggers/deliveries/x/replay"),
+    ("GET", "/api/v1/triggers/events"),
 ]
 
 
