@@ -120,6 +120,9 @@ def create_app(
     # issue 26 (triggers) routes here
     app.include_router(triggers.router, prefix="/api/v1")
     app.include_router(triggers.inbound_router)
+    from attio_gateway.dashboard.triggers import router as dashboard_triggers
+
+    app.include_router(dashboard_triggers)
 
     # issue 21 (Scalekit wire) routes here
 

@@ -472,3 +472,60 @@ async def test_include_record_posts_the_record_as_it_is_now(
     # Read through the call path, as carol: audited like any proxied call.
     audited = await gw.audit_events(identifier="carol", kind="proxy")
     assert any(e.path and ids["record_id"] in e.path for e in audited)
+
+
+async def test_the_dashboard_page_subscribes_shows_the_log_replays_and_deletes(
+    gw: AsyncGateway, emulator_a: RunningEmulator
+) -> None:
+    import re
+
+    from attio_gateway.sdk.operators import set_operator_password
+    from tests.gateway.dashboard.conftest import log_in
+
+    app = create_app(gw.settings)
+    async with app.router.lifespan_context(app):
+        gateway: AsyncGateway = app.state.gateway
+        await set_operator_password(gateway, "admin", "correct horse battery")
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:9"
+        ) as browser:
+            assert (await log_in(browser, "admin", "correct horse battery")).status_code == 303
+            page = await browser.get("/dashboard/triggers")
+            assert page.status_code == 200 and "No subscriptions yet" in page.text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+            assert csrf
+            form = {
+                "csrf_token": csrf.group(1),
+                "identifier": "alice",
+                "connection_name": "a",
+                "events": ["record.created", "note.created"],
+                "target_url": "",
+            }
+            created = await browser.post("/dashboard/triggers", data=form)
+            assert created.status_code == 200
+            secret = re.search(
+                r'id="subscription-secret" readonly value="(whsec_[0-9a-f]+)"', created.text
+            )
+            assert secret, created.text[-2000:]
+            (subscription,) = await gateway.triggers.list_subscriptions()
+            (hook,) = hooks(emulator_a)
+            workspace = hook["id"]["workspace_id"]
+            await deliver(gateway, workspace, record_event(workspace, 1), "k1")
+            listed = await browser.get("/dashboard/triggers")
+            assert subscription.id in listed.text and "stored" in listed.text
+            assert secret.group(1) not in listed.text  # shown once only
+            refused = await browser.post(
+                "/dashboard/triggers", data={**form, "events": ["nope"]}, follow_redirects=False
+            )
+            assert refused.status_code == 303 and "error=" in refused.headers["location"]
+            forged = await browser.post(
+                f"/dashboard/triggers/{subscription.id}/delete", data={"csrf_token": "x"}
+            )
+            assert forged.status_code == 400
+            deleted = await browser.post(
+                f"/dashboard/triggers/{subscription.id}/delete",
+                data={"csrf_token": csrf.group(1)},
+                follow_redirects=False,
+            )
+            assert deleted.status_code == 303 and "notice=" in deleted.headers["location"]
+    assert hooks(emulator_a) == []
