@@ -77,7 +77,7 @@ class DeliveryWorker:
         self.lease = lease
         self.poll_interval = poll_interval
         self.timeout = timeout
-        self._slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
         #: This process's name on the deliveries it holds.
         self.owner = new_id()
         self._wake = asyncio.Event()
@@ -126,7 +126,12 @@ class DeliveryWorker:
         sending it; returns how many were started."""
         now = self._clock.now()
         started = 0
+        free = self.concurrency - len(self._sending)
+        if free <= 0:
+            return 0
         for row in await tq.due_heads(self._db, now=now):
+            if started >= free:
+                break  # claim no more than can be sent now, so no claim waits out its lease
             if row.subscription_id in self._sending:
                 continue
             until = now + timedelta(seconds=self.lease)
@@ -142,59 +147,65 @@ class DeliveryWorker:
             started += 1
         return started
 
-    def _done(self, subscription_id: str, _task: asyncio.Task[None]) -> None:
+    def _done(self, subscription_id: str, task: asyncio.Task[None]) -> None:
         self._sending.pop(subscription_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            # Left claimed: sent again once the lease passes.
+            logger.error(
+                "trigger delivery to subscription %s failed unexpectedly",
+                subscription_id,
+                exc_info=task.exception(),
+            )
         self._wake.set()  # its next event may be due now
 
     async def _send(self, row: tq.DeliveryRow) -> None:
-        async with self._slots:
-            subscription = await tq.get_subscription(self._db, subscription_id=row.subscription_id)
-            if subscription is None or subscription.target_url is None:
-                return
-            status: int | None = None
-            error = ""
-            record: dict[str, Any] | None = None
-            try:
-                record = await self._record(row, subscription)
-            except GatewayError as exc:
-                error = f"the record could not be read: {exc.message}"
-            if error:
-                await self._failed(row, subscription, status, error)
-                return
-            body = event_of(row, subscription, record).model_dump_json().encode()
-            secret = self._credentials.trigger_subscription_secret(
-                subscription.id, subscription.secret_sealed
-            ).get_secret_value()
-            timestamp = int(self._clock.now().timestamp())
-            headers = {
-                "Content-Type": "application/json",
-                SIGNATURE_HEADER: signature_header(secret, body, timestamp),
-                "X-Attio-Gateway-Delivery": str(row.id),
-                "X-Attio-Gateway-Event": row.event_type,
-            }
-            try:
-                with sending(f"The app's URL {subscription.target_url}"):
-                    response = await self._http.post(
-                        subscription.target_url,
-                        content=body,
-                        headers=headers,
-                        timeout=self.timeout,
-                        follow_redirects=False,
-                    )
-                status = response.status_code
-                if response.is_success:
-                    await tq.finish_delivery(
-                        self._db,
-                        delivery_id=row.id,
-                        owner=self.owner,
-                        status=status,
-                        now=self._clock.now(),
-                    )
-                    return
-                error = f"HTTP {status}"
-            except UpstreamUnavailableError as exc:
-                error = exc.message
+        subscription = await tq.get_subscription(self._db, subscription_id=row.subscription_id)
+        if subscription is None or subscription.target_url is None:
+            return
+        status: int | None = None
+        error = ""
+        record: dict[str, Any] | None = None
+        try:
+            record = await self._record(row, subscription)
+        except GatewayError as exc:
+            error = f"the record could not be read: {exc.message}"
+        if error:
             await self._failed(row, subscription, status, error)
+            return
+        body = event_of(row, subscription, record).model_dump_json().encode()
+        secret = self._credentials.trigger_subscription_secret(
+            subscription.id, subscription.secret_sealed
+        ).get_secret_value()
+        timestamp = int(self._clock.now().timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature_header(secret, body, timestamp),
+            "X-Attio-Gateway-Delivery": str(row.id),
+            "X-Attio-Gateway-Event": row.event_type,
+        }
+        try:
+            with sending(f"The app's URL {subscription.target_url}"):
+                response = await self._http.post(
+                    subscription.target_url,
+                    content=body,
+                    headers=headers,
+                    timeout=self.timeout,
+                    follow_redirects=False,
+                )
+            status = response.status_code
+            if response.is_success:
+                await tq.finish_delivery(
+                    self._db,
+                    delivery_id=row.id,
+                    owner=self.owner,
+                    status=status,
+                    now=self._clock.now(),
+                )
+                return
+            error = f"HTTP {status}"
+        except UpstreamUnavailableError as exc:
+            error = exc.message
+        await self._failed(row, subscription, status, error)
 
     async def _record(
         self, row: tq.DeliveryRow, subscription: tq.SubscriptionRow
