@@ -199,3 +199,17 @@ def triggers_events(
 
     page: EventPage = _run(work)
     typer.echo(page.model_dump_json(indent=2))
+
+
+@triggers_app.command("repair")
+def triggers_repair(
+    identifier: Annotated[str, typer.Argument(help="Your id for the user.")],
+    connection: ConnectionOption = None,
+) -> None:
+    """Check the user's workspace webhook at Attio: made again if gone, corrected if changed."""
+
+    async def work(gateway: AsyncGateway) -> bool:
+        return await gateway.triggers.repair(connection_name=connection, identifier=identifier)
+
+    made: bool = _run(work)
+    typer.echo("made again at Attio" if made else "in place")

@@ -376,6 +376,10 @@ class AsyncGateway:
             NotFoundError: the connection was deleted.
         """
         done = await self.services.lifecycle.handle_callback(connection_id, params)
+        if done.status == models.AccountStatus.ACTIVE:  # issue 26: the webhook is checked
+            await self.services.triggers.after_authorization(
+                connection_name=done.connection_name, identifier=done.identifier
+            )
         return models.CallbackResult(
             connection_name=done.connection_name,
             identifier=done.identifier,

@@ -14,6 +14,7 @@ import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
@@ -298,6 +299,93 @@ class Triggers:
         await tq.delete_subscription(self._db, subscription_id=subscription_id)
         if row.workspace_id:
             await self._sync_webhook(row.workspace_id, None)
+
+    async def repair(
+        self,
+        *,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+    ) -> bool:
+        """Make sure the account's workspace has its Attio webhook: made again (same inbound
+        URL, a new secret) when Attio no longer has it or has switched it off, changed
+        when it carries other events than wanted. Run after a re-authorization; ``True``
+        when the webhook was made again.
+
+        Raises:
+            NotFoundError: no such account.
+            AccountNotActiveError, UpstreamError: Attio could not be asked.
+        """
+        _, account = await self._find_account(
+            connection_name=connection_name,
+            identifier=identifier,
+            connected_account_id=connected_account_id,
+        )
+        if not account.workspace_id:
+            return False
+        workspace_id = account.workspace_id
+        lock = self._locks.setdefault(workspace_id, asyncio.Lock())
+        async with lock:
+            subscriptions = await tq.subscriptions_of_workspace(self._db, workspace_id=workspace_id)
+            wanted = attio_subscriptions((s.event_types, s.filter) for s in subscriptions)
+            hook = await tq.get_webhook_of_workspace(self._db, workspace_id=workspace_id)
+            if not wanted:
+                return False
+            if hook is None:
+                await self._create_webhook(workspace_id, account, wanted)
+                return True
+            status, body = await self._attio(
+                connected_account_id=account.id,
+                method="GET",
+                path=attio_path("/v2/webhooks/{webhook_id}", webhook_id=hook.attio_webhook_id),
+                json=None,
+            )
+            data = body.get("data") if isinstance(body, dict) else None
+            gone = status == 404 or (isinstance(data, dict) and data.get("status") == "inactive")
+            if not gone:
+                if not 200 <= status < 300:
+                    raise _attio_failure("read the workspace's webhook", status, body)
+                if isinstance(data, dict) and data.get("subscriptions") != wanted:
+                    hook = replace(hook, attio_subscriptions=[])  # Attio's differ: send ours
+                await self._change_webhook(hook, wanted, account.id)
+                return False
+            status, body = await self._attio(
+                connected_account_id=account.id,
+                method="POST",
+                path="/v2/webhooks",
+                json={"data": {"target_url": self.inbound_url(hook.id), "subscriptions": wanted}},
+            )
+            data = body.get("data") if isinstance(body, dict) else None
+            if not 200 <= status < 300 or not isinstance(data, dict) or not data.get("secret"):
+                raise _attio_failure("create the workspace's webhook again", status, body)
+            await tq.replace_webhook(
+                self._db,
+                webhook_id=hook.id,
+                account_id=account.id,
+                attio_webhook_id=str(data["id"]["webhook_id"]),
+                secret_sealed=self._credentials.seal_trigger_webhook_secret(
+                    hook.id, str(data["secret"])
+                ),
+                attio_subscriptions=wanted,
+                now=self._clock.now(),
+            )
+            logger.info("trigger webhook of workspace %s made again at Attio", workspace_id)
+            return True
+
+    async def after_authorization(self, *, connection_name: str, identifier: str) -> None:
+        """An account was (re-)authorized: if it has subscriptions, ``repair`` its
+        workspace's webhook. Best effort: a failure is logged, never raised."""
+        mine = await tq.list_subscriptions(
+            self._db, connection_name=connection_name, identifier=identifier
+        )
+        if not mine:
+            return
+        try:
+            await self.repair(connection_name=connection_name, identifier=identifier)
+        except GatewayError as exc:
+            logger.warning(
+                "trigger webhook not checked after %r authorized again: %s", identifier, exc.message
+            )
 
     async def forget_account(self, account: AccountRow) -> None:
         """Before ``account`` is deleted (its token still works): its subscriptions go, and

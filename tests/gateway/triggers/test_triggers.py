@@ -529,3 +529,40 @@ async def test_the_dashboard_page_subscribes_shows_the_log_replays_and_deletes(
             )
             assert deleted.status_code == 303 and "notice=" in deleted.headers["location"]
     assert hooks(emulator_a) == []
+
+
+async def test_a_webhook_gone_at_attio_is_made_again_when_the_user_authorizes_again(
+    gw: AsyncGateway, emulator_a: RunningEmulator
+) -> None:
+    await gw.triggers.subscribe(connection_name="a", identifier="alice", events=["note.created"])
+    (hook,) = hooks(emulator_a)
+    workspace = hook["id"]["workspace_id"]
+    before = await tq.get_webhook_of_workspace(gw.db, workspace_id=workspace)
+    assert before is not None
+    await deliver(gw, workspace, record_event(workspace, 0) | {"event_type": "note.created"}, "k0")
+    # Checked and left alone while Attio has it as the gateway made it.
+    assert await gw.triggers.repair(connection_name="a", identifier="alice") is False
+    emulator_a.state.store.table("webhooks").delete(hook["id"]["webhook_id"])
+
+    await connect_user(gw, "alice", connection_name="a")  # re-authorized
+
+    (again,) = hooks(emulator_a)
+    assert again["id"]["webhook_id"] != hook["id"]["webhook_id"]
+    assert again["target_url"] == hook["target_url"]  # the same inbound URL
+    assert again["subscriptions"] == [{"event_type": "note.created", "filter": None}]
+    after = await tq.get_webhook_of_workspace(gw.db, workspace_id=workspace)
+    assert after is not None and after.id == before.id
+    assert after.attio_webhook_id == again["id"]["webhook_id"]
+    # Signed with the new secret, received; the events kept from before are still there.
+    note = {"event_type": "note.created", "id": {"workspace_id": workspace, "note_id": "n1"}}
+    assert (await deliver(gw, workspace, note, "k1")).stored == 1
+    page = await gw.triggers.events(connection_name="a", identifier="alice")
+    assert len(page.events) == 2
+
+    # Changed at Attio behind the gateway's back: put right.
+    emulator_a.state.store.table("webhooks").put(
+        again["id"]["webhook_id"], {**again, "subscriptions": []}
+    )
+    assert await gw.triggers.repair(connection_name="a", identifier="alice") is False
+    (fixed,) = hooks(emulator_a)
+    assert fixed["subscriptions"] == [{"event_type": "note.created", "filter": None}]

@@ -43,6 +43,7 @@ __all__ = [
     "list_deliveries",
     "list_subscriptions",
     "release_claims",
+    "replace_webhook",
     "replay_delivery",
     "retry_delivery",
     "set_webhook_account",
@@ -206,6 +207,32 @@ async def set_webhook_account(
             update(trigger_webhooks)
             .where(trigger_webhooks.c.id == webhook_id)
             .values(account_id=account_id, updated_at=now)
+        )
+
+
+async def replace_webhook(
+    db: Database,
+    *,
+    webhook_id: str,
+    account_id: str,
+    attio_webhook_id: str,
+    secret_sealed: str,
+    attio_subscriptions: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """The workspace's webhook was made again at Attio: same row (and inbound URL), Attio's
+    new id and secret."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            update(trigger_webhooks)
+            .where(trigger_webhooks.c.id == webhook_id)
+            .values(
+                account_id=account_id,
+                attio_webhook_id=attio_webhook_id,
+                secret_sealed=secret_sealed,
+                attio_subscriptions=attio_subscriptions,
+                updated_at=now,
+            )
         )
 
 
