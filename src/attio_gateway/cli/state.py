@@ -88,6 +88,8 @@ def with_gateway(
     with its message."""
     settings = settings if settings is not None else load_settings()
     require_store(settings, creates=creates)
+    # A short command delivers no trigger events: that is the serving process's worker's.
+    settings = settings.model_copy(update={"trigger_worker": False})
 
     async def main() -> T:
         async with AsyncGateway(settings) as gateway:

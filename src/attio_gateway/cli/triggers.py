@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from attio_gateway.cli.state import load_settings, with_gateway
+from attio_gateway.cli.state import with_gateway
 from attio_gateway.errors import InvalidInputError
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.triggers import (
@@ -33,8 +33,7 @@ ConnectionOption = Annotated[
 
 
 def _run(work: Any) -> Any:
-    # A short command sends nothing: delivery is the serving process's worker's.
-    return with_gateway(work, settings=load_settings().model_copy(update={"trigger_worker": False}))
+    return with_gateway(work)  # without the delivery worker: that is `serve`'s
 
 
 def _subscription_row(table: Table, s: Subscription) -> None:
