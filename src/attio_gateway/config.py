@@ -105,6 +105,14 @@ class Settings(BaseSettings):
             "it loses it after this, and another process sends it."
         ),
     )
+    trigger_retention_days: float = Field(
+        default=30,
+        gt=0,
+        description=(
+            "Days a received trigger event is kept once every delivery of it is done "
+            "(delivered, or kept for pulling); pending and dead ones are kept until settled."
+        ),
+    )
     trigger_poll_interval: float = Field(
         default=1.0,
         gt=0,

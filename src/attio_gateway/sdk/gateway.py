@@ -129,6 +129,7 @@ class Services:
             retry_base=settings.trigger_retry_base,
             lease=settings.trigger_lease,
             poll_interval=settings.trigger_poll_interval,
+            retention=settings.trigger_retention_days * 86400,
         )
         self.triggers = Triggers(
             db=self.db,

@@ -63,6 +63,7 @@ class DeliveryWorker:
         retry_base: float = 1.0,
         lease: float = 60.0,
         poll_interval: float = 1.0,
+        retention: float = 30 * 86400.0,
         timeout: float = 10.0,
         concurrency: int = 32,
     ) -> None:
@@ -76,6 +77,9 @@ class DeliveryWorker:
         self.retry_base = retry_base
         self.lease = lease
         self.poll_interval = poll_interval
+        #: Seconds a settled event is kept; purged at most once an hour per process.
+        self.retention = retention
+        self._purged_at: float | None = None
         self.timeout = timeout
         self.concurrency = concurrency
         #: This process's name on the deliveries it holds.
@@ -112,6 +116,7 @@ class DeliveryWorker:
     async def _run(self) -> None:
         while True:
             try:
+                await self.purge_if_due()
                 await self.run_once()
             except asyncio.CancelledError:
                 raise
@@ -120,6 +125,15 @@ class DeliveryWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
             self._wake.clear()
+
+    async def purge_if_due(self) -> int:
+        """Delete settled events older than the retention, at most once an hour."""
+        moment = self._clock.monotonic()
+        if self._purged_at is not None and moment - self._purged_at < 3600:
+            return 0
+        self._purged_at = moment
+        before = self._clock.now() - timedelta(seconds=self.retention)
+        return await tq.purge_events(self._db, before=before)
 
     async def run_once(self) -> int:
         """Claim every due head of a subscription not being sent by this process and start

@@ -566,3 +566,29 @@ async def test_a_webhook_gone_at_attio_is_made_again_when_the_user_authorizes_ag
     assert await gw.triggers.repair(connection_name="a", identifier="alice") is False
     (fixed,) = hooks(emulator_a)
     assert fixed["subscriptions"] == [{"event_type": "note.created", "filter": None}]
+
+
+async def test_settled_events_are_purged_after_the_retention_unsettled_ones_kept(
+    gw: AsyncGateway, emulator_a: RunningEmulator
+) -> None:
+    await gw.triggers.subscribe(connection_name="a", identifier="alice", events=["record.created"])
+    failing = await gw.triggers.subscribe(
+        connection_name="a",
+        identifier="carol",
+        events=["record.created"],
+        target_url="http://127.0.0.1:9/nothing-listens",
+    )
+    (hook,) = hooks(emulator_a)
+    workspace = hook["id"]["workspace_id"]
+    await deliver(gw, workspace, record_event(workspace, 1), "k1")
+    later = gw.clock.now() + timedelta(days=31)
+    assert await tq.purge_events(gw.db, before=later) == 0  # carol's is not settled
+    assert len((await gw.triggers.events(connection_name="a", identifier="alice")).events) == 1
+    await gw.triggers.delete(failing.id)
+    earlier = gw.clock.now() - timedelta(days=1)
+    assert await tq.purge_events(gw.db, before=earlier) == 0  # not old enough
+    assert await tq.purge_events(gw.db, before=later) == 1
+    assert (await gw.triggers.events(connection_name="a", identifier="alice")).events == []
+    worker = gw.services.trigger_worker
+    assert worker.retention == 30 * 86400
+    assert await worker.purge_if_due() == 0  # ran at start already: at most once an hour

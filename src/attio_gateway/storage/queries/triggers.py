@@ -42,6 +42,7 @@ __all__ = [
     "get_webhook_of_workspace",
     "list_deliveries",
     "list_subscriptions",
+    "purge_events",
     "release_claims",
     "replace_webhook",
     "replay_delivery",
@@ -519,6 +520,29 @@ async def replay_delivery(db: Database, *, delivery_id: int, now: datetime) -> b
             )
         )
     return bool(result.rowcount)
+
+
+async def purge_events(db: Database, *, before: datetime) -> int:
+    """Delete events received before ``before`` whose deliveries are all settled
+    (delivered or stored), with those deliveries; returns how many events went."""
+    unsettled = (
+        select(trigger_deliveries.c.id)
+        .where(
+            trigger_deliveries.c.event_id == trigger_events.c.id,
+            trigger_deliveries.c.state.in_(("pending", "dead")),
+        )
+        .exists()
+    )
+    async with db.transaction() as conn:
+        old = select(trigger_events.c.id).where(trigger_events.c.received_at < before, ~unsettled)
+        ids = [row[0] for row in (await conn.execute(old)).all()]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            await conn.execute(
+                delete(trigger_deliveries).where(trigger_deliveries.c.event_id.in_(chunk))
+            )
+            await conn.execute(delete(trigger_events).where(trigger_events.c.id.in_(chunk)))
+    return len(ids)
 
 
 async def get_delivery(db: Database, *, delivery_id: int) -> DeliveryRow | None:
