@@ -533,15 +533,22 @@ async def purge_events(db: Database, *, before: datetime) -> int:
         )
         .exists()
     )
-    async with db.transaction() as conn:
-        old = select(trigger_events.c.id).where(trigger_events.c.received_at < before, ~unsettled)
+    old = select(trigger_events.c.id).where(trigger_events.c.received_at < before, ~unsettled)
+    async with db.read() as conn:  # most rounds find nothing: no write lock taken for that
         ids = [row[0] for row in (await conn.execute(old)).all()]
+    if not ids:
+        return 0
+    async with db.transaction() as conn:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
+            still = select(trigger_events.c.id).where(
+                trigger_events.c.id.in_(chunk), ~unsettled
+            )  # replayed meanwhile: kept
+            gone = [row[0] for row in (await conn.execute(still)).all()]
             await conn.execute(
-                delete(trigger_deliveries).where(trigger_deliveries.c.event_id.in_(chunk))
+                delete(trigger_deliveries).where(trigger_deliveries.c.event_id.in_(gone))
             )
-            await conn.execute(delete(trigger_events).where(trigger_events.c.id.in_(chunk)))
+            await conn.execute(delete(trigger_events).where(trigger_events.c.id.in_(gone)))
     return len(ids)
 
 
