@@ -538,6 +538,7 @@ async def purge_events(db: Database, *, before: datetime) -> int:
         ids = [row[0] for row in (await conn.execute(old)).all()]
     if not ids:
         return 0
+    purged = 0
     async with db.transaction() as conn:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -549,7 +550,8 @@ async def purge_events(db: Database, *, before: datetime) -> int:
                 delete(trigger_deliveries).where(trigger_deliveries.c.event_id.in_(gone))
             )
             await conn.execute(delete(trigger_events).where(trigger_events.c.id.in_(gone)))
-    return len(ids)
+            purged += len(gone)
+    return purged
 
 
 async def get_delivery(db: Database, *, delivery_id: int) -> DeliveryRow | None:
