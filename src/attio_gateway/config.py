@@ -90,6 +90,12 @@ class Settings(BaseSettings):
             "job of every gateway process (0: kept forever)."
         ),
     )
+    audit_retention_job: bool = Field(
+        default=True,
+        description=(
+            "Run the audit retention job in this process (the CLI's short commands do not)."
+        ),
+    )
     audit_retention_every: float = Field(
         default=3600,
         gt=0,
@@ -101,6 +107,47 @@ class Settings(BaseSettings):
             "A file the retention job appends each audit event to (one JSON object per "
             "line) before deleting it; none: deleted without export."
         ),
+    )
+    trigger_worker: bool = Field(
+        default=True,
+        description=(
+            "Run the trigger delivery worker in this process (an asyncio task of the open "
+            "gateway) that posts Attio events to the apps' target URLs."
+        ),
+    )
+    trigger_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        description="Attempts to deliver one trigger event before it is dead (replayable).",
+    )
+    trigger_retry_base: float = Field(
+        default=2.0,
+        gt=0,
+        description=(
+            "Seconds before a failed trigger delivery's second attempt; doubled after each "
+            "failure (at most an hour)."
+        ),
+    )
+    trigger_lease: float = Field(
+        default=60,
+        gt=0,
+        description=(
+            "Seconds a process holds a trigger delivery it is sending; one that dies holding "
+            "it loses it after this, and another process sends it."
+        ),
+    )
+    trigger_retention_days: float = Field(
+        default=30,
+        gt=0,
+        description=(
+            "Days a received trigger event is kept once every delivery of it is done "
+            "(delivered, or kept for pulling); pending and dead ones are kept until settled."
+        ),
+    )
+    trigger_poll_interval: float = Field(
+        default=1.0,
+        gt=0,
+        description="Seconds between the delivery worker's looks for due trigger deliveries.",
     )
     # NoDecode: the environment gives a plain comma-separated string, not JSON.
     vault_keys: Annotated[list[SecretStr], NoDecode] = Field(

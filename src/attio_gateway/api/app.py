@@ -36,6 +36,7 @@ from attio_gateway.api.routes import (
     proxy,
     scalekit,
     tools,
+    triggers,
 )
 from attio_gateway.api.routes.mcp_auth import install_mcp_authorization
 from attio_gateway.config import Settings
@@ -127,6 +128,11 @@ def create_app(
     app.include_router(permissions.router, prefix="/api/v1")
 
     # issue 26 (triggers) routes here
+    app.include_router(triggers.router, prefix="/api/v1")
+    app.include_router(triggers.inbound_router)
+    from attio_gateway.dashboard.triggers import router as dashboard_triggers
+
+    app.include_router(dashboard_triggers)
 
     # issue 21 (Scalekit wire) routes here
     app.include_router(scalekit.router)  # POST /oauth/token, /proxy/{path}: api/routes/scalekit.py

@@ -14,6 +14,7 @@ from attio_gateway.cli.sandbox import sandbox
 from attio_gateway.cli.serve import admin_app, serve
 from attio_gateway.cli.state import INIT
 from attio_gateway.cli.tools import tools_app
+from attio_gateway.cli.triggers import triggers_app
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -59,6 +60,7 @@ app.add_typer(budgets_app, name="budgets")
 app.add_typer(approvals_app, name="approvals")
 
 # issue 26 (triggers) commands here
+app.add_typer(triggers_app, name="triggers")
 
 # issue 25 (scale) commands here
 

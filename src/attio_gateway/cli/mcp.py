@@ -88,6 +88,14 @@ def mcp(
             help="stdio: a write sent twice with the same arguments by this process is sent once.",
         ),
     ] = False,
+    trigger_events: Annotated[
+        bool,
+        typer.Option(
+            "--trigger-events",
+            help="stdio: also offer attio_trigger_events (the user's trigger events since a "
+            "cursor, docs/triggers.md).",
+        ),
+    ] = False,
     http: Annotated[
         bool,
         typer.Option(
@@ -148,6 +156,7 @@ def mcp(
             tool_search=tool_search,
             derive_idempotency_keys=derive_idempotency_keys,
             toolset=toolset,
+            trigger_events=trigger_events,
         )
     )
 

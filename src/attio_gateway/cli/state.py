@@ -96,6 +96,9 @@ def with_gateway(
     with its message."""
     settings = settings if settings is not None else load_settings()
     require_store(settings, creates=creates)
+    # A short command runs no background job (trigger deliveries, audit retention): those
+    # are the serving processes' work, and `db prune-audit` prunes by itself.
+    settings = settings.model_copy(update={"trigger_worker": False, "audit_retention_job": False})
 
     from attio_gateway.sdk import AsyncGateway
 

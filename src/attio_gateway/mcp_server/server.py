@@ -39,6 +39,11 @@ from attio_gateway.mcp_server.definitions import (
     read_result_tool,
     to_json,
 )
+from attio_gateway.mcp_server.triggers import (
+    TRIGGER_EVENTS,
+    call_trigger_events,
+    trigger_events_tool,
+)
 from attio_gateway.sdk import AccountStatus, AsyncGateway, attio_path
 from attio_gateway.sdk.models import ConnectedAccount
 from attio_gateway.tools import catalog as tool_catalog
@@ -97,6 +102,7 @@ def build_server(
     tool_search: bool = False,
     derive_idempotency_keys: bool = False,
     toolset: str | None = None,
+    trigger_events: bool = False,
 ) -> Server[Any]:
     """An MCP server offering the catalog's tools and the workspace schema as resources.
 
@@ -110,6 +116,7 @@ def build_server(
     ``derive_idempotency_keys`` (opt-in) treats this server as one run (over stdio: one
     process, one client): a write sent twice with the same arguments is sent to Attio
     once (docs/idempotency.md); a ``_meta`` key or run id of the call's own comes first.
+    ``trigger_events`` also offers ``attio_trigger_events`` (docs/triggers.md).
     """
     if output not in OUTPUTS:
         raise ValueError(f"output must be one of {sorted(OUTPUTS)}")
@@ -155,10 +162,11 @@ def build_server(
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
+        extra = [read_result_tool(), *([trigger_events_tool()] if trigger_events else [])]
         if tool_search:
             meta = [mcp_tool(d) for d in search_mode_definitions()]
-            return types.ListToolsResult(tools=[*meta, read_result_tool()])
-        return types.ListToolsResult(tools=[*(await catalog()).values(), read_result_tool()])
+            return types.ListToolsResult(tools=[*meta, *extra])
+        return types.ListToolsResult(tools=[*(await catalog()).values(), *extra])
 
     async def ready_of(ctx: ServerRequestContext[Any, Any]) -> Callable[[str], dict[str, Any]]:
         """This user's readiness per tool name: connected, and the scopes each lacks (from
@@ -242,6 +250,8 @@ def build_server(
         approval_id = meta.get("approval_id")
         if params.name == READ_RESULT:
             return await read_result(ctx, arguments)
+        if trigger_events and params.name == TRIGGER_EVENTS:
+            return await call_trigger_events(gateway, await account_of(ctx), arguments)
         if tool_search and params.name in (SEARCH_TOOLS, DESCRIBE_TOOL):
             return await meta_tool(ctx, params.name, arguments)
         if tool_search and params.name == CALL_TOOL:

@@ -23,6 +23,7 @@ async def serve_stdio(
     tool_search: bool = False,
     derive_idempotency_keys: bool = False,
     toolset: str | None = None,
+    trigger_events: bool = False,
 ) -> None:
     """Serve the catalog on stdin/stdout until the client closes the pipe (``tool_search``:
     only the search, describe and call meta-tools are listed; ``toolset``: only its tools)."""
@@ -35,6 +36,7 @@ async def serve_stdio(
             tool_search=tool_search,
             derive_idempotency_keys=derive_idempotency_keys,
             toolset=toolset,
+            trigger_events=trigger_events,
         )
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())

@@ -113,6 +113,9 @@ class Accounts:
         self._connections = connections
         self._lifecycle = lifecycle
         self._on_change = on_change
+        #: Called with an account about to be deleted, while its token still works (the
+        #: trigger service tidies the workspace's webhook with it).
+        self.before_delete: Callable[[AccountRow], Awaitable[None]] | None = None
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -346,6 +349,8 @@ class Accounts:
 
     async def delete(self, connection: ConnectionRow, account: AccountRow) -> None:
         """Revoke the token at the provider (best effort) and forget the account."""
+        if self.before_delete is not None:
+            await self.before_delete(account)
         await self._lifecycle.revoke_at_provider(connection, account)
         await q.delete_account(self._db, account_id=account.id)
         await self._on_change()

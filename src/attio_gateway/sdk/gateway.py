@@ -51,8 +51,11 @@ from attio_gateway.sdk.idempotency import Idempotency
 from attio_gateway.sdk.invalidation import CacheInvalidation
 from attio_gateway.sdk.logs import Logs
 from attio_gateway.sdk.retention import AuditRetention
+from attio_gateway.sdk.triggers import trigger_calls
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage.records import AccountRow, ConnectionRow
+from attio_gateway.triggers.service import Triggers
+from attio_gateway.triggers.worker import DeliveryWorker
 from attio_gateway.vault import KeyRing, load_keyring
 from attio_gateway.vault.credentials import Credentials
 
@@ -150,6 +153,29 @@ class Services:
         )
 
         # issue 26 (triggers and events) services here
+        attio_for_triggers = trigger_calls(self.calls)
+        self.trigger_worker = DeliveryWorker(
+            db=self.db,
+            credentials=self.credentials,
+            clock=clock,
+            http=http,
+            attio=attio_for_triggers,
+            max_attempts=settings.trigger_max_attempts,
+            retry_base=settings.trigger_retry_base,
+            lease=settings.trigger_lease,
+            poll_interval=settings.trigger_poll_interval,
+            retention=settings.trigger_retention_days * 86400,
+        )
+        self.triggers = Triggers(
+            db=self.db,
+            credentials=self.credentials,
+            clock=clock,
+            attio=attio_for_triggers,
+            find_account=self.accounts.find,
+            base_url=settings.base_url,
+            on_queued=self.trigger_worker.wake,
+        )
+        self.accounts.before_delete = self.triggers.forget_account
 
         # issue 17 (permissions) services here
         self.permissions = Permissions(db=self.db, clock=clock, redis=self.redis)
@@ -224,7 +250,10 @@ class AsyncGateway:
             self.caches.invalidation = CacheInvalidation(services.redis, self.caches.drop)
             self.caches.invalidation.start()
         await services.lifecycle.grants.purge_if_due()
-        services.retention.start()
+        if self.settings.audit_retention_job:
+            services.retention.start()
+        if self.settings.trigger_worker:
+            services.trigger_worker.start()
         return self
 
     async def close(self) -> None:
@@ -233,6 +262,7 @@ class AsyncGateway:
             return
         try:
             await services.retention.close()
+            await services.trigger_worker.close()
             await services.audit.writer.close()  # every queued audit event is stored first
         finally:
             if self.caches.invalidation is not None:
@@ -287,6 +317,12 @@ class AsyncGateway:
     def logs(self) -> Logs:
         """The call logs: ``query(...)`` by filters with a cursor, ``overview(since=...)``."""
         return self.services.logs
+
+    @property
+    def triggers(self) -> Triggers:
+        """Trigger subscriptions, Attio's inbound deliveries, pulled events, the delivery
+        log (docs/triggers.md)."""
+        return self.services.triggers
 
     @property
     def connect(self) -> AsyncActions:
@@ -395,6 +431,10 @@ class AsyncGateway:
             NotFoundError: the connection was deleted.
         """
         done = await self.services.lifecycle.handle_callback(connection_id, params)
+        if done.status == models.AccountStatus.ACTIVE:  # issue 26: the webhook is checked
+            await self.services.triggers.after_authorization(
+                connection_name=done.connection_name, identifier=done.identifier
+            )
         return models.CallbackResult(
             connection_name=done.connection_name,
             identifier=done.identifier,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -22,8 +23,14 @@ from attio_gateway.proxy.httpx_errors import sending
 from attio_gateway.sdk import models
 from attio_gateway.sdk.logs import LogOverview, LogPage
 from attio_gateway.sdk.response import ProxyResponse
+from attio_gateway.triggers.models import (
+    CreatedSubscription,
+    Delivery,
+    EventPage,
+    Subscription,
+)
 
-__all__ = ["RemoteActions", "RemoteGateway", "RemoteLogs", "error_from_body"]
+__all__ = ["RemoteActions", "RemoteGateway", "RemoteLogs", "RemoteTriggers", "error_from_body"]
 
 _API = "/api/v1"
 
@@ -104,6 +111,8 @@ class RemoteGateway:
         self.actions = RemoteActions(self)
         self.connect = self.actions
         self.logs = RemoteLogs(self)
+        #: Trigger subscriptions over the JSON API (docs/triggers.md).
+        self.triggers = RemoteTriggers(self)
 
     def close(self) -> None:
         self._http.close()
@@ -515,3 +524,86 @@ class RemoteLogs:
             }
         )
         return LogOverview.model_validate(self._gw.call("GET", "/logs/overview", params=params))
+
+
+class RemoteTriggers:
+    """``AsyncGateway.triggers``' methods over the JSON API (``/api/v1/triggers``), returning
+    the same models and raising the same errors."""
+
+    def __init__(self, gateway: RemoteGateway) -> None:
+        self._gateway = gateway
+
+    def subscribe(
+        self,
+        *,
+        events: list[str],
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+        target_url: str | None = None,
+        filter: dict[str, Any] | None = None,
+        include_record: bool = False,
+    ) -> CreatedSubscription:
+        body = _drop_none(
+            {
+                "events": events,
+                "connection_name": connection_name,
+                "identifier": identifier,
+                "connected_account_id": connected_account_id,
+                "target_url": target_url,
+                "filter": filter,
+                "include_record": include_record,
+            }
+        )
+        return CreatedSubscription.model_validate(
+            self._gateway.call("POST", "/triggers/subscriptions", json=body)
+        )
+
+    def list_subscriptions(
+        self, *, connection_name: str | None = None, identifier: str | None = None
+    ) -> list[Subscription]:
+        params = _drop_none({"connection_name": connection_name, "identifier": identifier})
+        body = self._gateway.call("GET", "/triggers/subscriptions", params=params)
+        return [Subscription.model_validate(s) for s in body["subscriptions"]]
+
+    def get(self, subscription_id: str) -> Subscription:
+        path = f"/triggers/subscriptions/{quote(subscription_id, safe='')}"
+        return Subscription.model_validate(self._gateway.call("GET", path))
+
+    def delete(self, subscription_id: str) -> None:
+        path = f"/triggers/subscriptions/{quote(subscription_id, safe='')}"
+        self._gateway.call("DELETE", path)
+
+    def deliveries(
+        self, subscription_id: str, *, state: str | None = None, after: int = 0, limit: int = 100
+    ) -> list[Delivery]:
+        path = f"/triggers/subscriptions/{quote(subscription_id, safe='')}/deliveries"
+        params = _drop_none({"state": state, "after": after, "limit": limit})
+        body = self._gateway.call("GET", path, params=params)
+        return [Delivery.model_validate(d) for d in body["deliveries"]]
+
+    def replay(self, delivery_id: int) -> Delivery:
+        path = f"/triggers/deliveries/{int(delivery_id)}/replay"
+        return Delivery.model_validate(self._gateway.call("POST", path))
+
+    def events(
+        self,
+        *,
+        connection_name: str | None = None,
+        identifier: str | None = None,
+        connected_account_id: str | None = None,
+        since: int = 0,
+        limit: int = 100,
+    ) -> EventPage:
+        params = _drop_none(
+            {
+                "connection_name": connection_name,
+                "identifier": identifier,
+                "connected_account_id": connected_account_id,
+                "since": since,
+                "limit": limit,
+            }
+        )
+        return EventPage.model_validate(
+            self._gateway.call("GET", "/triggers/events", params=params)
+        )

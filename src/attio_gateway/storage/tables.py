@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -41,6 +42,10 @@ __all__ = [
     "server_secrets",
     "session_tokens",
     "toolsets",
+    "trigger_deliveries",
+    "trigger_events",
+    "trigger_subscriptions",
+    "trigger_webhooks",
 ]
 
 
@@ -379,6 +384,106 @@ mcp_auth_tokens = Table(
 
 
 # --- tables of issue 26 (triggers and events) below this line ---
+
+#: One Attio webhook per workspace, created through the account ``account_id`` (whose token
+#: manages it; another subscribed account of the workspace takes over when it is deleted)
+#: and shared by every trigger subscription on that workspace. ``id`` is also
+#: the last part of its inbound URL (``/triggers/attio/<id>``); ``secret_sealed`` is the
+#: signing secret Attio showed once. ``attio_subscriptions`` is what was last sent to Attio.
+trigger_webhooks = Table(
+    "trigger_webhooks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("workspace_id", String(64), nullable=False, unique=True),
+    Column(
+        "account_id",
+        String(36),
+        ForeignKey("connected_accounts.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("attio_webhook_id", String(64), nullable=False),
+    Column("secret_sealed", Text, nullable=False),
+    Column("attio_subscriptions", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: What an app wants to hear of one connected account: Attio event types (and optionally
+#: Attio's filter), posted to ``target_url`` signed with the subscription's own secret
+#: (``secret_sealed``); without a target URL the events are only kept for pulling.
+trigger_subscriptions = Table(
+    "trigger_subscriptions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column(
+        "account_id",
+        String(36),
+        ForeignKey("connected_accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("event_types", JSON, nullable=False),
+    Column("filter", JSON, nullable=True),
+    Column("target_url", String(2000), nullable=True),
+    #: Post the changed record (or list entry) with each event, fetched as the account.
+    Column("include_record", Boolean, nullable=False),
+    Column("secret_sealed", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_trigger_subscriptions_account_id", "account_id"),
+)
+
+#: Attio's deliveries as received, one row per event; ``dedup_key`` (Attio's
+#: ``Idempotency-Key``, else the body's SHA-256, with the event's index) is unique per
+#: webhook, so a delivery sent twice, to any process, is stored once. ``id`` orders events.
+trigger_events = Table(
+    "trigger_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "webhook_id",
+        String(36),
+        ForeignKey("trigger_webhooks.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("dedup_key", String(200), nullable=False),
+    Column("workspace_id", String(64), nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("event", JSON, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    UniqueConstraint("webhook_id", "dedup_key", name="uq_trigger_events_dedup_key"),
+)
+
+#: One event for one subscription: ``pending`` (to be posted; ``claimed_by`` a process
+#: until ``claimed_until``), ``delivered``, ``dead`` (after the last attempt; replayable)
+#: or ``stored`` (a subscription without target URL: kept for pulling only).
+trigger_deliveries = Table(
+    "trigger_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "event_id",
+        Integer,
+        ForeignKey("trigger_events.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "subscription_id",
+        String(36),
+        ForeignKey("trigger_subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(36), nullable=True),
+    Column("claimed_until", UTCDateTime, nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("event_id", "subscription_id", name="uq_trigger_deliveries_event_id"),
+    Index("ix_trigger_deliveries_subscription_id_state", "subscription_id", "state"),
+    Index("ix_trigger_deliveries_state", "state"),
+)
 
 
 # --- tables of issue 17 (permissions) below this line ---

@@ -145,3 +145,23 @@ class Credentials:
 
     def server_secret(self, name: str, sealed: str) -> SecretStr:
         return self.keyring.unseal_text(sealed, purpose=purposes.server_secret(name))
+
+    # --- triggers: a workspace webhook's Attio secret, a subscription's signing secret -----
+
+    def seal_trigger_webhook_secret(self, webhook_id: str, secret: SecretStr | str) -> str:
+        return self.keyring.seal_text(secret, purpose=purposes.trigger_webhook_secret(webhook_id))
+
+    def trigger_webhook_secret(self, webhook_id: str, sealed: str) -> SecretStr:
+        return self.keyring.unseal_text(sealed, purpose=purposes.trigger_webhook_secret(webhook_id))
+
+    def seal_trigger_subscription_secret(
+        self, subscription_id: str, secret: SecretStr | str
+    ) -> str:
+        return self.keyring.seal_text(
+            secret, purpose=purposes.trigger_subscription_secret(subscription_id)
+        )
+
+    def trigger_subscription_secret(self, subscription_id: str, sealed: str) -> SecretStr:
+        return self.keyring.unseal_text(
+            sealed, purpose=purposes.trigger_subscription_secret(subscription_id)
+        )

@@ -16,6 +16,8 @@ __all__ = [
     "pending_token",
     "refresh_token",
     "server_secret",
+    "trigger_subscription_secret",
+    "trigger_webhook_secret",
 ]
 
 
@@ -55,6 +57,16 @@ def server_secret(name: str) -> str:
     return f"server_secret:{name}"
 
 
+def trigger_webhook_secret(webhook_id: str) -> str:
+    """The signing secret Attio showed once for a workspace's trigger webhook."""
+    return f"trigger_webhook:{webhook_id}:secret"
+
+
+def trigger_subscription_secret(subscription_id: str) -> str:
+    """The secret the gateway signs a trigger subscription's deliveries with."""
+    return f"trigger_subscription:{subscription_id}:secret"
+
+
 #: Every sealed value the database holds (``storage.sealed.sealed_locations``: each
 #: ``*_sealed`` column, and the JSON keys a column declares), by ``table.column[.key]``,
 #: with the associated data it is sealed with, computed from its row. Vault rotation
@@ -78,4 +90,6 @@ BY_LOCATION: dict[str, Callable[[Mapping[str, Any]], str]] = {
     ),
     "server_secrets.value_sealed": lambda row: server_secret(row["name"]),
     "mcp_auth_clients.client_secret_sealed": lambda row: mcp_client_secret(row["client_id"]),
+    "trigger_webhooks.secret_sealed": lambda row: trigger_webhook_secret(row["id"]),
+    "trigger_subscriptions.secret_sealed": lambda row: trigger_subscription_secret(row["id"]),
 }

@@ -60,6 +60,13 @@ AUTHENTICATED = [
     ("GET", "/api/v1/approvals/x"),
     ("POST", "/api/v1/approvals/x/approve"),
     ("POST", "/api/v1/approvals/x/deny"),
+    ("POST", "/api/v1/triggers/subscriptions"),
+    ("GET", "/api/v1/triggers/subscriptions"),
+    ("GET", "/api/v1/triggers/subscriptions/x"),
+    ("DELETE", "/api/v1/triggers/subscriptions/x"),
+    ("GET", "/api/v1/triggers/subscriptions/x/deliveries"),
+    ("POST", "/api/v1/triggers/deliveries/x/replay"),
+    ("GET", "/api/v1/triggers/events"),
 ]
 
 

@@ -22,6 +22,7 @@ from attio_gateway.errors import ConfigurationError, DecryptionError, MissingKey
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage import queries as q
 from attio_gateway.storage.queries import mcp_auth as mcp_auth_queries
+from attio_gateway.storage.queries import triggers as tq
 from attio_gateway.storage.tables import metadata
 from attio_gateway.vault import KeyRing, Sealed, load_keyring, purposes
 from attio_gateway.vault.keyring import key_file, new_key_text, parse_key, write_key_file
@@ -147,6 +148,27 @@ async def _plant_a_row_in_every_table_with_secrets(db: Database, keys: KeyRing) 
     await mcp_auth_queries.put_client(
         db, client_id="mcp-client", info={}, client_secret_sealed="placeholder", now=NOW
     )
+    # Triggers (issue 26): a workspace webhook's Attio secret, a subscription's own secret.
+    await tq.add_webhook(
+        db,
+        webhook_id="w0000000-0000-4000-8000-000000000001",
+        workspace_id="ws1",
+        account_id=accounts[0],
+        attio_webhook_id="aw1",
+        secret_sealed="placeholder",
+        attio_subscriptions=[],
+        now=NOW,
+    )
+    await tq.add_subscription(
+        db,
+        subscription_id="s0000000-0000-4000-8000-000000000001",
+        account_id=accounts[0],
+        event_types=["record.created"],
+        filter_=None,
+        target_url=None,
+        secret_sealed="placeholder",
+        now=NOW,
+    )
 
 
 def _metadata_locations() -> list[tuple[Table, str, str | None]]:
@@ -232,6 +254,8 @@ async def test_rotation_reseals_every_sealed_value_the_tables_define(db: Databas
         "account_secrets": 2,
         "server_secrets": 1,
         "mcp_auth_clients": 1,
+        "trigger_webhooks": 1,
+        "trigger_subscriptions": 1,
     }
     only_new = KeyRing([parse_key(new_text)])
     assert await _open_every_location(db, only_new) == planted
