@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -21,6 +23,8 @@ from attio_emulator.server import free_port
 from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.mcp_authorization import mcp_authorization
+from attio_gateway.sdk.sandbox import connect_user
+from attio_gateway.sdk.signing import server_key, sign
 from attio_gateway.storage.tables import mcp_auth_clients, mcp_auth_requests, mcp_auth_tokens
 
 from ..conftest import FakeClock
@@ -365,3 +369,47 @@ async def test_an_abandoned_sign_in_leaves_nothing_once_expired(served: Served) 
     now, after, left = await asyncio.to_thread(lambda: asyncio.run(accounts_now_and_after_purge()))
     assert len(now) == 1 and now[0].startswith("mcp-signin:")
     assert after == [] and left == 0
+
+
+async def test_a_remembered_sign_in_is_offered_only_when_genuine(served: Served) -> None:
+    """The remembered-account cookie: a forged one, one signed for another purpose, an
+    expired one, and one naming an account no MCP sign-in bound are all ignored."""
+
+    async def prepare() -> tuple[bytes, str]:
+        async with AsyncGateway(served.settings) as gateway:
+            await connect_user(gateway, "app-user")  # ACTIVE, but the app's own account
+            account = await gateway.actions.get_connected_account(identifier="app-user")
+            return await server_key(gateway), account.connected_account.id
+
+    key, app_account = await asyncio.to_thread(lambda: asyncio.run(prepare()))
+
+    def cookie(**payload: object) -> str:
+        return sign(key, json.dumps(payload).encode())
+
+    later = int(time.time()) + 3600
+    values = [
+        "forged.0000",
+        cookie(p="dashboard", a=app_account, e=later),
+        cookie(p="mcp-signed-in", a=app_account, e=int(time.time()) - 1),
+        cookie(p="mcp-signed-in", a=app_account, e=later),
+    ]
+    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as http:
+        client_id = (await register(http)).json()["client_id"]
+        for value in values:
+            http.cookies.set("mcp_signed_in", value, path="/mcp-auth")
+            _, challenge = pkce()
+            location = (await http.get(authorize_url(served, client_id, challenge))).headers[
+                "location"
+            ]
+            page = await http.get(location)
+            assert page.status_code == 200
+            assert 'id="known-account"' not in page.text, value
+            refused = await http.post(
+                "/mcp-auth/consent",
+                data={
+                    "request": query_of(location)["request"],
+                    "decision": "continue",
+                    "consent_token": page.cookies["mcp_consent"],
+                },
+            )
+            assert refused.status_code == 400 and "sign in again" in refused.text
