@@ -437,6 +437,37 @@ class McpAuthorization:
             iss=self.issuer,
         )
 
+    async def sign_in_failed(self, attio_state: str, error: str) -> str | None:
+        """Attio's callback failed (the user denied on Attio's page, or the exchange was
+        refused) for the link ``attio_state``: when that link was an MCP sign-in still
+        waiting, the request is forgotten (with its placeholder) and the client's redirect
+        URI with ``error`` is returned, so the client is not left waiting. ``None`` for
+        any other link."""
+        link = await q.get_authorization_request(self._db, state=attio_state[:128])
+        if (
+            link is None
+            or link.user_verify_url != self.issuer + RETURN_PATH
+            or not link.redirect_after
+        ):
+            return None
+        row = await mq.get_request(self._db, request_id=link.redirect_after)
+        if row is None or row.code_hash is not None or row.signin_account_id != link.account_id:
+            return None
+        placeholder = await q.get_account(self._db, account_id=link.account_id)
+        if placeholder is not None and placeholder.identifier.startswith(SIGNIN_PREFIX):
+            await q.delete_account(self._db, account_id=placeholder.id)
+        await mq.delete_request(self._db, request_id=row.id)
+        denied = error == "access_denied"
+        return construct_redirect_uri(
+            str(row.params["redirect_uri"]),
+            error="access_denied" if denied else "server_error",
+            error_description="The user refused access on Attio's page."
+            if denied
+            else "The sign-in with Attio failed.",
+            state=row.params.get("state"),
+            iss=self.issuer,
+        )
+
     async def finish(self, auth_request_id: str, request_id: str) -> tuple[str, str]:
         """Back from Attio: the grant parked under ``auth_request_id`` activates the
         account of the workspace and member who signed in, and a code bound to that

@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -21,6 +23,8 @@ from attio_emulator.server import free_port
 from attio_gateway.config import Settings
 from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.mcp_authorization import mcp_authorization
+from attio_gateway.sdk.sandbox import connect_user
+from attio_gateway.sdk.signing import server_key, sign
 from attio_gateway.storage.tables import mcp_auth_clients, mcp_auth_requests, mcp_auth_tokens
 
 from ..conftest import FakeClock
@@ -286,3 +290,126 @@ async def test_a_consent_answer_from_another_site_is_refused(served: Served) -> 
 
     assert await asyncio.to_thread(lambda: asyncio.run(still_waiting()))
     assert await counts(served.settings) == before
+
+
+async def test_denied_consent_goes_back_to_the_client_and_stores_nothing(served: Served) -> None:
+    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as http:
+        client_id = (await register(http)).json()["client_id"]
+    before = await counts(served.settings)
+    _, challenge = pkce()
+    outcome = await browse_authorization(
+        authorize_url(served, client_id, challenge), decision="deny", stop_at=REDIRECT_URI
+    )
+    assert not outcome.visited_attio
+    assert outcome.query["error"] == "access_denied"
+    assert outcome.query["state"] == "st-1" and outcome.query["iss"] == served.base_url
+    assert await counts(served.settings) == before
+
+
+async def _identifiers(settings: Settings) -> list[str]:
+    async with AsyncGateway(settings) as gateway:
+        listed = await gateway.actions.list_connected_accounts()
+        return [account.identifier for account in listed.connected_accounts]
+
+
+async def test_a_denied_attio_consent_goes_back_to_the_client_and_leaves_nothing(
+    served: Served,
+) -> None:
+    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as http:
+        client_id = (await register(http)).json()["client_id"]
+    before = await counts(served.settings)
+    _, challenge = pkce()
+    outcome = await browse_authorization(
+        authorize_url(served, client_id, challenge), attio_decision="deny", stop_at=REDIRECT_URI
+    )
+    assert outcome.visited_attio
+    assert outcome.query["error"] == "access_denied"
+    assert outcome.query["state"] == "st-1" and outcome.query["iss"] == served.base_url
+    assert await counts(served.settings) == before
+    identifiers = await asyncio.to_thread(lambda: asyncio.run(_identifiers(served.settings)))
+    assert identifiers == []
+
+
+async def test_an_abandoned_sign_in_leaves_nothing_once_expired(served: Served) -> None:
+    """The user accepted, then never came back from Attio: the placeholder account and
+    the request go once the request's deadline passes."""
+    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as http:
+        client_id = (await register(http)).json()["client_id"]
+        _, challenge = pkce()
+        consent_url = (await http.get(authorize_url(served, client_id, challenge))).headers[
+            "location"
+        ]
+        page = await http.get(consent_url)
+        accepted = await http.post(
+            "/mcp-auth/consent",
+            data={
+                "request": query_of(consent_url)["request"],
+                "decision": "accept",
+                "consent_token": page.cookies["mcp_consent"],
+            },
+        )
+        assert accepted.status_code == 303
+        assert accepted.headers["location"].startswith(f"{served.emulator_url}/authorize?")
+
+    async def accounts_now_and_after_purge() -> tuple[list[str], list[str], int]:
+        clock = FakeClock()
+        async with AsyncGateway(served.settings, clock=clock) as gateway:
+            listed = await gateway.actions.list_connected_accounts()
+            now = [account.identifier for account in listed.connected_accounts]
+            clock.set(clock.now() + timedelta(minutes=16))
+            await mcp_authorization(gateway).purge()
+            listed = await gateway.actions.list_connected_accounts()
+            after = [account.identifier for account in listed.connected_accounts]
+            async with gateway.db.read() as conn:
+                left = (
+                    await conn.execute(select(func.count()).select_from(mcp_auth_requests))
+                ).scalar()
+            return now, after, int(left or 0)
+
+    now, after, left = await asyncio.to_thread(lambda: asyncio.run(accounts_now_and_after_purge()))
+    assert len(now) == 1 and now[0].startswith("mcp-signin:")
+    assert after == [] and left == 0
+
+
+async def test_a_remembered_sign_in_is_offered_only_when_genuine(served: Served) -> None:
+    """The remembered-account cookie: a forged one, one signed for another purpose, an
+    expired one, and one naming an account no MCP sign-in bound are all ignored."""
+
+    async def prepare() -> tuple[bytes, str]:
+        async with AsyncGateway(served.settings) as gateway:
+            await connect_user(gateway, "app-user")  # ACTIVE, but the app's own account
+            account = await gateway.actions.get_connected_account(identifier="app-user")
+            return await server_key(gateway), account.connected_account.id
+
+    key, app_account = await asyncio.to_thread(lambda: asyncio.run(prepare()))
+
+    def cookie(**payload: object) -> str:
+        return sign(key, json.dumps(payload).encode())
+
+    later = int(time.time()) + 3600
+    values = [
+        "forged.0000",
+        cookie(p="dashboard", a=app_account, e=later),
+        cookie(p="mcp-signed-in", a=app_account, e=int(time.time()) - 1),
+        cookie(p="mcp-signed-in", a=app_account, e=later),
+    ]
+    async with httpx.AsyncClient(base_url=served.base_url, timeout=60) as http:
+        client_id = (await register(http)).json()["client_id"]
+        for value in values:
+            http.cookies.set("mcp_signed_in", value, path="/mcp-auth")
+            _, challenge = pkce()
+            location = (await http.get(authorize_url(served, client_id, challenge))).headers[
+                "location"
+            ]
+            page = await http.get(location)
+            assert page.status_code == 200
+            assert 'id="known-account"' not in page.text, value
+            refused = await http.post(
+                "/mcp-auth/consent",
+                data={
+                    "request": query_of(location)["request"],
+                    "decision": "continue",
+                    "consent_token": page.cookies["mcp_consent"],
+                },
+            )
+            assert refused.status_code == 400 and "sign in again" in refused.text

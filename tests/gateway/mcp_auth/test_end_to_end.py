@@ -346,3 +346,23 @@ async def test_a_returning_browser_continues_as_its_account_while_it_is_active(
         assert 'id="known-account"' not in refused.consent_page
         third = await browse_authorization(authorize(ids[1]), stop_at=REDIRECT_URI, browser=browser)
         assert third.visited_attio and third.query["code"].startswith("agmc_")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_base_url_oauth_refuses_as_issuer_leaves_the_authorization_server_off(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Plain http on a host that is not loopback cannot be an OAuth issuer: no metadata,
+    no OAuth endpoints, and ``/mcp`` takes session tokens only (a 401 names no metadata)."""
+    port = free_port()
+    settings = Settings(
+        data_dir=tmp_path, database_url=database_url, base_url="http://gateway.internal"
+    )
+    with running_server(settings, port):
+        origin = f"http://127.0.0.1:{port}"
+        asm = httpx.get(f"{origin}/.well-known/oauth-authorization-server", timeout=60)
+        register = httpx.post(f"{origin}/register", json={}, timeout=60)
+        bare = httpx.post(f"{origin}/mcp", json={}, timeout=60)
+    assert asm.status_code == 404 and register.status_code in (404, 405)
+    assert bare.status_code == 401
+    assert "resource_metadata" not in bare.headers.get("www-authenticate", "")

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from attio_gateway.api.deps import GatewayDep
 from attio_gateway.errors import GatewayError
+from attio_gateway.sdk.mcp_authorization import mcp_authorization
 
 __all__ = ["router"]
 
@@ -39,6 +40,12 @@ async def oauth_callback(
     try:
         result = await gateway.handle_callback(connection_id, dict(request.query_params))
     except GatewayError as exc:
+        # An MCP client's sign-in goes back to the client with the error instead.
+        back = await mcp_authorization(gateway).sign_in_failed(
+            request.query_params.get("state", ""), getattr(exc, "error", "")
+        )
+        if back is not None:
+            return RedirectResponse(back, status_code=302)
         failure: Response = templates.TemplateResponse(
             request,
             "callback_failure.html",
