@@ -157,6 +157,12 @@ class GatewayServerProcess:
             "ATTIO_GATEWAY_ATTIO_READS_PER_SECOND": str(settings.attio_reads_per_second),
             "ATTIO_GATEWAY_ATTIO_WRITES_PER_SECOND": str(settings.attio_writes_per_second),
         }
+        for name, value in (
+            ("ATTIO_GATEWAY_DATABASE_URL", settings.database_url),
+            ("ATTIO_GATEWAY_REDIS_URL", settings.redis_url),
+        ):
+            if value:
+                env[name] = value
         exe = Path(sys.executable).parent / "attio-gateway"
         self.proc = subprocess.Popen(
             [str(exe), "serve", "--port", str(self.port)],
@@ -738,6 +744,11 @@ def main() -> None:
         return
     if sys.argv[1:2] == ["markdown"]:
         markdown_only()
+        return
+    if sys.argv[1:2] == ["scale"]:
+        from benchmarks import scale
+
+        scale.main()
         return
     results: dict[str, Any] = {
         "machine": machine(),

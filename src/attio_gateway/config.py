@@ -82,6 +82,26 @@ class Settings(BaseSettings):
             "request with it reconciles, as after an unknown outcome."
         ),
     )
+    audit_retention_days: float = Field(
+        default=90,
+        ge=0,
+        description=(
+            "Days audit events are kept; older ones are deleted in batches by a background "
+            "job of every gateway process (0: kept forever)."
+        ),
+    )
+    audit_retention_every: float = Field(
+        default=3600,
+        gt=0,
+        description="Seconds between two runs of the audit retention job in one process.",
+    )
+    audit_export_path: Path | None = Field(
+        default=None,
+        description=(
+            "A file the retention job appends each audit event to (one JSON object per "
+            "line) before deleting it; none: deleted without export."
+        ),
+    )
     # NoDecode: the environment gives a plain comma-separated string, not JSON.
     vault_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,

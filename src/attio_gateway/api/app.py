@@ -34,6 +34,7 @@ from attio_gateway.api.routes import (
     connections,
     logs,
     proxy,
+    scalekit,
     tools,
 )
 from attio_gateway.config import Settings
@@ -122,6 +123,7 @@ def create_app(
     # issue 26 (triggers) routes here
 
     # issue 21 (Scalekit wire) routes here
+    app.include_router(scalekit.router)  # POST /oauth/token, /proxy/{path}: api/routes/scalekit.py
 
     # issue 22 (operations) routes here
     app.include_router(logs.router, prefix="/api/v1")

@@ -10,6 +10,7 @@ from attio_gateway.cli.connections import connections_app
 from attio_gateway.cli.logs import logs_app
 from attio_gateway.cli.mcp import mcp_app
 from attio_gateway.cli.quickstart import quickstart
+from attio_gateway.cli.sandbox import sandbox
 from attio_gateway.cli.serve import admin_app, serve
 from attio_gateway.cli.state import INIT
 from attio_gateway.cli.tools import tools_app
@@ -34,6 +35,7 @@ def root(
 
 
 app.command()(quickstart)
+app.command()(sandbox)
 app.add_typer(db_app, name="db")
 app.add_typer(vault_app, name="vault")
 app.add_typer(mcp_app, name="mcp")

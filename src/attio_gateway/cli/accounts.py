@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from attio_gateway.cli.state import with_gateway
-from attio_gateway.sdk import AsyncGateway
 from attio_gateway.sdk.models import AuthorizationLink, ConnectedAccount
+
+if TYPE_CHECKING:
+    from attio_gateway.sdk import AsyncGateway
 
 accounts_app = typer.Typer(
     help="Connected accounts: each of your users' Attio account, by your identifier.",

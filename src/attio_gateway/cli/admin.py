@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from attio_gateway.cli.state import load_settings, require_store, run_or_exit, with_gateway
-from attio_gateway.sdk import AsyncGateway, admin, maintenance
+from attio_gateway.sdk.scopes import ALL_SCOPES, DEFAULT_SCOPES
+
+if TYPE_CHECKING:
+    from attio_gateway.sdk import AsyncGateway, admin
 
 __all__ = ["clients_app", "db_app", "load_settings", "run_or_exit", "vault_app"]
 
@@ -29,6 +32,8 @@ T = TypeVar("T")
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations to the configured database (ATTIO_GATEWAY_DATABASE_URL)."""
+    from attio_gateway.sdk import maintenance
+
     revision = run_or_exit(maintenance.upgrade(load_settings()))
     typer.echo(f"database at revision {revision}")
 
@@ -50,6 +55,8 @@ def db_downgrade(
 
     Tables and columns the undone migrations added are dropped with their data: back up the database first.
     """  # noqa: E501 - one line, so the help text wraps to the terminal, not to the source
+    from attio_gateway.sdk import maintenance
+
     settings = load_settings()
     require_store(settings)
     if not yes:
@@ -60,6 +67,38 @@ def db_downgrade(
         )
     at = run_or_exit(maintenance.downgrade(settings, revision))
     typer.echo(f"database at revision {at or 'base (no tables)'}")
+
+
+@db_app.command("prune-audit")
+def db_prune_audit(
+    older_than_days: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Delete audit events older than this many days (default: "
+            "ATTIO_GATEWAY_AUDIT_RETENTION_DAYS).",
+        ),
+    ] = None,
+    export: Annotated[
+        str | None,
+        typer.Option(
+            help="Append each event to this file (- for stdout), one JSON object per line, "
+            "before it is deleted (default: ATTIO_GATEWAY_AUDIT_EXPORT_PATH).",
+        ),
+    ] = None,
+) -> None:
+    """Delete old audit events now, in batches, exporting them first (the retention job of
+    every gateway process does the same by itself)."""
+    import sys
+    from pathlib import Path
+
+    target = None if export is None else sys.stdout if export == "-" else Path(export)
+
+    async def work(gateway: AsyncGateway) -> int:
+        return await gateway.prune_audit_events(older_than_days=older_than_days, export=target)
+
+    deleted = with_gateway(work)
+    typer.echo(f"deleted {deleted} audit events", err=export == "-")
 
 
 @vault_app.command("rotate")
@@ -76,6 +115,8 @@ def vault_rotate(
 
     Covers every sealed value the tables hold: connection client secrets, account credentials and secrets, the PKCE verifiers and parked grants of authorization requests, and the server's signing key. Afterwards no row needs an older key. Prints counts only, never secrets. Older keys stay in the key file (or your setting) until you remove them; a running gateway with a key file picks up the new key by itself, with ATTIO_GATEWAY_VAULT_KEYS every process needs the new list (restart) before you rotate.
     """  # noqa: E501 - one line, so the help text wraps to the terminal, not to the source
+    from attio_gateway.sdk import maintenance
+
     settings = load_settings()
     require_store(settings)
     report = run_or_exit(maintenance.rotate_vault(settings, generate=generate))
@@ -89,6 +130,8 @@ def vault_new_key() -> None:
 
     This prints key material on purpose: keep it out of shell history and logs.
     """
+    from attio_gateway.sdk import maintenance
+
     typer.echo(maintenance.new_vault_key())
 
 
@@ -99,7 +142,7 @@ ScopeOption = Annotated[
     typer.Option(
         "--scope",
         help=f"A scope it may use (repeat the option; update: the whole new set): "
-        f"{', '.join(admin.ALL_SCOPES)}.",
+        f"{', '.join(ALL_SCOPES)}.",
     ),
 ]
 AllScopesOption = Annotated[
@@ -121,7 +164,7 @@ def _with_gateway(work: Callable[[AsyncGateway], Awaitable[T]], *, creates: bool
 def _scopes(scopes: list[str] | None, all_scopes: bool) -> list[str] | None:
     if all_scopes and scopes:
         raise typer.BadParameter("give --scope or --all-scopes, not both", param_hint="--scope")
-    return list(admin.ALL_SCOPES) if all_scopes else scopes
+    return list(ALL_SCOPES) if all_scopes else scopes
 
 
 def _client_dict(client: admin.ApiClient) -> dict[str, object]:
@@ -133,6 +176,8 @@ def clients_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Every API client: scopes, connections, who minted it, active or revoked."""
+    from attio_gateway.sdk import admin
+
     clients = _with_gateway(admin.list_api_clients)
     if as_json:
         typer.echo(json.dumps([_client_dict(c) for c in clients], indent=2))
@@ -162,13 +207,15 @@ def clients_create(
 
     Without --scope: everything but accounts:tokens and clients:admin.
     """
+    from attio_gateway.sdk import admin
+
     scopes = _scopes(scope, all_scopes)
 
     async def work(gateway: AsyncGateway) -> admin.ApiClientCredentials:
         return await admin.create_api_client(
             gateway,
             name=name,
-            scopes=admin.DEFAULT_SCOPES if scopes is None else scopes,
+            scopes=DEFAULT_SCOPES if scopes is None else scopes,
             connections=connection or None,
         )
 
@@ -195,6 +242,8 @@ def clients_update(
 ) -> None:
     """Change a client's scopes and/or connections; what is not given stays. The clients it
     minted lose what it no longer has."""
+    from attio_gateway.sdk import admin
+
     scopes = _scopes(scope, all_scopes)
     if scopes is None and not connection and not all_connections:
         raise typer.BadParameter(
@@ -223,6 +272,7 @@ def clients_revoke(
     client_id: Annotated[str, typer.Argument(help="The client's id (agc_…).")],
 ) -> None:
     """Revoke a client and every client it minted (their tokens stop working at once)."""
+    from attio_gateway.sdk import admin
 
     async def work(gateway: AsyncGateway) -> list[str]:
         return await admin.revoke_api_client(gateway, client_id)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from attio_gateway.cli.state import fail, with_gateway
-from attio_gateway.sdk import AsyncGateway, ConnectionStatus
-from attio_gateway.sdk.models import Connection
+from attio_gateway.sdk.models import Connection, ConnectionStatus
+
+if TYPE_CHECKING:
+    from attio_gateway.sdk import AsyncGateway
 
 connections_app = typer.Typer(
     help="Connections: your Attio OAuth apps (client id and secret), one per app.",

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from attio_gateway.cli.state import fail, load_settings, run_or_exit, with_gateway
-from attio_gateway.config import Settings
-from attio_gateway.sdk import AsyncGateway
+
+if TYPE_CHECKING:
+    from attio_gateway.config import Settings
+    from attio_gateway.sdk import AsyncGateway
 
 mcp_app = typer.Typer(
     help="Serve the tool catalog to MCP clients (Claude Desktop, Cursor, agent frameworks).",

@@ -19,20 +19,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 from rich.console import Console
 
-from attio_emulator.server import free_port, run_in_thread
-from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
-from attio_gateway.sdk import AccountStatus, AsyncGateway
-from attio_gateway.sdk.sandbox import consent, create_emulator_connection
-from attio_gateway.tools import catalog as tool_catalog
+from attio_gateway.sdk.models import AccountStatus
+
+if TYPE_CHECKING:
+    from attio_gateway.sdk import AsyncGateway
+
+# The emulator, the servers and the gateway itself are imported where they are used, so
+# that loading the CLI for --help does not load them (tests/gateway/cli/test_cli_imports.py).
 
 IDENTIFIER = "user_123"
 CONNECTION = "attio"
@@ -207,6 +206,10 @@ async def _run_step(gateway: AsyncGateway, step: Step, tools: set[str]) -> tuple
 @contextmanager
 def _callback_server(gateway: AsyncGateway, loop: asyncio.AbstractEventLoop) -> Iterator[None]:
     """A one-route HTTP server for the OAuth callback, for the ``--browser`` consent."""
+    import uvicorn
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse
+
     app = FastAPI()
 
     @app.get("/sso/v1/oauth/{connection_id}/callback")
@@ -266,6 +269,12 @@ async def _forget_old_sandbox(gateway: AsyncGateway) -> None:
 
 async def walkthrough(data_dir: Path, *, browser: bool, console: Console, keep: bool) -> None:
     """The whole quickstart; raises ``GatewayError`` on the first step that fails."""
+    from attio_emulator.server import free_port, run_in_thread
+    from attio_gateway.config import Settings
+    from attio_gateway.sdk import AsyncGateway
+    from attio_gateway.sdk.sandbox import consent, create_emulator_connection
+    from attio_gateway.tools import catalog as tool_catalog
+
     with run_in_thread() as emulator:
         console.print(f"[bold]1.[/] Attio emulator running at {emulator.base_url}")
         base_url = f"http://127.0.0.1:{free_port()}"

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import TYPE_CHECKING
 
 import typer
-import uvicorn
-from uvicorn.config import LOGGING_CONFIG
 
 from attio_gateway.cli.admin import load_settings
 from attio_gateway.cli.state import require_store
-from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
-from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.logcontext import LOG_FORMATS, log_config
-from attio_gateway.sdk.operators import ensure_operator, set_operator_password
-from attio_gateway.sdk.signing import server_key
+
+if TYPE_CHECKING:
+    from attio_gateway.config import Settings
 
 admin_app = typer.Typer(help="The dashboard's operators.", no_args_is_help=True)
 
@@ -46,6 +43,11 @@ def serve(
 ) -> None:
     """Run the gateway's server: JSON API (/api/v1, docs at /api/docs), OAuth callback,
     dashboard, MCP (/mcp), /healthz and /metrics."""
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    from attio_gateway.sdk.logcontext import LOG_FORMATS, log_config
+
     if log_format is not None:
         if log_format not in LOG_FORMATS:
             raise typer.BadParameter(
@@ -85,6 +87,10 @@ async def _prepare(settings: Settings) -> None:
     key file (embedded default), the signing key and the first admin (whose generated
     password is shown here, once). Workers starting together would otherwise race on the
     key file."""
+    from attio_gateway.sdk import AsyncGateway
+    from attio_gateway.sdk.operators import ensure_operator
+    from attio_gateway.sdk.signing import server_key
+
     try:
         async with AsyncGateway(settings) as gateway:
             await server_key(gateway)
@@ -107,6 +113,9 @@ def create_admin(
     ),
 ) -> None:
     """Create a dashboard operator, or set an existing one's password (kept in the database)."""
+    from attio_gateway.sdk import AsyncGateway
+    from attio_gateway.sdk.operators import set_operator_password
+
     if len(password) < 8:
         typer.echo("The password needs at least 8 characters.", err=True)
         raise typer.Exit(2)

@@ -14,14 +14,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
 
-from attio_gateway.config import Settings
 from attio_gateway.errors import GatewayError
-from attio_gateway.sdk import AsyncGateway, maintenance
+
+if TYPE_CHECKING:
+    from attio_gateway.config import Settings
+    from attio_gateway.sdk import AsyncGateway
 
 __all__ = ["INIT", "fail", "load_settings", "require_store", "run_or_exit", "with_gateway"]
 
@@ -39,6 +41,8 @@ def fail(message: str) -> typer.Exit:
 
 def load_settings() -> Settings:
     """Settings from the environment; a bad value exits 1 naming the variable, no traceback."""
+    from attio_gateway.config import Settings
+
     try:
         return Settings()
     except ValidationError as exc:
@@ -60,6 +64,10 @@ def run_or_exit(work: Coroutine[Any, Any, T]) -> T:
 def require_store(settings: Settings, *, creates: bool = False) -> None:
     """Exit 1 when the configured store is missing, unless ``--init`` was given; with
     ``creates`` (a command that makes state) a missing store is created, said on stderr."""
+    # Imported here, as in every command: the database stack loads when a command runs,
+    # not for --help (tests/gateway/cli/test_cli_imports.py).
+    from attio_gateway.sdk import maintenance
+
     if run_or_exit(maintenance.store_exists(settings)):
         return
     where = maintenance.store_location(settings)
@@ -88,6 +96,8 @@ def with_gateway(
     with its message."""
     settings = settings if settings is not None else load_settings()
     require_store(settings, creates=creates)
+
+    from attio_gateway.sdk import AsyncGateway
 
     async def main() -> T:
         async with AsyncGateway(settings) as gateway:

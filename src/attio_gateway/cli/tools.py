@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from attio_gateway.errors import AccountNotActiveError, GatewayError
-from attio_gateway.tools import catalog
 
 tools_app = typer.Typer(help="The Attio tool catalog: list, describe, call.", no_args_is_help=True)
 
@@ -33,6 +32,8 @@ def list_tools(
     as_json: Annotated[bool, typer.Option("--json", help="Definitions as JSON.")] = False,
 ) -> None:
     """List the tools (name, kind, scopes)."""
+    from attio_gateway.tools import catalog
+
     specs = catalog().search(query=query, read_only=read_only)
     if as_json:
         typer.echo(json.dumps([s.definition() for s in specs], indent=2, ensure_ascii=False))
@@ -48,6 +49,8 @@ def describe(
     name: Annotated[str, typer.Argument(help="Tool name, e.g. attio_create_task.")],
 ) -> None:
     """Show one tool's definition (description, input schema, annotations, scopes) as JSON."""
+    from attio_gateway.tools import catalog
+
     try:
         spec = catalog().get(name)
     except GatewayError as exc:
@@ -66,6 +69,8 @@ def call(
     compact: Annotated[bool, typer.Option("--compact", help="Compact output.")] = False,
 ) -> None:
     """Run a tool for a connected user through the gateway (needs its database and vault)."""
+    from attio_gateway.tools import catalog
+
     try:
         tool_input: Any = json.loads(input_json)
     except json.JSONDecodeError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import inspect
 import json
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -12,6 +13,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from attio_gateway.dashboard.deps import GatewayDep
 from attio_gateway.dashboard.session import (
@@ -386,12 +388,15 @@ async def run_tool(
         run = {
             "ok": True,
             "execution_id": result.execution_id,
-            "output": json.dumps(result.data, indent=2, default=str),
+            "output": json.dumps(result.data, indent=2, default=str, ensure_ascii=False),
         }
     except json.JSONDecodeError as exc:
         run = {"ok": False, "output": f"The tool input is not JSON: {exc}"}
     except GatewayError as exc:
-        run = {"ok": False, "output": json.dumps(exc.to_dict(), indent=2, default=str)}
+        run = {
+            "ok": False,
+            "output": json.dumps(exc.to_dict(), indent=2, default=str, ensure_ascii=False),
+        }
     return await _tools_page(request, operator, gateway, run=run, form=fields)
 
 
@@ -485,9 +490,39 @@ async def revoke_api_client(client_id: str, form: Form, gateway: GatewayDep) -> 
     return _back("/dashboard/api-clients", notice=f"Revoked {client_id}{also}.")
 
 
+#: What a person sees for an HTTP error under /dashboard (the JSON API keeps its JSON).
+_ERROR_HEADINGS = {404: "Page not found", 405: "Not allowed here"}
+
+
 def install_dashboard(app: FastAPI) -> None:
+    """Mount the dashboard's routes; install after the API's error handlers, whose answer
+    for HTTP errors it keeps for every path outside the dashboard."""
     app.include_router(router)
     app.state.login_throttle = LoginThrottle.from_settings(app.state.settings)
+    api_http_error = app.exception_handlers[StarletteHTTPException]
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not request.url.path.startswith("/dashboard"):
+            answer = api_http_error(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        page: Response = request.app.state.templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "status_code": exc.status_code,
+                "heading": _ERROR_HEADINGS.get(exc.status_code, f"Error {exc.status_code}"),
+                "message": (
+                    f"There is no dashboard page at {request.url.path}."
+                    if exc.status_code == 404
+                    else str(exc.detail)
+                ),
+                "operator": None,
+            },
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+        return page
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, _: LoginRequired) -> RedirectResponse:

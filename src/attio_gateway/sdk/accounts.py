@@ -7,8 +7,11 @@ provider first), the secrets a provider shows once, and the authorization link.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from pydantic import SecretStr
@@ -63,6 +66,32 @@ def page_offset(page_token: str | None) -> int:
     if not _DIGITS.fullmatch(page_token):
         raise ToolInputError("page_token is not one this API returned.", field="page_token")
     return int(page_token)
+
+
+def account_page_token(row: AccountRow) -> str:
+    """The token of the page after ``row``: where that page starts, opaque to callers."""
+    where = json.dumps([row.created_at.isoformat(), row.id], separators=(",", ":"))
+    return "k" + base64.urlsafe_b64encode(where.encode()).decode().rstrip("=")
+
+
+def account_page_start(page_token: str | None) -> tuple[datetime, str] | None:
+    """The ``(created_at, id)`` a token of ``account_page_token`` stands for.
+
+    Raises:
+        ToolInputError: it is not one this API returned.
+    """
+    if not page_token:
+        return None
+    try:
+        if not page_token.startswith("k"):
+            raise ValueError(page_token)
+        body = page_token[1:] + "=" * (-len(page_token[1:]) % 4)
+        created_at, row_id = json.loads(base64.urlsafe_b64decode(body.encode()))
+        return datetime.fromisoformat(created_at), str(row_id)
+    except (ValueError, TypeError) as exc:
+        raise ToolInputError(
+            "page_token is not one this API returned.", field="page_token"
+        ) from exc
 
 
 class Accounts:
@@ -201,22 +230,27 @@ class Accounts:
         if connection_name is not None:
             connection_id = (await self._connections.row(connection_name)).id
         size = min(max(page_size or 50, 1), 500)
-        offset = page_offset(page_token)
         rows = await q.list_accounts(
             self._db,
             connection_id=connection_id,
             identifier=identifier,
             limit=size + 1,
-            offset=offset,
+            after=account_page_start(page_token),
         )
         accounts = []
+        # One read per connection, not per account: a page of 500 made 500 reads before.
+        connections: dict[str, ConnectionRow] = {}
         for row in rows[:size]:
-            model = await self.model(row, with_tokens=False)
+            connection = connections.get(row.connection_id)
+            if connection is None:
+                connection = await self._connections.row(connection_id=row.connection_id)
+                connections[row.connection_id] = connection
+            model = await self.model(row, connection=connection, with_tokens=False)
             if provider is None or model.provider == provider:
                 accounts.append(model)
         return models.ListConnectedAccountsResponse(
             connected_accounts=accounts,
-            next_page_token=str(offset + size) if len(rows) > size else None,
+            next_page_token=account_page_token(rows[size - 1]) if len(rows) > size else None,
             total_size=len(accounts),
         )
 

@@ -35,6 +35,7 @@ from attio_gateway.errors import (
 )
 from attio_gateway.oauth.provider import SCOPE_DESCRIPTIONS
 from attio_gateway.sdk.models import _Model
+from attio_gateway.sdk.scopes import ALL_SCOPES, API_SCOPES, DEFAULT_SCOPES
 from attio_gateway.sdk.signing import server_key, sign, unsign
 from attio_gateway.storage import queries as q
 from attio_gateway.storage.records import ApiClientRow
@@ -66,29 +67,6 @@ CLIENT_ID_PREFIX = "agc_"
 SECRET_PREFIX = "agcs_"
 
 
-#: What an API client may be allowed, scope → what it allows.
-API_SCOPES: dict[str, str] = {
-    "proxy": "Call Attio's REST API as a connected user (POST /proxy).",
-    "tools:execute": "List the tools and run them as a connected user.",
-    "accounts:read": "List and read connected accounts (without tokens) and the audit log; "
-    "read connections.",
-    "accounts:write": "Send authorization links, verify users, disconnect and delete accounts.",
-    "accounts:tokens": "Read a connected user's plaintext Attio access token "
-    "(include_tokens=true).",
-    "connections:admin": "Create, change and delete connections (the Attio OAuth apps).",
-    "clients:admin": "Mint, change and revoke API clients below this one, never with more "
-    "than it has.",
-}
-ALL_SCOPES: tuple[str, ...] = tuple(API_SCOPES)
-#: A new client's scopes unless others are given; also what clients created before scopes
-#: existed got (migration 0005): everything but plaintext tokens and client management.
-DEFAULT_SCOPES: tuple[str, ...] = (
-    "proxy",
-    "tools:execute",
-    "accounts:read",
-    "accounts:write",
-    "connections:admin",
-)
 MAX_CONNECTION_NAMES = 100
 
 

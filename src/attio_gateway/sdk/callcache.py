@@ -12,6 +12,9 @@ and a ``last_used_at`` write before the audit insert. Correctness rules:
 - Concurrent misses of one entry share one read (``load_once``): when the cache is cold or
   an entry expires under load, one database read serves every caller waiting for it
   instead of each caller queueing its own.
+- Each map holds at most ``MAX_ENTRIES`` entries (``MAX_WORKSPACES`` schema caches): a
+  process serving more accounts than that drops the least recently stored first, so its
+  memory stays flat however many accounts it serves over its life.
 - A change made by *another* process is seen at once when the processes share Redis
   (``Caches.forget`` announces it, see ``invalidation``), and within ``ttl``
   seconds otherwise or while Redis is unreachable (see docs/scaling.md).
@@ -36,11 +39,25 @@ from attio_gateway.storage.records import (
 __all__ = ["Caches", "CallCache"]
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 #: How long a cached row or token is used before it is read again.
 DEFAULT_TTL_SECONDS = 5.0
 #: ``last_used_at`` is written at most this often per account (per process).
 TOUCH_EVERY_SECONDS = 60.0
+#: Entries per map of one process's call cache (accounts, tokens, API clients, touches).
+MAX_ENTRIES = 10_000
+#: Workspace schema caches one process keeps.
+MAX_WORKSPACES = 1_000
+
+
+def _put_bounded(entries: dict[K, V], key: K, value: V, limit: int) -> None:
+    """Store ``key`` as the newest entry, dropping the oldest ones beyond ``limit``."""
+    entries.pop(key, None)
+    while len(entries) >= limit:
+        del entries[next(iter(entries))]
+    entries[key] = value
 
 
 @dataclass(frozen=True)
@@ -68,10 +85,14 @@ class CachedApiClient(_Entry):
 
 class CallCache:
     def __init__(
-        self, ttl: float = DEFAULT_TTL_SECONDS, touch_every: float = TOUCH_EVERY_SECONDS
+        self,
+        ttl: float = DEFAULT_TTL_SECONDS,
+        touch_every: float = TOUCH_EVERY_SECONDS,
+        max_entries: int = MAX_ENTRIES,
     ) -> None:
         self.ttl = ttl
         self.touch_every = touch_every
+        self.max_entries = max_entries
         self.generation = 0
         self._accounts: dict[Hashable, CachedAccount] = {}
         self._tokens: dict[str, CachedToken] = {}
@@ -97,9 +118,8 @@ class CallCache:
     ) -> None:
         """Store rows read while ``generation`` was current (ignored if it has moved on)."""
         if generation == self.generation and account.status == "ACTIVE":
-            self._accounts[key] = CachedAccount(
-                generation, time.monotonic() + self.ttl, connection, account
-            )
+            entry = CachedAccount(generation, time.monotonic() + self.ttl, connection, account)
+            _put_bounded(self._accounts, key, entry, self.max_entries)
 
     def token(self, account_id: str) -> CachedToken | None:
         entry = self._tokens.get(account_id)
@@ -109,9 +129,8 @@ class CallCache:
         self, account_id: str, token: str, credential: CredentialRow, *, generation: int
     ) -> None:
         if generation == self.generation:
-            self._tokens[account_id] = CachedToken(
-                generation, time.monotonic() + self.ttl, token, credential
-            )
+            entry = CachedToken(generation, time.monotonic() + self.ttl, token, credential)
+            _put_bounded(self._tokens, account_id, entry, self.max_entries)
 
     def api_client(self, client_id: str) -> ApiClientRow | None:
         entry = self._api_clients.get(client_id)
@@ -120,9 +139,8 @@ class CallCache:
     def put_api_client(self, row: ApiClientRow, *, generation: int) -> None:
         """Store an active (not revoked) client read while ``generation`` was current."""
         if generation == self.generation and row.revoked_at is None:
-            self._api_clients[row.client_id] = CachedApiClient(
-                generation, time.monotonic() + self.ttl, row
-            )
+            entry = CachedApiClient(generation, time.monotonic() + self.ttl, row)
+            _put_bounded(self._api_clients, row.client_id, entry, self.max_entries)
 
     async def load_once(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
         """``load()``, shared by every caller that asks for ``key`` while it runs.
@@ -158,7 +176,7 @@ class CallCache:
         last = self._touched.get(account_id)
         if last is not None and now - last < self.touch_every:
             return False
-        self._touched[account_id] = now
+        _put_bounded(self._touched, account_id, now, self.max_entries)
         return True
 
 
@@ -191,4 +209,8 @@ class Caches:
 
     def schema(self, workspace_key: str) -> dict[str, Any]:
         """The workspace schema cache the tools share (per workspace, per process)."""
-        return self._schemas.setdefault(workspace_key, {})
+        schema = self._schemas.get(workspace_key)
+        if schema is None:
+            schema = {}
+            _put_bounded(self._schemas, workspace_key, schema, MAX_WORKSPACES)
+        return schema

@@ -18,7 +18,8 @@ service's method names.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 import httpx
 import redis.asyncio as aioredis
@@ -41,6 +42,7 @@ from attio_gateway.sdk.connections import Connections
 from attio_gateway.sdk.idempotency import Idempotency
 from attio_gateway.sdk.invalidation import CacheInvalidation
 from attio_gateway.sdk.logs import Logs
+from attio_gateway.sdk.retention import AuditRetention
 from attio_gateway.storage import Database, upgrade_database
 from attio_gateway.storage.records import AccountRow, ConnectionRow
 from attio_gateway.vault import KeyRing, load_keyring
@@ -72,6 +74,13 @@ class Services:
             limiter.client if isinstance(limiter, RedisRateLimiter) else None
         )
         self.audit = Audit(self.db, clock)
+        self.retention = AuditRetention(
+            self.db,
+            clock,
+            days=settings.audit_retention_days,
+            every=settings.audit_retention_every,
+            export_path=settings.audit_export_path,
+        )
         self.lifecycle = Lifecycle(
             db=self.db,
             credentials=self.credentials,
@@ -196,6 +205,7 @@ class AsyncGateway:
             self.caches.invalidation = CacheInvalidation(services.redis, self.caches.drop)
             self.caches.invalidation.start()
         await services.lifecycle.grants.purge_if_due()
+        services.retention.start()
         return self
 
     async def close(self) -> None:
@@ -203,6 +213,7 @@ class AsyncGateway:
         if services is None:
             return
         try:
+            await services.retention.close()
             await services.audit.writer.close()  # every queued audit event is stored first
         finally:
             if self.caches.invalidation is not None:
@@ -417,6 +428,16 @@ class AsyncGateway:
         """Record one audit event (never tokens, never bodies); returns its id. With
         ``wait=False`` it is only queued (stored within ~50 ms, never dropped)."""
         return await self.services.audit.record(wait=wait, **fields)
+
+    async def prune_audit_events(
+        self, *, older_than_days: float | None = None, export: TextIO | Path | None = None
+    ) -> int:
+        """Delete audit events older than ``older_than_days`` (default: the retention
+        setting), each batch appended to ``export`` first (default: the export setting).
+        The retention job does this by itself; this is for operators (``attio-gateway db
+        prune-audit``). How many were deleted."""
+        await self.services.audit.writer.flush()
+        return await self.services.retention.prune(older_than_days=older_than_days, export=export)
 
     async def audit_events(
         self,

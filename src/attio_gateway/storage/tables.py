@@ -110,6 +110,9 @@ connected_accounts = Table(
     Column("last_used_at", UTCDateTime, nullable=True),
     UniqueConstraint("connection_id", "identifier", name="uq_connected_accounts_identifier"),
     Index("ix_connected_accounts_identifier", "identifier"),
+    # Keyset pages of list_connected_accounts, with and without a connection (0010).
+    Index("ix_connected_accounts_created", "created_at", "id"),
+    Index("ix_connected_accounts_connection_created", "connection_id", "created_at", "id"),
 )
 
 authorization_requests = Table(

@@ -174,3 +174,34 @@ async def test_a_cold_cache_under_concurrent_calls_reads_the_database_once(
     account_reads = [s for s in statements if "FROM connected_accounts" in s]
     assert len(credential_reads) == 1, statements
     assert len(account_reads) == 1, statements
+
+
+async def test_the_cache_stays_bounded_however_many_accounts_a_process_serves(
+    tmp_path: Path, emulator: RunningEmulator
+) -> None:
+    """With room for two entries, calls for three users keep the two most recent: the
+    oldest user's next call reads the database again and still succeeds."""
+    async with AsyncGateway(Settings(data_dir=tmp_path)) as gw:
+        gw.caches.calls.max_entries = 2
+        await create_emulator_connection(gw, emulator.base_url)
+        for user in ("a", "b", "c"):
+            await connect_user(gw, user)  # each connection drops the whole cache
+        for user in ("a", "b", "c"):
+            assert await _get(gw, user) == 200
+        cache = gw.caches.calls
+        assert len(cache._accounts) == len(cache._tokens) == len(cache._touched) == 2
+        assert await _get(gw, "a") == 200  # evicted, read again
+        assert len(cache._accounts) == 2
+
+
+def test_schema_caches_are_bounded_per_process() -> None:
+    from attio_gateway.sdk.callcache import MAX_WORKSPACES, Caches
+
+    caches = Caches()
+    first = caches.schema("w0")
+    first["objects"] = ["kept while used"]
+    assert caches.schema("w0") is first
+    for n in range(1, MAX_WORKSPACES + 5):
+        caches.schema(f"w{n}")
+    assert len(caches._schemas) == MAX_WORKSPACES
+    assert caches.schema("w0") == {}  # the oldest went first; a new one is made

@@ -10,6 +10,7 @@ import pytest
 import attio_gateway.compat.scalekit as scalekit
 from attio_emulator.server import RunningEmulator, run_in_thread
 from attio_gateway import Gateway
+from attio_gateway.compat.scalekit.common.exceptions import ScalekitNotFoundException
 from attio_gateway.config import Settings
 from attio_gateway.errors import AccountNotActiveError, NotFoundError
 from attio_gateway.sdk.sandbox import connect_user, create_emulator_connection
@@ -28,8 +29,12 @@ def test_scalekit_client_resolves_like_the_hosted_sdk(tmp_path: Path) -> None:
     with client:
         assert client.env_url == "https://gw.example.com"
         assert client.connect is client.actions
-        with pytest.raises(NotFoundError, match="No connection named 'attio'"):
+        with pytest.raises(ScalekitNotFoundException, match="No connection named 'attio'") as e:
             client.actions.get_authorization_link(connection_name="attio", identifier="u")
+        # The hosted SDK's exception, with the gateway's error as its cause and detail.
+        assert isinstance(e.value.__cause__, NotFoundError)
+        assert e.value.gateway_error is e.value.__cause__
+        assert (e.value.code, e.value.error_code) == ("not_found", "not_found")
     with pytest.raises(ValueError, match="env_url must be the gateway's http"):
         scalekit.ScalekitClient(env_url="gw.example.com", settings=Settings(data_dir=tmp_path))
 

@@ -13,20 +13,36 @@ from __future__ import annotations
 import atexit
 from typing import Any
 
+from attio_gateway.compat.scalekit.actions import ActionClient
 from attio_gateway.config import Settings
 from attio_gateway.sdk.sync import Gateway
 
 __all__ = ["ScalekitClient"]
 
+# The SDK's defaults for its gRPC channel; accepted so its callers run, without effect here.
+DEFAULT_KEEPALIVE_TIME_MS = 60_000
+DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000
+DEFAULT_CALL_TIMEOUT_S = 20
+DEFAULT_TOOL_CALL_TIMEOUT_S = 60
+
 
 class ScalekitClient:
-    """``client.actions`` (alias ``client.connect``): the hosted SDK's methods, unchanged."""
+    """``client.actions`` (alias ``client.connect``): the hosted SDK's methods, unchanged.
+
+    ``keepalive_time_ms``, ``keepalive_timeout_ms``, ``call_timeout_s`` and
+    ``tool_call_timeout_s`` tune the SDK's gRPC channel to the hosted service; the embedded
+    gateway has no such channel, so they are accepted and have no effect.
+    """
 
     def __init__(
         self,
         env_url: str | None = None,
         client_id: str | None = None,
         client_secret: str | None = None,
+        keepalive_time_ms: int = DEFAULT_KEEPALIVE_TIME_MS,
+        keepalive_timeout_ms: int = DEFAULT_KEEPALIVE_TIMEOUT_MS,
+        call_timeout_s: float = DEFAULT_CALL_TIMEOUT_S,
+        tool_call_timeout_s: float = DEFAULT_TOOL_CALL_TIMEOUT_S,
         *,
         settings: Settings | None = None,
     ) -> None:
@@ -40,8 +56,8 @@ class ScalekitClient:
         base = settings or Settings()
         self.client_id = client_id
         self.gateway = Gateway(base.model_copy(update=overrides))
-        self.actions = self.gateway.actions
-        self.connect = self.gateway.actions
+        self.actions = ActionClient(self.gateway.actions)
+        self.connect = self.actions
         self._closed = False
         # Scripts written for the hosted SDK never close their client: do it at exit so
         # pending audit writes are flushed and nothing is left running.

@@ -64,6 +64,7 @@ from attio_gateway.storage.queries.requests import (
     list_expired_authorization_requests,
     save_authorization_request,
 )
+from attio_gateway.storage.queries.retention import prune_audit_events
 from attio_gateway.storage.queries.secrets import (
     add_server_secret,
     delete_credential,
@@ -115,6 +116,7 @@ __all__ = [
     "list_credentials",
     "list_expired_authorization_requests",
     "new_id",
+    "prune_audit_events",
     "put_account_secret",
     "put_credential",
     "put_operator",

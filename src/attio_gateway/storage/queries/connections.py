@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, tuple_, update
 
 from attio_gateway.errors import ConflictError
 from attio_gateway.storage.database import Database
@@ -180,17 +180,27 @@ async def list_accounts(
     connection_id: str | None = None,
     identifier: str | None = None,
     limit: int = 100,
-    offset: int = 0,
+    after: tuple[datetime, str] | None = None,
 ) -> list[AccountRow]:
-    query = select(connected_accounts).order_by(
-        connected_accounts.c.created_at, connected_accounts.c.id
-    )
+    """Oldest first; ``after`` the ``(created_at, id)`` of the last row of the page before
+    (keyset: a page deep in 100k accounts costs what the first does, through
+    ``ix_connected_accounts_created`` or ``ix_connected_accounts_connection_created``)."""
+    c = connected_accounts.c
+    query = select(connected_accounts).order_by(c.created_at, c.id)
     if connection_id is not None:
-        query = query.where(connected_accounts.c.connection_id == connection_id)
+        query = query.where(c.connection_id == connection_id)
     if identifier is not None:
-        query = query.where(connected_accounts.c.identifier == identifier)
+        query = query.where(c.identifier == identifier)
+    if after is not None:
+        created_at, row_id = after
+        # A row-value comparison (not an OR of two), so the index's range starts right there.
+        start = tuple_(
+            bindparam("after_created_at", created_at, type_=c.created_at.type),
+            bindparam("after_id", row_id, type_=c.id.type),
+        )
+        query = query.where(tuple_(c.created_at, c.id) > start)
     async with db.read() as conn:
-        rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+        rows = (await conn.execute(query.limit(limit))).all()
     return [_account(row) for row in rows]
 
 

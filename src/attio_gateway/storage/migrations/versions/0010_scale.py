@@ -1,4 +1,4 @@
-"""Bounded growth: audit retention and keyset-pagination indexes
+"""Keyset pagination of connected accounts: (created_at, id) indexes
 
 Revision ID: 0010
 Revises: 0009
@@ -7,6 +7,8 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
+from alembic import op
+
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
@@ -14,8 +16,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_index(
+        "ix_connected_accounts_created", "connected_accounts", ["created_at", "id"], unique=False
+    )
+    op.create_index(
+        "ix_connected_accounts_connection_created",
+        "connected_accounts",
+        ["connection_id", "created_at", "id"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_connected_accounts_connection_created", table_name="connected_accounts")
+    op.drop_index("ix_connected_accounts_created", table_name="connected_accounts")

@@ -1,0 +1,1 @@
+"""``scalekit.common``: the SDK's shared pieces (here, its exception classes)."""
