@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from attio_gateway.sdk.logs import CallRecord
+from attio_gateway.sdk.logmodels import CallRecord
 
 __all__ = ["Metrics"]
 

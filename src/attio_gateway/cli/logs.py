@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from attio_gateway.cli.state import with_gateway
+from attio_gateway.sdk.logmodels import LogOverview, LogPage
 
-if TYPE_CHECKING:  # the gateway loads when a command runs, not for --help
+if TYPE_CHECKING:
     from attio_gateway.sdk import AsyncGateway
-    from attio_gateway.sdk.logs import LogOverview, LogPage
 
 logs_app = typer.Typer(
     help="Call logs: tool calls and proxied requests, with duration, error tier and code.",

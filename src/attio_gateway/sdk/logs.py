@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
-
-from pydantic import BaseModel
+from typing import Any
 
 from attio_gateway.clock import Clock
 from attio_gateway.errors import (
@@ -36,6 +33,15 @@ from attio_gateway.errors import (
     UpstreamError,
 )
 from attio_gateway.sdk.auditlog import Audit
+from attio_gateway.sdk.logmodels import (
+    ERROR_TIERS,
+    CallRecord,
+    ErrorTier,
+    LogOverview,
+    LogPage,
+    TierCount,
+    ToolCount,
+)
 from attio_gateway.sdk.models import AuditEvent
 from attio_gateway.storage import Database
 from attio_gateway.storage.queries import logs as q
@@ -43,6 +49,7 @@ from attio_gateway.storage.queries import logs as q
 __all__ = [
     "ERROR_TIERS",
     "CallRecord",
+    "ErrorTier",
     "LogOverview",
     "LogPage",
     "Logs",
@@ -50,9 +57,6 @@ __all__ = [
     "error_tier",
     "parse_time",
 ]
-
-ErrorTier = Literal["gateway", "attio", "policy"]
-ERROR_TIERS: tuple[ErrorTier, ...] = ("gateway", "attio", "policy")
 
 _RUN_ID = re.compile(r"[\x21-\x7e]{1,255}")
 _RELATIVE = re.compile(r"(\d{1,6})([smhd])")
@@ -110,60 +114,6 @@ def parse_time(value: str | datetime | None, *, now: datetime, field: str) -> da
             f"now (30m, 24h, 7d), got {value!r}.",
             field=field,
         ) from None
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """One finished call, as a call observer is told of it."""
-
-    kind: Literal["tool", "proxy"]
-    tool_name: str | None
-    #: ``success`` or ``error``.
-    outcome: str
-    error_code: str | None
-    error_tier: ErrorTier | None
-    #: Attio's HTTP status of a proxied call, when it answered.
-    http_status: int | None
-    duration_seconds: float
-    agent_run_id: str | None
-
-
-class LogPage(BaseModel):
-    """One page of call logs, newest first; ``next_cursor`` reads the next (older) page."""
-
-    logs: list[AuditEvent]
-    next_cursor: str | None
-
-
-class TierCount(BaseModel):
-    error_tier: str | None
-    error_code: str | None
-    count: int
-
-
-class ToolCount(BaseModel):
-    #: The tool's name; ``None`` for proxied requests (``kind`` says ``proxy``).
-    tool_name: str | None
-    kind: str
-    calls: int
-    errors: int
-    mean_duration_ms: float | None
-
-
-class LogOverview(BaseModel):
-    """Call logs summed over ``since``..``until``."""
-
-    since: datetime
-    until: datetime
-    calls: int
-    errors: int
-    error_rate: float
-    errors_by_tier: dict[str, int]
-    errors_by_code: list[TierCount]
-    tools: list[ToolCount]
-    #: Nearest-rank percentiles of the calls' durations; ``None`` without calls.
-    latency_p50_ms: int | None
-    latency_p95_ms: int | None
 
 
 def _cursor(row_id: int) -> str:

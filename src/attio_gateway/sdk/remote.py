@@ -21,7 +21,7 @@ from attio_gateway import errors
 from attio_gateway.jsonvalue import JSONObject, JSONValue
 from attio_gateway.proxy.httpx_errors import sending
 from attio_gateway.sdk import models
-from attio_gateway.sdk.logs import LogOverview, LogPage
+from attio_gateway.sdk.logmodels import LogOverview, LogPage
 from attio_gateway.sdk.response import ProxyResponse
 from attio_gateway.triggers.models import (
     CreatedSubscription,

@@ -60,6 +60,8 @@ def loaded_by(*argv: str) -> list[str]:
         ["accounts", "--help"],
         ["clients", "create", "--help"],
         ["quickstart", "--help"],
+        ["logs", "--help"],
+        ["logs", "overview", "--help"],
     ],
 )
 def test_help_loads_no_heavy_stack(argv: list[str]) -> None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from attio_gateway.api.access import connection_of_call
 from attio_gateway.api.deps import AccountsReader, GatewayDep
 from attio_gateway.api.errors import ERROR_RESPONSES
-from attio_gateway.sdk.logs import LogOverview, LogPage
+from attio_gateway.sdk.logmodels import LogOverview, LogPage
 
 __all__ = ["router"]
 
