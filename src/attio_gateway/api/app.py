@@ -119,25 +119,25 @@ def create_app(
     for module in (proxy, tools, auth, connections, accounts, audit, api_clients):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(callback.router)
-    # issue 19 (MCP authorization) routes here
+    # MCP authorization: the gateway as the OAuth server of its /mcp (docs/mcp.md)
     mcp_oauth = mcp and install_mcp_authorization(app, gateway)
 
-    # issue 17 (permissions) routes here
+    # Toolsets, policies, budgets, approvals (docs/permissions.md)
     from attio_gateway.api.routes import permissions
 
     app.include_router(permissions.router, prefix="/api/v1")
 
-    # issue 26 (triggers) routes here
+    # Triggers: subscriptions and Attio's inbound deliveries (docs/triggers.md)
     app.include_router(triggers.router, prefix="/api/v1")
     app.include_router(triggers.inbound_router)
     from attio_gateway.dashboard.triggers import router as dashboard_triggers
 
     app.include_router(dashboard_triggers)
 
-    # issue 21 (Scalekit wire) routes here
+    # The Scalekit SDKs' REST routes (docs/migrating-from-scalekit.md)
     app.include_router(scalekit.router)  # POST /oauth/token, /proxy/{path}: api/routes/scalekit.py
 
-    # issue 22 (operations) routes here
+    # Call logs (docs/operations.md)
     app.include_router(logs.router, prefix="/api/v1")
 
     if mcp:

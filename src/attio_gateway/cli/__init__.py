@@ -9,6 +9,7 @@ from attio_gateway.cli.admin import clients_app, db_app, vault_app
 from attio_gateway.cli.connections import connections_app
 from attio_gateway.cli.logs import logs_app
 from attio_gateway.cli.mcp import mcp_app
+from attio_gateway.cli.permissions import approvals_app, budgets_app, policies_app, toolsets_app
 from attio_gateway.cli.quickstart import quickstart
 from attio_gateway.cli.sandbox import sandbox
 from attio_gateway.cli.serve import admin_app, serve
@@ -46,25 +47,15 @@ app.add_typer(clients_app, name="clients")
 app.add_typer(tools_app, name="tools")
 app.add_typer(connections_app, name="connections")
 app.add_typer(accounts_app, name="accounts")
-# issue 17 (permissions) commands here
-from attio_gateway.cli.permissions import (  # noqa: E402
-    approvals_app,
-    budgets_app,
-    policies_app,
-    toolsets_app,
-)
-
+# Toolsets, policies, budgets, approvals (docs/permissions.md)
 app.add_typer(toolsets_app, name="toolsets")
 app.add_typer(policies_app, name="policies")
 app.add_typer(budgets_app, name="budgets")
 app.add_typer(approvals_app, name="approvals")
 
-# issue 26 (triggers) commands here
+# Triggers (docs/triggers.md)
 app.add_typer(triggers_app, name="triggers")
-
-# issue 25 (scale) commands here
-
-# issue 22 (operations) commands here
+# Call logs (docs/operations.md)
 app.add_typer(logs_app, name="logs")
 
 

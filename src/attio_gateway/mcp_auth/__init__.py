@@ -1,1 +1,1 @@
-"""The gateway as the OAuth 2.1 authorization server of its own MCP endpoint (issue 19)."""
+"""The gateway as the OAuth 2.1 authorization server of its own MCP endpoint."""

@@ -1,1 +1,1 @@
-"""Toolsets, allow/ask/deny policies, approvals and budgets for agents (issue 17)."""
+"""Toolsets, allow/ask/deny policies, approvals and budgets for agents (docs/permissions.md)."""

@@ -139,9 +139,9 @@ class Services:
         self.actions = AsyncActions(
             accounts=self.accounts, lifecycle=self.lifecycle, calls=self.calls
         )
-        #: The call logs (issue 22): tool calls and proxied requests read from the audit log.
+        #: The call logs: tool calls and proxied requests read from the audit log.
         self.logs = Logs(self.db, clock, self.audit)
-        # issue 19 (MCP authorization) services here
+        # MCP authorization (docs/mcp.md)
         self.mcp_auth = McpAuthorization(
             db=self.db,
             credentials=self.credentials,
@@ -152,7 +152,7 @@ class Services:
             metadata_private_networks=settings.mcp_client_metadata_private_networks,
         )
 
-        # issue 26 (triggers and events) services here
+        # Triggers (docs/triggers.md)
         attio_for_triggers = trigger_calls(self.calls)
         self.trigger_worker = DeliveryWorker(
             db=self.db,
@@ -177,7 +177,7 @@ class Services:
         )
         self.accounts.before_delete = self.triggers.forget_account
 
-        # issue 17 (permissions) services here
+        # Permissions (docs/permissions.md)
         self.permissions = Permissions(db=self.db, clock=clock, redis=self.redis)
         self.calls.permissions = self.permissions
 
@@ -431,7 +431,7 @@ class AsyncGateway:
             NotFoundError: the connection was deleted.
         """
         done = await self.services.lifecycle.handle_callback(connection_id, params)
-        if done.status == models.AccountStatus.ACTIVE:  # issue 26: the webhook is checked
+        if done.status == models.AccountStatus.ACTIVE:  # triggers: the webhook is checked
             await self.services.triggers.after_authorization(
                 connection_name=done.connection_name, identifier=done.identifier
             )

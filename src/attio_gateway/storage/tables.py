@@ -188,7 +188,7 @@ audit_events = Table(
     Column("agent_run_id", String(255), nullable=True),
     #: Who failed the call: ``gateway``, ``attio`` or ``policy`` (``sdk.logs.error_tier``).
     Column("error_tier", String(20), nullable=True),
-    # issue 17: the policy decision of a call and the rule that made it (None: the default).
+    # Permissions: the policy decision of a call and the rule that made it (None: the default).
     Column("policy_effect", String(10), nullable=True),
     Column("policy_rule_id", String(100), nullable=True),
     Index("ix_audit_events_at", "at"),
@@ -315,7 +315,7 @@ idempotency_keys = Table(
     Index("ix_idempotency_keys_expires_at", "expires_at"),
 )
 
-# --- tables of issue 19 (MCP authorization) below this line ---
+# --- MCP authorization (docs/mcp.md) ---
 
 #: OAuth clients of MCP clients (Dynamic Client Registration), as registered; a client
 #: secret only sealed (``client_secret_sealed``), never in ``info``.
@@ -383,7 +383,7 @@ mcp_auth_tokens = Table(
 )
 
 
-# --- tables of issue 26 (triggers and events) below this line ---
+# --- triggers (docs/triggers.md) ---
 
 #: One Attio webhook per workspace, created through the account ``account_id`` (whose token
 #: manages it; another subscribed account of the workspace takes over when it is deleted)
@@ -486,7 +486,7 @@ trigger_deliveries = Table(
 )
 
 
-# --- tables of issue 17 (permissions) below this line ---
+# --- permissions (docs/permissions.md) ---
 
 #: Named sets of tools a call can be bound to (docs/permissions.md). ``tools`` maps each
 #: tool name to its fixed arguments (``{}``: none); ``version`` grows by one on each change.
@@ -565,6 +565,3 @@ approvals = Table(
     Column("reason", Text, nullable=True),
     Index("ix_approvals_status", "status"),
 )
-
-
-# --- tables of issue 25 (scale) below this line ---

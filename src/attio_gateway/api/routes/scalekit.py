@@ -1,4 +1,4 @@
-"""The REST half of Scalekit's wire protocol, on the gateway's own port (issue 21).
+"""The REST half of Scalekit's wire protocol, on the gateway's own port.
 
 The unmodified Scalekit SDKs, given ``env_url`` = this gateway, call two REST endpoints:
 

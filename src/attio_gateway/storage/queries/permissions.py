@@ -1,4 +1,4 @@
-"""Toolsets, policy rules, budgets and the permission settings (issue 17).
+"""Toolsets, policy rules, budgets and the permission settings.
 
 Every change also writes a new random ``generation`` in the same transaction, so a
 process that keeps these in memory knows, by reading one row, whether to reload them.
