@@ -3,16 +3,12 @@ response matches the schema it declares. Bounded (few examples per operation).""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -21,14 +17,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from attio_emulator.app import create_app as create_emulator
-from attio_emulator.app import transport as emulator_transport
-from attio_emulator.server import free_port
 from attio_gateway.api import create_app
 from attio_gateway.config import Settings
-from attio_gateway.sdk import AsyncGateway
-from attio_gateway.sdk.admin import ALL_SCOPES, create_api_client, issue_access_token
-from attio_gateway.sdk.sandbox import connect_user, create_emulator_connection
+from tests.gateway.served import ServedGateway
 
 CHECKS = [
     not_a_server_error,
@@ -38,51 +29,29 @@ CHECKS = [
 ]
 
 
-class RunningGateway:
-    def __init__(self, data_dir: Path) -> None:
-        emulator = create_emulator()
-        self.settings = Settings(data_dir=data_dir, base_url="http://127.0.0.1")
-        # Every outbound call (any host) reaches the in-process emulator: nothing leaves.
-        self.outbound = lambda: httpx.AsyncClient(transport=emulator_transport(emulator))
-        self.token = asyncio.run(self._prepare())
-        port = free_port()
-        self.base_url = f"http://127.0.0.1:{port}"
-        app = create_app(self.settings, http=self.outbound())
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    async def _prepare(self) -> str:
-        """An API client, a connection and an ACTIVE account, so routes have data."""
-        async with self.outbound() as http, AsyncGateway(self.settings, http=http) as gateway:
-            credentials = await create_api_client(gateway, name="schemathesis", scopes=ALL_SCOPES)
-            await create_emulator_connection(gateway, "http://attio.test")
-            await connect_user(gateway, "alice")
-            token = await issue_access_token(
-                gateway,
-                client_id=credentials.client_id,
-                client_secret=credentials.client_secret,
-            )
-            return token.access_token
-
-    def __enter__(self) -> RunningGateway:
-        self.thread.start()
-        deadline = time.monotonic() + 120  # generous: a loaded machine starts slowly
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "no server"
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedGateway]:
+    served = ServedGateway(
+        tmp_path_factory.mktemp("schemathesis"), identifier="alice", client_name="schemathesis"
+    )
+    with served as gateway:
+        yield gateway
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
-    with RunningGateway(tmp_path_factory.mktemp("schemathesis")) as gateway:
-        yield gateway
+def token(running: ServedGateway) -> str:
+    """A bearer token of the API client with every scope, issued by the served gateway."""
+    answer = httpx.post(
+        f"{running.base_url}/api/v1/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": running.credentials.client_id,
+            "client_secret": running.credentials.client_secret,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    access_token: str = answer.json()["access_token"]
+    return access_token
 
 
 # The document does not depend on settings: build it once from a throwaway app.
@@ -96,9 +65,11 @@ schema = schemathesis.openapi.from_dict(create_app(Settings(data_dir=Path("unuse
     suppress_health_check=list(HealthCheck),
     derandomize=True,
 )
-def test_api_conforms_to_its_openapi(case: schemathesis.Case, running: RunningGateway) -> None:
+def test_api_conforms_to_its_openapi(
+    case: schemathesis.Case, running: ServedGateway, token: str
+) -> None:
     case.call_and_validate(
         base_url=running.base_url,
-        headers={"Authorization": f"Bearer {running.token}"},
+        headers={"Authorization": f"Bearer {token}"},
         checks=CHECKS,
     )
