@@ -8,6 +8,7 @@ through this process, and within ``refresh_seconds`` of a change made by another
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import copy
 import fnmatch
@@ -212,6 +213,8 @@ class Permissions:
         self.counters: Counters = RedisCounters(redis) if redis is not None else MemoryCounters()
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
+        #: The refresh in flight: concurrent calls past ``refresh_seconds`` share its reads.
+        self._refreshing: asyncio.Task[Snapshot] | None = None
         self.toolsets = Toolsets(self)
         self.policies = Policies(self)
         self.budgets = Budgets(self)
@@ -220,14 +223,33 @@ class Permissions:
     # --- the snapshot ------------------------------------------------------------------------
 
     def changed(self) -> None:
-        """Something was changed through this process: reload on the next call."""
+        """Something was changed through this process: reload on the next call (a refresh
+        in flight may have read the old rules, so new calls do not wait for it)."""
         self._snapshot = None
+        self._refreshing = None
 
     async def snapshot(self) -> Snapshot:
+        current = self._snapshot
+        if current is not None and time.monotonic() - self._checked_at < self.refresh_seconds:
+            return current
+        task = self._refreshing
+        if task is None:
+            task = asyncio.ensure_future(self._refresh())
+            self._refreshing = task
+            task.add_done_callback(self._refreshed)
+        # Shielded: a caller cancelled while waiting does not cancel it for the others.
+        return await asyncio.shield(task)
+
+    def _refreshed(self, task: asyncio.Task[Snapshot]) -> None:
+        if self._refreshing is task:
+            self._refreshing = None
+        if not task.cancelled():
+            task.exception()  # retrieved here too: every waiter may have been cancelled
+
+    async def _refresh(self) -> Snapshot:
+        """One look at the rules' generation; the rules themselves only when it moved."""
         now = time.monotonic()
         current = self._snapshot
-        if current is not None and now - self._checked_at < self.refresh_seconds:
-            return current
         generation = await pq.permissions_generation(self.db)
         self._checked_at = now
         if current is not None and current.generation == generation:

@@ -4,6 +4,8 @@ default, YAML loading, the dry evaluation, rules that could never match."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from attio_gateway.errors import (
@@ -167,3 +169,32 @@ async def test_load_yaml_replaces_rules_of_that_file(gateway: AsyncGateway) -> N
             "rules:\n  - effect: deny\n    match: {tool: nope}\n", source="x"
         )
     assert refused.value.field == "rules.0.match.tool"
+
+
+async def test_concurrent_calls_past_the_refresh_share_one_look_at_the_rules(
+    gateway: AsyncGateway,
+) -> None:
+    """When the snapshot is due for its check, 20 calls at once read the rules' generation
+    once between them, and all see the same snapshot; a change made here is seen at once."""
+    from sqlalchemy import event
+
+    permissions = gateway.services.permissions
+    await gateway.policies.create(**NO_WON)
+    first = await permissions.snapshot()
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    engine = gateway.services.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        permissions._checked_at = 0.0  # due for its check, as after refresh_seconds
+        seen = await asyncio.gather(*(permissions.snapshot() for _ in range(20)))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 1, reads  # the generation, once; the rules did not change
+    assert all(s is first for s in seen)
+    await gateway.policies.delete("no-won")
+    assert (await permissions.snapshot()) is not first
